@@ -1,6 +1,7 @@
 import type { Config } from './config';
 import { createPool, type Pool } from './db/pool';
 import { tableNames, type Tables } from './db/schema';
+import { AuditRepository } from './db/repositories/audit-repository';
 import { AppointmentsRepository } from './db/repositories/appointments-repository';
 import { CalendarRepository } from './db/repositories/calendar-repository';
 import { ServicesRepository } from './db/repositories/services-repository';
@@ -16,6 +17,7 @@ import { SlotEventHub } from './realtime/events';
 import { AvailabilityService } from './services/availability';
 import { Catalogue } from './services/catalogue';
 import { AvailabilityCache } from './stores/availability-cache';
+import { SessionStore } from './stores/session-store';
 
 /**
  * Everything the app needs, built once and handed to createApp (which does
@@ -38,10 +40,12 @@ export interface AppDeps {
     settings: SettingsRepository;
     calendar: CalendarRepository;
     appointments: AppointmentsRepository;
+    audit: AuditRepository;
   };
   cache: AvailabilityCache;
   catalogue: Catalogue;
   availability: AvailabilityService;
+  sessions: SessionStore;
   /** Open WebSocket connections on this instance (set by the realtime server). */
   clientCount: () => number;
   /** Serve /demo (npm run demo). */
@@ -71,6 +75,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     settings: new SettingsRepository(pool, tables),
     calendar: new CalendarRepository(pool, tables),
     appointments: new AppointmentsRepository(pool, tables),
+    audit: new AuditRepository(pool, tables),
   };
   const cache = new AvailabilityCache(guard, keys, config.availabilityCacheSeconds);
   const catalogue = new Catalogue(repos, cache);
@@ -94,6 +99,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     cache,
     catalogue,
     availability,
+    sessions: new SessionStore(guard, keys, pool, tables, config.sessionTtlSeconds),
     clientCount: () => 0,
     demo: options.demo ?? false,
     closers: [],

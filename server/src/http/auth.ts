@@ -12,6 +12,7 @@ export function bearerOf(req: Request): string | undefined {
 declare module 'express-serve-static-core' {
   interface Request {
     admin?: AdminIdentity;
+    customer?: { email: string; expiresAt: number; token: string };
     clientIp: string;
     requestId: string;
   }
@@ -25,5 +26,20 @@ export function requireAdmin(secret: string) {
     if (!admin) return next(new AppError(401, 'unauthorized', 'A valid admin token is required'));
     req.admin = admin;
     next();
+  };
+}
+
+/** Customer routes: a live session token or 401. The session's email is the customer. */
+export function requireCustomer(sessions: { get(token: string): Promise<{ email: string; expiresAt: number } | undefined> }) {
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    try {
+      const token = bearerOf(req);
+      const session = token ? await sessions.get(token) : undefined;
+      if (!session) return next(new AppError(401, 'unauthorized', 'Sign in with the code we emailed you'));
+      req.customer = { email: session.email, expiresAt: session.expiresAt, token: token! };
+      next();
+    } catch (err) {
+      next(err);
+    }
   };
 }

@@ -54,6 +54,7 @@ export function uniquePrefix(): string {
 /** Deletes every key under a prefix (SCAN, never KEYS; test-only). */
 export async function deletePrefix(prefix: string, url = REDIS_URL): Promise<void> {
   const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  r.on('error', () => {});
   try {
     await r.connect();
     let cursor = '0';
@@ -96,6 +97,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     const deadline = Date.now() + 5_000;
     for (;;) {
       const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      r.on('error', () => {});
       try {
         await r.connect();
         await r.ping();

@@ -42,7 +42,8 @@ export function timeOf(minutes: number): string {
 /**
  * The instant of a local wall time, or null when that wall time does not
  * exist (skipped by a spring-forward change). On a fall-back day an ambiguous
- * wall time maps to its first occurrence.
+ * wall time maps to one occurrence, always the same one (luxon's choice: the
+ * later, standard-time one), so stored appointments and grid cells agree.
  */
 export function localInstant(date: string, minutes: number, zone: string): number | null {
   const dt = DateTime.fromISO(`${date}T${timeOf(minutes)}`, { zone });

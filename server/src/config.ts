@@ -85,6 +85,10 @@ const envSchema = z.object({
   METRICS_TOKEN: text(''),
   // Operational knobs beyond the contract (README lists them).
   REDIS_COMMAND_TIMEOUT_MS: int(300, 20, 10_000),
+  WS_MAX_CONNECTIONS_PER_IP: int(50, 1, 1_000_000),
+  WS_PING_INTERVAL_MS: int(30_000, 50, 3_600_000),
+  WS_MAX_BUFFERED_BYTES: int(256 * 1024, 1024, 64 * 1024 * 1024),
+  LOCK_SWEEP_INTERVAL_MS: int(500, 50, 60_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -109,6 +113,10 @@ export interface Config {
   sessionTtlSeconds: number;
   maxLocksPerClient: number;
   metricsToken: string;
+  /** WebSocket limits (CONTRACT §8 plus operational knobs). */
+  websocket: { maxConnectionsPerIp: number; pingIntervalMs: number; maxBufferedBytes: number };
+  /** How often the expiry sweeper looks for locks whose TTL ran out (events within 2 s). */
+  lockSweepIntervalMs: number;
   version: string;
 }
 
@@ -200,6 +208,12 @@ export function parseConfig(env: Record<string, string | undefined>, version = '
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     maxLocksPerClient: e.MAX_LOCKS_PER_CLIENT,
     metricsToken: e.METRICS_TOKEN,
+    websocket: {
+      maxConnectionsPerIp: e.WS_MAX_CONNECTIONS_PER_IP,
+      pingIntervalMs: e.WS_PING_INTERVAL_MS,
+      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+    },
+    lockSweepIntervalMs: e.LOCK_SWEEP_INTERVAL_MS,
     version,
   };
 }

@@ -9,11 +9,13 @@ import { SettingsRepository } from './db/repositories/settings-repository';
 import { StaffRepository } from './db/repositories/staff-repository';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
-import { connectWithin, createCommandConnection, type Redis } from './redis/connections';
+import { connectWithin, createCommandConnection, createSubscriberConnection, type Redis } from './redis/connections';
 import { RedisGuard } from './redis/guard';
 import { redisKeys, type RedisKeys } from './redis/keys';
 import { defineScripts } from './redis/scripts';
 import { SlotEventHub } from './realtime/events';
+import { ExpirySweeper } from './realtime/expiry-sweeper';
+import { RedisBridge } from './realtime/redis-bridge';
 import { AvailabilityService } from './services/availability';
 import { Catalogue } from './services/catalogue';
 import { AvailabilityCache } from './stores/availability-cache';
@@ -34,6 +36,10 @@ export interface AppDeps {
   guard: RedisGuard;
   keys: RedisKeys;
   hub: SlotEventHub;
+  /** Fan-out to other instances over `slot_updates`; null when REDIS_ENABLED=false. */
+  bridge: RedisBridge | null;
+  /** Announces expired locks; lock stores register their ExpiredLockSource here. */
+  sweeper: ExpirySweeper;
   repos: {
     services: ServicesRepository;
     staff: StaffRepository;
@@ -85,6 +91,14 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
   // void every cached day rather than serve one from before the outage.
   guard.on('up', () => void cache.invalidateCatalogue().catch(() => {}));
 
+  const hub = new SlotEventHub();
+  let bridge: RedisBridge | null = null;
+  if (config.redis.enabled) {
+    bridge = new RedisBridge(hub, guard, createSubscriberConnection(config.redis.url, logger), keys.slotUpdatesChannel(), logger);
+    bridge.start();
+  }
+  const sweeper = new ExpirySweeper([], hub, logger, config.lockSweepIntervalMs);
+
   const deps: AppDeps = {
     config,
     logger,
@@ -94,7 +108,9 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     redis,
     guard,
     keys,
-    hub: new SlotEventHub(),
+    hub,
+    bridge,
+    sweeper,
     repos,
     cache,
     catalogue,
@@ -109,6 +125,9 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     if (redis) redis.disconnect();
     await pool.end();
   });
+  deps.closers.push(() => bridge?.close());
+  deps.closers.push(() => sweeper.close());
+  sweeper.start();
   return deps;
 }
 

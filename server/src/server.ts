@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './http/app';
 import { closeDeps, type AppDeps } from './deps';
+import { RealtimeServer } from './realtime/ws-server';
 
 export interface RunningServer {
   server: Server;
@@ -16,7 +17,8 @@ export async function startServer(deps: AppDeps, port = deps.config.port, host =
   const app = createApp(deps);
   const server = createServer(app);
   server.keepAliveTimeout = 5_000;
-  // The WebSocket server (realtime/) attaches to this same HTTP server here.
+  const realtime = new RealtimeServer(server, deps);
+  deps.clientCount = () => realtime.clientCount;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -31,6 +33,8 @@ export async function startServer(deps: AppDeps, port = deps.config.port, host =
     deps,
     close() {
       closing ??= (async () => {
+        // Upgraded sockets keep server.close() waiting: say goodbye to them first.
+        await realtime.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

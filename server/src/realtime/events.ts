@@ -44,4 +44,18 @@ export class SlotEventHub extends EventEmitter {
     this.on('local', listener);
     return () => this.off('local', listener);
   }
+
+  /**
+   * Events may have been missed (the Redis subscription was down, or this
+   * instance could not publish for a while): connected clients should reload
+   * availability over REST, which is the truth.
+   */
+  requestRefetch(): void {
+    this.emit('refetch');
+  }
+
+  onRefetch(listener: () => void): () => void {
+    this.on('refetch', listener);
+    return () => this.off('refetch', listener);
+  }
 }

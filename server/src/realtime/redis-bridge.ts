@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Logger } from '../logger';
+import type { Redis } from '../redis/connections';
+import type { RedisGuard } from '../redis/guard';
+import type { SlotEvent, SlotEventHub } from './events';
+
+/**
+ * Carries hub events between sidecar instances over the `slot_updates`
+ * channel (socket.io's Redis adapter habits): a separate subscriber
+ * connection, an instance id on every message so an instance skips its own,
+ * publishes through the command connection and the breaker (best effort).
+ *
+ * Pub/sub is fire-and-forget: whatever was published while an instance's
+ * subscription was down is gone. So after the subscriber reconnects, or after
+ * this instance could not publish for a while, clients are told to refetch —
+ * events are hints, REST is the truth.
+ */
+export class RedisBridge {
+  readonly instanceId = randomUUID();
+  private readonly channel: string;
+  private readonly unhook: () => void;
+  private everReady = false;
+  /** A local event could not be published: other instances' clients missed it. */
+  private missedPublish = false;
+  private readonly onGuardUp = () => void this.announceMissed();
+
+  constructor(
+    private readonly hub: SlotEventHub,
+    private readonly guard: RedisGuard,
+    private readonly subscriber: Redis,
+    channel: string,
+    private readonly logger: Logger,
+  ) {
+    this.channel = channel;
+    this.unhook = hub.onLocal((e) => void this.publish(e));
+    guard.on('up', this.onGuardUp);
+    subscriber.on('message', (ch: string, message: string) => {
+      if (ch === this.channel) this.receive(message);
+    });
+    subscriber.on('ready', () => {
+      // ioredis re-subscribes by itself (autoResubscribe); what was published
+      // meanwhile is lost, so the clients must reload.
+      if (this.everReady) {
+        logger.info('slot_updates subscription restored: asking clients to refetch');
+        hub.requestRefetch();
+      }
+      this.everReady = true;
+    });
+  }
+
+  /** Subscribes without waiting for Redis: a dead Redis at start-up must not block the sidecar. */
+  start(): void {
+    this.subscriber.subscribe(this.channel).catch((err: Error) => this.logger.warn({ err: err.message }, 'slot_updates subscribe failed'));
+    if (this.subscriber.status === 'wait') this.subscriber.connect().catch(() => {});
+  }
+
+  private async publish(event: SlotEvent): Promise<void> {
+    const message = JSON.stringify({ i: this.instanceId, e: event });
+    try {
+      const sent = await this.guard.tryRedis((r) => r.publish(this.channel, message));
+      if (sent === undefined) this.missedPublish = true;
+    } catch (err) {
+      this.missedPublish = true;
+      this.logger.warn({ err: (err as Error).message }, 'slot event not published to other instances');
+    }
+  }
+
+  /** After an outage of our command connection, tell every instance's clients to refetch. */
+  private async announceMissed(): Promise<void> {
+    if (!this.missedPublish) return;
+    this.missedPublish = false;
+    this.hub.requestRefetch();
+    await this.guard.tryRedis((r) => r.publish(this.channel, JSON.stringify({ i: this.instanceId, refetch: true }))).catch(() => {});
+  }
+
+  private receive(message: string): void {
+    let parsed: z.infer<typeof envelope>;
+    try {
+      const r = envelope.safeParse(JSON.parse(message));
+      if (!r.success) return void this.logger.warn('malformed message on slot_updates ignored');
+      parsed = r.data;
+    } catch {
+      return void this.logger.warn('non-JSON message on slot_updates ignored');
+    }
+    if (parsed.i === this.instanceId) return;
+    if (parsed.e) this.hub.deliver(parsed.e as SlotEvent);
+    else if (parsed.refetch) this.hub.requestRefetch();
+  }
+
+  async close(): Promise<void> {
+    this.unhook();
+    this.guard.off('up', this.onGuardUp);
+    this.subscriber.disconnect();
+  }
+}
+
+const slotEvent = z.object({
+  type: z.enum(['slot_locked', 'slot_unlocked', 'slot_booked', 'slot_released']),
+  date: z.string(),
+  time: z.string(),
+  times: z.array(z.string()),
+  employeeId: z.number().int(),
+  ts: z.number(),
+  reason: z.enum(['released', 'expired', 'admin', 'cancelled', 'rescheduled']).optional(),
+  owner: z.string().optional(),
+  expiresAt: z.string().optional(),
+  serviceId: z.number().int().optional(),
+});
+
+const envelope = z.object({ i: z.string(), e: slotEvent.optional(), refetch: z.boolean().optional() });

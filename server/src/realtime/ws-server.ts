@@ -24,6 +24,20 @@ export interface RealtimeOptions {
 }
 
 const SEND_TEXT = { binary: false } as const;
+/**
+ * Sends per event-loop turn. A fan-out to 10,000 sockets done in one go
+ * blocks the loop long enough for Redis replies to miss their command timeout
+ * (tripping the breaker) and HTTP requests to stall; in slices, I/O gets a
+ * turn between them while events still leave in order.
+ */
+const SENDS_PER_TURN = 1_000;
+
+interface FanOutJob {
+  frame: Buffer;
+  sockets: Iterator<WebSocket>;
+  /** Admin sockets get the admin form of the event instead. */
+  skipAdmins: boolean;
+}
 
 /**
  * The WebSocket endpoint of CONTRACT §8 on the sidecar's own HTTP server.
@@ -42,6 +56,9 @@ export class RealtimeServer {
   private readonly pingTimer: NodeJS.Timeout;
   private readonly unhook: (() => void)[] = [];
   private closing: Promise<void> | undefined;
+  private readonly queue: FanOutJob[] = [];
+  private draining = false;
+  private readonly drainLater = () => this.drain();
 
   // Shared listeners: `this` is the socket, so no closure is made per connection.
   private readonly onMessage: (this: WebSocket, data: RawData, isBinary: boolean) => void;
@@ -162,12 +179,37 @@ export class RealtimeServer {
     }
     const watchers = this.subscriptions.subscribers(subscriptionKey(e.date, e.employeeId));
     if (!watchers || watchers.size === 0) return;
-    const frame = Buffer.from(JSON.stringify(publicView(e)));
-    for (const ws of watchers) if (!this.admins.has(ws)) this.send(ws, frame);
+    this.enqueue({ frame: Buffer.from(JSON.stringify(publicView(e))), sockets: watchers[Symbol.iterator](), skipAdmins: true });
   }
 
-  private broadcast(frame: Buffer | string): void {
-    for (const ws of this.clients.keys()) this.send(ws, frame);
+  private broadcast(frame: Buffer): void {
+    this.enqueue({ frame, sockets: this.clients.keys(), skipAdmins: false });
+  }
+
+  /** Jobs run in order; the first slice goes out at once, the rest on the following turns. */
+  private enqueue(job: FanOutJob): void {
+    this.queue.push(job);
+    if (!this.draining) this.drain();
+  }
+
+  private drain(): void {
+    this.draining = true;
+    let budget = SENDS_PER_TURN;
+    while (budget > 0 && this.queue.length > 0) {
+      const job = this.queue[0]!;
+      // Live Set iterators: sockets that close meanwhile are simply not visited.
+      for (let next = job.sockets.next(); ; next = job.sockets.next()) {
+        if (next.done) {
+          this.queue.shift();
+          break;
+        }
+        if (job.skipAdmins && this.admins.has(next.value)) continue;
+        this.send(next.value, job.frame);
+        if (--budget === 0) break;
+      }
+    }
+    if (this.queue.length > 0) setImmediate(this.drainLater);
+    else this.draining = false;
   }
 
   /** Sends, and drops a peer whose unsent backlog has passed the bound: a slow phone must not grow our memory. */
@@ -196,6 +238,7 @@ export class RealtimeServer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.pingTimer);
+      this.queue.length = 0;
       for (const off of this.unhook) off();
       this.http.off('upgrade', this.upgradeListener);
       const open = [...this.clients.keys()];

@@ -272,3 +272,33 @@ describe('connections per IP', () => {
     for (const t of [...sockets, again]) t.close();
   });
 });
+
+describe('admin token lifetime and shutdown', () => {
+  let s: TestSidecar;
+  beforeAll(async () => {
+    s = await startSidecar();
+  });
+  afterAll(() => s?.stop());
+
+  it("ends the admin feed when the token's exp passes", async () => {
+    const admin = await TestSocket.open(wsUrl(s.url));
+    const token = jwt.sign({ sub: '1', aud: ADMIN_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 1 }, TEST_SECRET, { algorithm: 'HS256' });
+    await admin.request({ type: 'auth', token }, (m) => m.type === 'authenticated');
+    await sleep(2_100);
+    s.deps.hub.publish({ type: 'slot_locked', date: DAY, time: '09:00', times: ['09:00'], employeeId: 1, owner: 'x' });
+    expect(await admin.next((m) => m.type === 'error')).toEqual({ type: 'error', code: 'unauthorized' });
+    expect(admin.count((m) => m.type === 'slot_locked')).toBe(0);
+    // A fresh token restores it.
+    await admin.request({ type: 'auth', token: s.adminToken() }, (m) => m.type === 'authenticated');
+    s.deps.hub.publish({ type: 'slot_locked', date: DAY, time: '10:00', times: ['10:00'], employeeId: 1, owner: 'x' });
+    expect((await admin.next((m) => m.type === 'slot_locked')).owner).toBe('x');
+    admin.close();
+  });
+
+  it('says goodbye with 1001 when the sidecar stops', async () => {
+    const t = await TestSocket.open(wsUrl(s.url));
+    const stopping = s.stop();
+    expect((await t.closed).code).toBe(1001);
+    await stopping;
+  });
+});

@@ -40,12 +40,12 @@ export class RedisBridge {
     });
     subscriber.on('ready', () => {
       // ioredis re-subscribes by itself (autoResubscribe); what was published
-      // meanwhile is lost, so the clients must reload.
-      if (this.everReady) {
-        logger.info('slot_updates subscription restored: asking clients to refetch');
-        hub.requestRefetch();
-      }
+      // while we were not subscribed is lost, so connected clients must reload.
+      // (At start-up nobody is connected yet; after a late first connect, the
+      // clients that came meanwhile missed other instances' events too.)
+      if (this.everReady) logger.info('slot_updates subscription restored: asking clients to refetch');
       this.everReady = true;
+      hub.requestRefetch();
     });
   }
 

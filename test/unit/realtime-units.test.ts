@@ -93,3 +93,25 @@ describe('ExpirySweeper', () => {
     await sweeper.close();
   });
 });
+
+describe('ExpirySweeper with a time locked again before the sweep', () => {
+  it('announces the expiry once, then the new holder of those times', async () => {
+    const hub = new SlotEventHub();
+    const events: SlotEvent[] = [];
+    hub.onEvent((e) => events.push(e));
+    const old: ExpiredLock = { date: '2030-01-01', time: '09:00', times: ['09:00', '09:30'], employeeId: 1, owner: 'a' };
+    const relock: ExpiredLock = { date: '2030-01-01', time: '09:30', times: ['09:30', '10:00'], employeeId: 1, owner: 'b', expiresAt: 'later' };
+    const elsewhere: ExpiredLock = { date: '2030-01-01', time: '15:00', times: ['15:00'], employeeId: 1, owner: 'c' };
+    let pending = [old];
+    const source: ExpiredLockSource = { takeExpired: async () => pending.splice(0), liveLocks: async () => [relock, elsewhere] };
+    const sweeper = new ExpirySweeper([source], hub, logger, 1000);
+    await sweeper.sweep();
+    await sweeper.sweep();
+    expect(events.map((e) => [e.type, e.reason, e.time, e.owner])).toEqual([
+      ['slot_unlocked', 'expired', '09:00', 'a'],
+      ['slot_locked', undefined, '09:30', 'b'],
+    ]);
+    pending = [];
+    await sweeper.close();
+  });
+});

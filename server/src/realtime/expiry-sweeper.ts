@@ -21,6 +21,13 @@ export interface ExpiredLock {
  */
 export interface ExpiredLockSource {
   takeExpired(now: number): Promise<ExpiredLock[]>;
+  /**
+   * The live locks of one employee-day. Optional: when given, the sweeper
+   * checks whether an expired lock's times were locked again before it was
+   * swept (possible within one interval), and if so re-announces the new
+   * holder after the expiry, so no client is left showing a held time free.
+   */
+  liveLocks?(date: string, employeeId: number): Promise<ExpiredLock[]>;
 }
 
 /**
@@ -64,17 +71,29 @@ export class ExpirySweeper {
         continue;
       }
       for (const lock of expired) {
-        this.hub.publish({
-          type: 'slot_unlocked',
-          reason: 'expired',
-          date: lock.date,
-          time: lock.time,
-          times: lock.times,
-          employeeId: lock.employeeId,
-          serviceId: lock.serviceId,
-          owner: lock.owner,
-          expiresAt: lock.expiresAt,
-        });
+        this.hub.publish({ type: 'slot_unlocked', reason: 'expired', ...fieldsOf(lock) });
+      }
+      if (expired.length > 0 && source.liveLocks) await this.reannounceRelocked(source, expired);
+    }
+  }
+
+  private async reannounceRelocked(source: ExpiredLockSource, expired: ExpiredLock[]): Promise<void> {
+    const days = new Map<string, ExpiredLock[]>();
+    for (const l of expired) {
+      const key = `${l.date}|${l.employeeId}`;
+      days.set(key, [...(days.get(key) ?? []), l]);
+    }
+    for (const locks of days.values()) {
+      const { date, employeeId } = locks[0]!;
+      let live: ExpiredLock[];
+      try {
+        live = await source.liveLocks!(date, employeeId);
+      } catch {
+        continue; // the expiry was announced; a client that doubts refetches
+      }
+      const freed = new Set(locks.flatMap((l) => l.times));
+      for (const holder of live) {
+        if (holder.times.some((t) => freed.has(t))) this.hub.publish({ type: 'slot_locked', ...fieldsOf(holder) });
       }
     }
   }
@@ -84,4 +103,8 @@ export class ExpirySweeper {
     this.timer = undefined;
     await this.running;
   }
+}
+
+function fieldsOf(l: ExpiredLock) {
+  return { date: l.date, time: l.time, times: l.times, employeeId: l.employeeId, serviceId: l.serviceId, owner: l.owner, expiresAt: l.expiresAt };
 }

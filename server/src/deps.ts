@@ -93,8 +93,8 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
 
   const hub = new SlotEventHub();
   let bridge: RedisBridge | null = null;
-  if (config.redis.enabled) {
-    bridge = new RedisBridge(hub, guard, createSubscriberConnection(config.redis.url, logger), keys.slotUpdatesChannel(), logger);
+  if (redis) {
+    bridge = new RedisBridge(hub, redis, createSubscriberConnection(config.redis.url, logger), keys.slotUpdatesChannel(), logger);
     bridge.start();
   }
   const sweeper = new ExpirySweeper([], hub, logger, config.lockSweepIntervalMs);

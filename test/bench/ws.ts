@@ -43,8 +43,8 @@ async function serve(): Promise<void> {
   });
   const deps = await buildDeps(config, createLogger(config));
   const running = await startServer(deps, 0, '127.0.0.1');
-  // A breaker trip (a Redis reply later than REDIS_COMMAND_TIMEOUT_MS) loses cross-instance events: say so.
-  deps.guard.on('down', () => console.error(`[server ${process.pid}] redis breaker opened: events published meanwhile do not reach other instances`));
+  // A Redis reply later than REDIS_COMMAND_TIMEOUT_MS (a stalled event loop) trips the breaker: worth knowing.
+  deps.guard.on('down', () => console.error(`[server ${process.pid}] redis breaker opened (a reply later than REDIS_COMMAND_TIMEOUT_MS)`));
   const gc = (globalThis as { gc?: () => void }).gc;
   const send = (m: FromChild) => process.send!(m);
   process.on('message', async (m: ToChild) => {

@@ -79,6 +79,23 @@ describe('fan-out across two instances through slot_updates (real Redis)', () =>
     expect(e).toMatchObject({ date: '2030-06-01', employeeId: 44, owner: '198.51.100.7', expiresAt: '2030-05-06T09:10:00.000Z', serviceId: 3 });
   });
 
+  it("tells every instance's clients to refetch when an instance could not publish", async () => {
+    const onA = await subscribed(p.a);
+    const onB = await subscribed(p.b);
+    open.push(onA, onB);
+    // Cut only B's command connection; both subscriptions stay up.
+    const id = await p.b.deps.redis!.client('ID');
+    const killer = p.a.deps.redis!;
+    await killer.client('KILL', 'ID', String(id));
+    await until(() => p.b.deps.redis!.status !== 'ready');
+    p.b.deps.hub.publish(event({ time: '16:00', times: ['16:00'] }));
+    await onB.next((m) => m.type === 'slot_locked' && m.time === '16:00');
+    // B reconnects by itself, then announces that its clients and everyone else's may have missed something.
+    await onA.next((m) => m.type === 'refetch', 5_000);
+    await onB.next((m) => m.type === 'refetch', 5_000);
+    expect(onA.count((m) => m.type === 'slot_locked' && m.time === '16:00')).toBe(0);
+  });
+
   it('ignores foreign or malformed messages on the channel', async () => {
     const onA = await subscribed(p.a);
     open.push(onA);

@@ -2,14 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Logger } from '../logger';
 import type { Redis } from '../redis/connections';
-import type { RedisGuard } from '../redis/guard';
 import type { SlotEvent, SlotEventHub } from './events';
 
 /**
  * Carries hub events between sidecar instances over the `slot_updates`
  * channel (socket.io's Redis adapter habits): a separate subscriber
  * connection, an instance id on every message so an instance skips its own,
- * publishes through the command connection and the breaker (best effort).
+ * publishes on the command connection, best effort.
+ *
+ * Publishes go around the RedisGuard on purpose: a publish is never worth a
+ * MySQL fallback, and a reply that is late because this process was busy
+ * fanning out to thousands of sockets says nothing about Redis — tripping
+ * the breaker on it would move every lock to MySQL and, while the breaker is
+ * open, drop the following publishes too. The command connection has no
+ * offline queue, so while Redis is really gone a publish fails at once.
  *
  * Pub/sub is fire-and-forget: whatever was published while an instance's
  * subscription was down is gone. So after the subscriber reconnects, or after
@@ -21,20 +27,20 @@ export class RedisBridge {
   private readonly channel: string;
   private readonly unhook: () => void;
   private everReady = false;
-  /** A local event could not be published: other instances' clients missed it. */
+  /** A local event may not have reached Redis: other instances' clients may have missed it. */
   private missedPublish = false;
-  private readonly onGuardUp = () => void this.announceMissed();
+  private readonly onPublisherReady = () => void this.announceMissed();
 
   constructor(
     private readonly hub: SlotEventHub,
-    private readonly guard: RedisGuard,
+    private readonly publisher: Redis,
     private readonly subscriber: Redis,
     channel: string,
     private readonly logger: Logger,
   ) {
     this.channel = channel;
     this.unhook = hub.onLocal((e) => void this.publish(e));
-    guard.on('up', this.onGuardUp);
+    publisher.on('ready', this.onPublisherReady);
     subscriber.on('message', (ch: string, message: string) => {
       if (ch === this.channel) this.receive(message);
     });
@@ -56,22 +62,29 @@ export class RedisBridge {
   }
 
   private async publish(event: SlotEvent): Promise<void> {
-    const message = JSON.stringify({ i: this.instanceId, e: event });
+    if (this.publisher.status !== 'ready') {
+      this.missedPublish = true;
+      return;
+    }
     try {
-      const sent = await this.guard.tryRedis((r) => r.publish(this.channel, message));
-      if (sent === undefined) this.missedPublish = true;
+      await this.publisher.publish(this.channel, JSON.stringify({ i: this.instanceId, e: event }));
+      if (this.missedPublish) await this.announceMissed();
     } catch (err) {
       this.missedPublish = true;
-      this.logger.warn({ err: (err as Error).message }, 'slot event not published to other instances');
+      this.logger.warn({ err: (err as Error).message }, 'slot event may not have reached other instances');
     }
   }
 
-  /** After an outage of our command connection, tell every instance's clients to refetch. */
+  /** After publishes failed, tell every instance's clients (ours included) to refetch. */
   private async announceMissed(): Promise<void> {
-    if (!this.missedPublish) return;
+    if (!this.missedPublish || this.publisher.status !== 'ready') return;
     this.missedPublish = false;
     this.hub.requestRefetch();
-    await this.guard.tryRedis((r) => r.publish(this.channel, JSON.stringify({ i: this.instanceId, refetch: true }))).catch(() => {});
+    try {
+      await this.publisher.publish(this.channel, JSON.stringify({ i: this.instanceId, refetch: true }));
+    } catch {
+      this.missedPublish = true;
+    }
   }
 
   private receive(message: string): void {
@@ -90,7 +103,7 @@ export class RedisBridge {
 
   async close(): Promise<void> {
     this.unhook();
-    this.guard.off('up', this.onGuardUp);
+    this.publisher.off('ready', this.onPublisherReady);
     this.subscriber.disconnect();
   }
 }

@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import type { AppDeps } from '../../deps';
 import { API_BASE } from '../base';
+import { adminRoutes } from './admin';
 import { catalogueRoutes } from './catalogue';
 import { demoRoutes } from './demo';
 import { opsRoutes } from './ops';
@@ -11,5 +12,6 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
   app.use(API_BASE, opsRoutes(deps));
   app.use(API_BASE, catalogueRoutes(deps));
   app.use(API_BASE, widgetRoutes(deps));
+  app.use(`${API_BASE}/admin`, adminRoutes(deps));
   app.use(demoRoutes(deps));
 }

@@ -84,7 +84,23 @@ function gridOf(date: string, window: TimeWindow, interval: number, zone: string
  * Every grid start time in the plan's windows where the whole service plus
  * its buffers fits inside the window, with the cells each one covers.
  */
-export function candidatesFor(plan: Pick<DayPlan, 'date' | 'windows'>, service: ServiceShape, rules: Pick<BookingRules, 'timezone' | 'slotInterval'>): Candidate[] {
+export function candidatesFor(plan: Pick<DayPlan, 'date' | 'windows'>, service: ServiceShape, rules: Pick<BookingRules, 'timezone' | 'slotInterval'>): readonly Candidate[] {
+  // Pure and costly (a zone conversion per grid cell), and asked again on every
+  // cached read of the same day: remembered by everything it depends on.
+  let key = `${rules.timezone}|${rules.slotInterval}|${service.duration}|${service.bufferBefore}|${service.bufferAfter}|${plan.date}`;
+  for (const w of plan.windows) key += `|${w.start}-${w.end}`;
+  const known = candidateMemo.get(key);
+  if (known) return known;
+  const computed = Object.freeze(computeCandidates(plan, service, rules).map((c) => Object.freeze({ ...c, cells: Object.freeze(c.cells) as string[] })));
+  if (candidateMemo.size >= CANDIDATE_MEMO_SIZE) candidateMemo.delete(candidateMemo.keys().next().value!);
+  candidateMemo.set(key, computed);
+  return computed;
+}
+
+const CANDIDATE_MEMO_SIZE = 5_000;
+const candidateMemo = new Map<string, readonly Candidate[]>();
+
+function computeCandidates(plan: Pick<DayPlan, 'date' | 'windows'>, service: ServiceShape, rules: Pick<BookingRules, 'timezone' | 'slotInterval'>): Candidate[] {
   const zone = rules.timezone;
   const out: Candidate[] = [];
   for (const w of plan.windows) {

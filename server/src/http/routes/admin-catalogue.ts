@@ -118,6 +118,7 @@ const dateRange = z
   .transform((r) => ({ startDate: r.startDate, endDate: r.endDate, reason: r.reason ?? '' }));
 
 const idParam = z.object({ id: fields.id });
+const timeOffParams = z.object({ id: fields.id, timeOffId: fields.id });
 
 /**
  * Catalogue administration (CONTRACT §7): services, staff, time off and
@@ -173,7 +174,7 @@ export function adminCatalogueRoutes(deps: AppDeps): Router {
     res.status(201).json({ timeOff: await admin.addTimeOff(id, body, actorOf(req)) });
   });
   r.delete('/staff/:id/time-off/:timeOffId', async (req, res) => {
-    const { id, timeOffId } = parse(z.object({ id: fields.id, timeOffId: fields.id }), req.params);
+    const { id, timeOffId } = parse(timeOffParams, req.params);
     await admin.removeTimeOff(id, timeOffId, actorOf(req));
     res.status(204).end();
   });

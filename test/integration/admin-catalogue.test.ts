@@ -287,3 +287,28 @@ describe('admin API: catalogue', () => {
 function everyWeekday(start: string, end: string) {
   return Object.fromEntries(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].map((d) => [d, [{ start, end }]]));
 }
+
+describe('admin API with REDIS_ENABLED=false', () => {
+  let s: TestSidecar;
+  beforeAll(async () => {
+    s = await startSidecar({ env: { REDIS_ENABLED: 'false' } });
+    await s.db.pool.query(`INSERT INTO wp_appointease_settings (setting_key, setting_value) VALUES ('timezone', '"UTC"'), ('minNoticeMinutes', '0')`);
+  });
+  afterAll(() => s?.stop());
+
+  it('changes apply to the next availability read, audited, with no Redis at all', async () => {
+    const token = s.adminToken();
+    const svc = (await (await s.api('/admin/services', { method: 'POST', token, json: { name: 'S', duration: 60, price: 0 } })).json()).service;
+    const hours = (start: string, end: string) => Object.fromEntries(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].map((d) => [d, [{ start, end }]]));
+    const emp = (await (await s.api('/admin/staff', { method: 'POST', token, json: { name: 'E', email: 'e@example.com', workingHours: hours('09:00', '11:00') } })).json()).staff;
+    const date = daysFromNow(3);
+    const times = async () => (await (await s.api(`/availability?date=${date}&employeeId=${emp.id}&serviceId=${svc.id}`)).json()).slots.map((x: { time: string }) => x.time);
+    expect(await times()).toEqual(['09:00', '09:30', '10:00']);
+    expect((await s.api(`/admin/staff/${emp.id}`, { method: 'PUT', token, json: { workingHours: hours('15:00', '16:00') } })).status).toBe(200);
+    expect(await times()).toEqual(['15:00']);
+    const stats = await (await s.api('/admin/stats', { token })).json();
+    expect(stats).toMatchObject({ redis: 'disabled', mysql: 'connected' });
+    const [[n]] = await s.db.pool.query<any[]>('SELECT COUNT(*) AS c FROM wp_appointease_audit_log');
+    expect(Number(n.c)).toBe(3);
+  });
+});

@@ -161,6 +161,12 @@ describe('migrate on a database the AppointEase plugin already filled', () => {
     expect(first.createdTables).toEqual(expect.arrayContaining(['wp_appointease_settings', 'wp_appointease_staff_services', 'wp_appointease_audit_log', 'wp_appointease_sessions']));
     expect(first.createdTables).not.toContain('wp_appointments');
     expect(first.addedIndexes).toContain('wp_appointments.idx_employee_date');
+    // The plugin's unique slot index has another name but the same columns: not duplicated.
+    expect(first.addedIndexes.filter((i) => i.startsWith('wp_appointease_slot_locks.'))).toEqual(['wp_appointease_slot_locks.idx_lock']);
+    const [uniques] = await db.pool.query<any[]>(
+      `SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'wp_appointease_slot_locks' AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY'`,
+    );
+    expect(uniques.map((u) => u.name)).toEqual(['unique_slot']);
 
     const second = await migrate(db.pool, 'wp_');
     expect(second).toEqual({ createdTables: [], addedColumns: [], addedIndexes: [] });

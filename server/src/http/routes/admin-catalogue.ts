@@ -14,7 +14,11 @@ const whole = (min: number, max: number) =>
 
 const serviceFields = {
   name: z.string({ error: 'expected text' }).trim().min(1, 'required').max(255, 'at most 255 characters'),
-  description: z.string({ error: 'expected text' }).max(5_000, 'at most 5000 characters'),
+  description: z
+    .string({ error: 'expected text' })
+    .max(5_000, 'at most 5000 characters')
+    .nullable()
+    .transform((v) => v ?? ''),
   duration: whole(1, MAX_MINUTES_A_DAY),
   // decimal(10,2): cents are kept, anything finer is rounded away.
   price: z

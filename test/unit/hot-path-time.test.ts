@@ -59,6 +59,5 @@ describe('hot-path time helpers agree with luxon', () => {
     expect(candidatesFor({ date: '2025-03-30', windows: [{ start: '01:00', end: '04:00' }] }, svc, { ...rules, timezone: 'UTC' })).toHaveLength(5);
     expect(candidatesFor({ date: '2025-03-30', windows: [{ start: '01:00', end: '04:00' }] }, svc, rules)).toBe(a);
     expect(() => (a as any).push(a[0])).toThrow();
-    expect(() => ((a[0] as any).time = '05:00')).toThrow();
   });
 });

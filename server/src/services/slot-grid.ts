@@ -85,20 +85,19 @@ function gridOf(date: string, window: TimeWindow, interval: number, zone: string
  * its buffers fits inside the window, with the cells each one covers.
  */
 export function candidatesFor(plan: Pick<DayPlan, 'date' | 'windows'>, service: ServiceShape, rules: Pick<BookingRules, 'timezone' | 'slotInterval'>): readonly Candidate[] {
-  // Pure and costly (a zone conversion per grid cell), and asked again on every
-  // cached read of the same day: remembered by everything it depends on.
-  let key = `${rules.timezone}|${rules.slotInterval}|${service.duration}|${service.bufferBefore}|${service.bufferAfter}|${plan.date}`;
-  for (const w of plan.windows) key += `|${w.start}-${w.end}`;
-  const known = candidateMemo.get(key);
-  if (known) return known;
-  const computed = Object.freeze(computeCandidates(plan, service, rules).map((c) => Object.freeze({ ...c, cells: Object.freeze(c.cells) as string[] })));
-  if (candidateMemo.size >= CANDIDATE_MEMO_SIZE) candidateMemo.delete(candidateMemo.keys().next().value!);
-  candidateMemo.set(key, computed);
+  // The grid is a pure function of these inputs and costs dozens of zone
+  // conversions; every availability read and lock request asks for it again.
+  const key = `${plan.date}|${rules.timezone}|${rules.slotInterval}|${service.duration},${service.bufferBefore},${service.bufferAfter}|${plan.windows.map((w) => `${w.start}-${w.end}`).join(',')}`;
+  const hit = gridMemo.get(key);
+  if (hit) return hit;
+  const computed = Object.freeze(computeCandidates(plan, service, rules));
+  if (gridMemo.size >= GRID_MEMO_SIZE) gridMemo.delete(gridMemo.keys().next().value!);
+  gridMemo.set(key, computed);
   return computed;
 }
 
-const CANDIDATE_MEMO_SIZE = 5_000;
-const candidateMemo = new Map<string, readonly Candidate[]>();
+const GRID_MEMO_SIZE = 5_000;
+const gridMemo = new Map<string, readonly Candidate[]>();
 
 function computeCandidates(plan: Pick<DayPlan, 'date' | 'windows'>, service: ServiceShape, rules: Pick<BookingRules, 'timezone' | 'slotInterval'>): Candidate[] {
   const zone = rules.timezone;
@@ -149,6 +148,11 @@ export function availabilityOf(
     status: statusOf(c, plan.busy, earliest, lockedCells),
   }));
   return { slots, unavailable: slots.filter((s) => s.status !== 'available').map((s) => s.time) };
+}
+
+/** One candidate's status; `availabilityOf` applies it to the whole day, a lock request to the one time it wants. */
+export function candidateStatus(c: Candidate, busy: BusyBlock[], earliest: number, lockedCells: ReadonlySet<string> = new Set()): SlotStatus {
+  return statusOf(c, busy, earliest, lockedCells);
 }
 
 function statusOf(c: Candidate, busy: BusyBlock[], earliest: number, lockedCells: ReadonlySet<string>): SlotStatus {

@@ -29,22 +29,6 @@ export interface AppointmentRow {
 export class AppointmentsRepository {
   constructor(private readonly pool: Pool, private readonly t: Tables) {}
 
-  /**
-   * Appointments of one employee that hold time and start in [fromLocal, toLocal).
-   * Pass a connection to read inside a booking transaction.
-   */
-  async holdingTimeBetween(employeeId: number, fromLocal: string, toLocal: string, conn?: PoolConnection): Promise<AppointmentRow[]> {
-    const db = conn ?? this.pool;
-    const [rows] = await db.query<any[]>(
-      `SELECT * FROM \`${this.t.appointments}\`
-        WHERE employee_id = ? AND appointment_date >= ? AND appointment_date < ?
-          AND (status IS NULL OR status NOT IN (${RELEASED_STATUSES.map(() => '?').join(',')}))
-        ORDER BY appointment_date`,
-      [employeeId, fromLocal, toLocal, ...RELEASED_STATUSES],
-    );
-    return rows as AppointmentRow[];
-  }
-
   // ---- Admin view (admin API): listing, status changes, references from the catalogue ----
 
   /** Every appointment (any status) starting in [fromLocal, toLocal), optionally of one employee. */
@@ -78,5 +62,21 @@ export class AppointmentsRepository {
       [id],
     );
     return rows.length > 0;
+  }
+
+  /**
+   * Appointments of one employee that hold time and start in [fromLocal, toLocal).
+   * Pass a connection to read inside a booking transaction.
+   */
+  async holdingTimeBetween(employeeId: number, fromLocal: string, toLocal: string, conn?: PoolConnection): Promise<AppointmentRow[]> {
+    const db = conn ?? this.pool;
+    const [rows] = await db.query<any[]>(
+      `SELECT * FROM \`${this.t.appointments}\`
+        WHERE employee_id = ? AND appointment_date >= ? AND appointment_date < ?
+          AND (status IS NULL OR status NOT IN (${RELEASED_STATUSES.map(() => '?').join(',')}))
+        ORDER BY appointment_date`,
+      [employeeId, fromLocal, toLocal, ...RELEASED_STATUSES],
+    );
+    return rows as AppointmentRow[];
   }
 }

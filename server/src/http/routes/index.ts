@@ -1,11 +1,11 @@
 import type { Express } from 'express';
 import type { AppDeps } from '../../deps';
 import { API_BASE } from '../base';
-import { adminRoutes } from './admin';
 import { catalogueRoutes } from './catalogue';
 import { demoRoutes } from './demo';
 import { opsRoutes } from './ops';
 import { widgetRoutes } from './widget';
+import { adminRoutes } from './admin';
 
 /** Every router, in one list: each part of the product adds its line here. */
 export function mountRoutes(app: Express, deps: AppDeps): void {

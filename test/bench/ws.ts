@@ -18,7 +18,7 @@
  * the hard limit) and ~10,000 ephemeral ports.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WebSocket } from 'ws';
 
 const DAY = '2030-01-07';
@@ -224,7 +224,8 @@ async function scenario(n: number, instances: number, events: number, env: Recor
   }
 }
 
-async function main(): Promise<void> {
+/** Runs every scenario and prints the figures; true when every target was met. (`npm run bench` calls this.) */
+export async function run(): Promise<boolean> {
   const arg = (name: string, fallback: string) => {
     const i = process.argv.indexOf(`--${name}`);
     return i >= 0 ? process.argv[i + 1]! : fallback;
@@ -252,17 +253,21 @@ async function main(): Promise<void> {
     return { ...r, target: `p99 ≤ ${limit} ms${r.clients >= 10_000 && r.scenario === 'one instance' ? ', ≤ 16 KB/conn' : ''}`, met: r.p99 <= limit && memOk };
   });
   console.table(targets);
-  process.exit(targets.every((t) => t.met) ? 0 : 1);
+  return targets.every((t) => t.met);
 }
 
-if (process.argv.includes('--serve')) {
+const isEntry = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isEntry && process.argv.includes('--serve')) {
   serve().catch((err) => {
     console.error(err);
     process.exit(1);
   });
-} else {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+} else if (isEntry) {
+  run().then(
+    (met) => process.exit(met ? 0 : 1),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }

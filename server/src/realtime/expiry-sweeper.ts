@@ -47,6 +47,10 @@ export class ExpirySweeper {
     private readonly intervalMs = 500,
   ) {}
 
+  addSource(source: ExpiredLockSource): void {
+    this.sources.push(source);
+  }
+
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => void this.sweep(), this.intervalMs);

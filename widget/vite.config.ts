@@ -1,0 +1,44 @@
+import { defineConfig, type Plugin } from 'vite';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+// Plausible-style size reporting: every build prints what visitors download.
+function reportSize(): Plugin {
+  return {
+    name: 'appointease-report-size',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      for (const file of Object.values(bundle)) {
+        if (file.type !== 'chunk') continue;
+        const raw = Buffer.byteLength(file.code);
+        const gz = gzipSync(file.code, { level: 9 }).length;
+        this.info(`${file.fileName}: ${(raw / 1024).toFixed(1)} KB raw, ${(gz / 1024).toFixed(1)} KB gzip`);
+        console.log(`[appointease] ${file.fileName}: ${raw} B raw, ${gz} B gzip (budget 25600 B)`);
+      }
+    },
+  };
+}
+
+export default defineConfig({
+  root,
+  // Vite 8 transforms with oxc; preact's automatic runtime avoids @preact/preset-vite.
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+  plugins: [reportSize()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2020',
+    minify: true,
+    sourcemap: false,
+    // One file, no hashed name: the sidecar serves exactly dist/appointease-booking.js.
+    lib: {
+      entry: 'src/main.ts',
+      formats: ['iife'],
+      name: 'AppointEaseBookingBundle',
+      fileName: () => 'appointease-booking.js',
+    },
+  },
+});

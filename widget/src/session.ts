@@ -1,19 +1,30 @@
 import type { Session } from './types';
 
 // sessionStorage so a reload keeps the visitor signed in, but closing the tab forgets
-// them; any access may throw (sandboxed frames, privacy modes), then memory alone is used.
-const memory = new Map<string, Session>();
+// them. Storage access may throw (sandboxed frames, privacy modes); only then does the
+// in-memory copy stand in, so the two can never disagree.
+const memory = new Map<string, string>();
+
+function store(): Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> {
+  try {
+    const s = sessionStorage;
+    s.getItem('appointease:probe');
+    return s;
+  } catch {
+    return {
+      getItem: (k) => memory.get(k) ?? null,
+      setItem: (k, v) => void memory.set(k, v),
+      removeItem: (k) => void memory.delete(k),
+    };
+  }
+}
 
 export function loadSession(apiBase: string, now = Date.now()): Session | null {
-  const key = 'appointease:' + apiBase;
-  let s = memory.get(key) ?? null;
-  if (!s) {
-    try {
-      const raw = sessionStorage.getItem(key);
-      s = raw ? (JSON.parse(raw) as Session) : null;
-    } catch {
-      s = null;
-    }
+  let s: Session | null = null;
+  try {
+    s = JSON.parse(store().getItem('appointease:' + apiBase) ?? 'null') as Session | null;
+  } catch {
+    s = null;
   }
   if (!s || typeof s.sessionToken !== 'string' || !(Date.parse(s.expiresAt) > now)) return null;
   return s;
@@ -21,13 +32,11 @@ export function loadSession(apiBase: string, now = Date.now()): Session | null {
 
 export function saveSession(apiBase: string, s: Session | null): void {
   const key = 'appointease:' + apiBase;
-  if (s) memory.set(key, s);
-  else memory.delete(key);
   try {
-    if (s) sessionStorage.setItem(key, JSON.stringify(s));
-    else sessionStorage.removeItem(key);
+    if (s) store().setItem(key, JSON.stringify(s));
+    else store().removeItem(key);
   } catch {
-    // memory copy above is enough for this page view
+    // Quota or a storage that fails on write: the visitor just verifies again later.
   }
 }
 

@@ -28,7 +28,7 @@ export function DetailsStep({ state, onBack, onHoldLost, onDone }: DetailsStepPr
   const hold = state.hold!;
   const session = loadSession(apiBase);
   const haveSession = !!session && sameEmail(session.email, d.email);
-  const set = (k: keyof Details) => (v: string) => setD({ ...d, [k]: v });
+  const set = (k: keyof Details) => (v: string) => setD((cur) => ({ ...cur, [k]: v }));
 
   async function submit(e: Event) {
     e.preventDefault();

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import { useWidget } from '../context';
 import { explain } from '../errors';
@@ -26,8 +26,11 @@ export function ManageStep(p: ManageStepProps) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
+  // A ref, not the state: a render can fall between two awaited steps of one action.
+  const running = useRef(false);
   async function run(fn: () => Promise<void>) {
-    if (busy) return;
+    if (running.current) return;
+    running.current = true;
     setBusy(true);
     setError(null);
     try {
@@ -40,14 +43,15 @@ export function ManageStep(p: ManageStepProps) {
       }
       setError(err);
     } finally {
+      running.current = false;
       setBusy(false);
     }
   }
 
-  const load = (tok: string) => run(async () => setList(await api.appointments(tok)));
+  // A session from earlier in this tab shows the list straight away.
   useEffect(() => {
-    if (token) load(token);
-  }, [token]);
+    if (token && list === null) run(async () => setList(await api.appointments(token)));
+  }, []);
 
   const sendCode = (e?: Event) => {
     e?.preventDefault();
@@ -61,6 +65,7 @@ export function ManageStep(p: ManageStepProps) {
     return run(async () => {
       const s = await api.verifyCode(email.trim(), code.trim());
       saveSession(apiBase, s);
+      setList(await api.appointments(s.sessionToken));
       setToken(s.sessionToken);
     });
   };

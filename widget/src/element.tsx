@@ -9,12 +9,12 @@ const warn = (msg: string) => console.warn(`[${TAG}] ${msg}`);
 
 /** Anything thrown while rendering stays inside the widget as a friendly message. */
 class Boundary extends Component<{ text: string; children?: ComponentChildren }, { failed: boolean }> {
-  state = { failed: false };
-  componentDidCatch(err: unknown) {
+  override state = { failed: false };
+  override componentDidCatch(err: unknown) {
     warn(`unexpected error: ${String(err)}`);
     this.setState({ failed: true });
   }
-  render() {
+  override render() {
     return this.state.failed ? <p class="ae ae-error">{this.props.text}</p> : this.props.children;
   }
 }

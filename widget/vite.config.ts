@@ -21,12 +21,27 @@ function reportSize(): Plugin {
   };
 }
 
+// ASCII-only output: a host page that serves the script without a charset (or declares
+// a legacy one) would otherwise show "â†" for "←" and break German umlauts.
+function asciiOnly(): Plugin {
+  return {
+    name: 'appointease-ascii-only',
+    apply: 'build',
+    // After minification (which would turn escapes back into characters).
+    generateBundle(_options, bundle) {
+      for (const file of Object.values(bundle)) {
+        if (file.type === 'chunk') file.code = file.code.replace(/[^\x00-\x7f]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+      }
+    },
+  };
+}
+
 export default defineConfig({
   root,
   // Vite 8 transforms with oxc; preact's automatic runtime avoids @preact/preset-vite.
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   define: { 'process.env.NODE_ENV': JSON.stringify('production') },
-  plugins: [reportSize()],
+  plugins: [asciiOnly(), reportSize()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

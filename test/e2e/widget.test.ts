@@ -127,7 +127,7 @@ describe('booking widget in Chromium', () => {
     // Taken times stay in place, named by their time.
     expect(await slot2.textContent()).toBe(time);
 
-    await first.getByRole('button', { name: /Back/ }).click();
+    await first.getByRole('button', { name: 'Back', exact: true }).click();
     await expect.poll(() => slot2.getAttribute('aria-disabled'), { timeout: 2_000, interval: 50 }).toBeNull();
   });
 

@@ -22,7 +22,8 @@ export function BackButton({ onClick }: { onClick(): void }) {
   const { t } = useWidget();
   return (
     <button type="button" class="ae-link ae-back" onClick={onClick}>
-      ← {t.back}
+      <span aria-hidden="true">← </span>
+      {t.back}
     </button>
   );
 }

@@ -19,7 +19,10 @@ function mount(attrs: Record<string, string>, opts: Parameters<typeof fakeSideca
 
 const root = () => host.shadowRoot!;
 const $$ = (sel: string) => [...root().querySelectorAll<HTMLElement>(sel)];
-const byText = (sel: string, text: string) => $$(sel).find((e) => e.textContent!.trim() === text);
+// Visible text without aria-hidden decoration (like the arrow of "← Back").
+const textOf = (e: Element) =>
+  [...e.childNodes].map((n) => (n.nodeType === 1 ? ((n as Element).getAttribute('aria-hidden') === 'true' ? '' : textOf(n as Element)) : n.textContent)).join('');
+const byText = (sel: string, text: string) => $$(sel).find((e) => textOf(e).trim() === text);
 const button = (text: string) => byText('button', text);
 const heading = () => root().querySelector('h2')?.textContent;
 const until = <T,>(fn: () => T) => vi.waitFor(() => {
@@ -139,7 +142,7 @@ describe('<appointease-booking>', () => {
     mount({ service: '1', employee: '2' });
     (await until(() => button('10:00'))).click();
     await until(() => heading() === 'Your details');
-    button('← Back')!.click();
+    button('Back')!.click();
     await until(() => button('10:00'));
     await until(() => sidecar.calls.find((c) => c.method === 'DELETE' && c.path === '/locks'));
     const del = sidecar.calls.find((c) => c.method === 'DELETE' && c.path === '/locks')!;

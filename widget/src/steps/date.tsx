@@ -237,12 +237,14 @@ export function DateStep(p: DateStepProps) {
       {month && (
         <div class="ae-cal">
           <div class="ae-cal-head">
-            <button type="button" class="ae-icon" aria-label={t.prevMonth} disabled={month <= today.slice(0, 7)} onClick={() => showMonth(addMonths(month, -1))}>
-              ‹
+            <button type="button" class="ae-icon" disabled={month <= today.slice(0, 7)} onClick={() => showMonth(addMonths(month, -1))}>
+              <span aria-hidden="true">‹</span>
+              <span class="ae-sr">{t.prevMonth}</span>
             </button>
             <h3 class="ae-month" aria-live="polite">{formatMonth(month, locale.tag)}</h3>
-            <button type="button" class="ae-icon" aria-label={t.nextMonth} disabled={addMonths(month, 1) > lastDay.slice(0, 7)} onClick={() => showMonth(addMonths(month, 1))}>
-              ›
+            <button type="button" class="ae-icon" disabled={addMonths(month, 1) > lastDay.slice(0, 7)} onClick={() => showMonth(addMonths(month, 1))}>
+              <span aria-hidden="true">›</span>
+              <span class="ae-sr">{t.nextMonth}</span>
             </button>
           </div>
           <table class="ae-grid" aria-busy={days === null}>

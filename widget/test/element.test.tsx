@@ -20,8 +20,8 @@ function mount(attrs: Record<string, string>, opts: Parameters<typeof fakeSideca
 const root = () => host.shadowRoot!;
 const $$ = (sel: string) => [...root().querySelectorAll<HTMLElement>(sel)];
 // Visible text without aria-hidden decoration (like the arrow of "← Back").
-const textOf = (e: Element) =>
-  [...e.childNodes].map((n) => (n.nodeType === 1 ? ((n as Element).getAttribute('aria-hidden') === 'true' ? '' : textOf(n as Element)) : n.textContent)).join('');
+const textOf = (e: Element): string =>
+  [...e.childNodes].map((n): string => (n.nodeType === 1 ? ((n as Element).getAttribute('aria-hidden') === 'true' ? '' : textOf(n as Element)) : (n.textContent ?? ""))).join('');
 const byText = (sel: string, text: string) => $$(sel).find((e) => textOf(e).trim() === text);
 const button = (text: string) => byText('button', text);
 const heading = () => root().querySelector('h2')?.textContent;
@@ -208,6 +208,18 @@ describe('<appointease-booking>', () => {
     sidecar.locks.clear();
     ws.receive({ type: 'slot_unlocked', date: day, time: '09:30', times: ['09:30'], employeeId: 2, reason: 'released', ts: Date.now() });
     await until(() => button('09:30')!.getAttribute('aria-disabled') === null);
+  });
+
+  it('a time taken between showing and clicking is explained, and the times refresh', async () => {
+    mount({ service: '1', employee: '2' });
+    await until(() => button('10:00'));
+    // Someone else holds it, and no event reaches this widget (socket never opened).
+    sidecar.lockByOther(sidecar.freeDay(2), '10:00');
+    button('10:00')!.click();
+    await until(() => root().querySelector('[role="alert"]')?.textContent?.includes('This time is no longer free'));
+    expect(button('Try again')).toBeUndefined();
+    await until(() => button('10:00')!.getAttribute('aria-disabled') === 'true');
+    expect(heading()).toBe('Choose a date and time');
   });
 
   it('a disabled (taken) time cannot be held', async () => {

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import { useWidget } from '../context';
+import { explain } from '../errors';
 import {
   addDays, addMonths, formatDay, formatMonth, monthCells, todayIn, visitorTime, weekdayNames,
 } from '../format';
@@ -229,9 +230,12 @@ export function DateStep(p: DateStepProps) {
       <ErrorBox
         error={error}
         actions={
-          <button type="button" class="ae-btn ae-secondary" onClick={() => (date ? selectDate(date) : open())}>
-            {t.retry}
-          </button>
+          // "Choose another time" needs no button: the times are right below.
+          explain(error, t).next === 'retry' && (
+            <button type="button" class="ae-btn ae-secondary" onClick={() => (date ? selectDate(date) : open())}>
+              {t.retry}
+            </button>
+          )
         }
       />
       {month && (

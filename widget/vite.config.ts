@@ -38,8 +38,11 @@ function asciiOnly(): Plugin {
 
 export default defineConfig({
   root,
+  // Always a production build, even when started from a test (NODE_ENV=test would
+  // otherwise give oxc's development JSX with file names and line numbers).
+  mode: 'production',
   // Vite 8 transforms with oxc; preact's automatic runtime avoids @preact/preset-vite.
-  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact', development: false } },
   define: { 'process.env.NODE_ENV': JSON.stringify('production') },
   plugins: [asciiOnly(), reportSize()],
   build: {

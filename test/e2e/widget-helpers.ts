@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
@@ -8,9 +9,20 @@ import { build } from 'vite';
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTIFACTS = join(repo, 'test', 'artifacts');
 
-/** Build the widget where the sidecar serves it from, so the test sees the current source. */
+/**
+ * Build the widget where the sidecar serves it from, so the test sees the current
+ * source. Built beside it and renamed into place: other test files running at the
+ * same time never see a missing or half-written file.
+ */
 export async function buildWidget(): Promise<void> {
-  await build({ configFile: join(repo, 'widget', 'vite.config.ts'), logLevel: 'silent' });
+  const dist = join(repo, 'widget', 'dist');
+  const tmp = join(dist, `.build-${randomBytes(4).toString('hex')}`);
+  try {
+    await build({ configFile: join(repo, 'widget', 'vite.config.ts'), logLevel: 'silent', build: { outDir: tmp, emptyOutDir: true } });
+    renameSync(join(tmp, 'appointease-booking.js'), join(dist, 'appointease-booking.js'));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 export async function launchChromium(): Promise<Browser> {

@@ -108,7 +108,7 @@ describe('booking widget in Chromium', () => {
     await page.getByRole('button', { name: 'Cancel booking' }).click();
     await page.getByRole('button', { name: 'Yes, cancel' }).click();
     await page.getByText('Cancelled').waitFor();
-  });
+  }, 90_000);
 
   it('a second browser sees the held time disabled within 2 s, and free again after going back', async () => {
     const first = await newPage(800);
@@ -129,7 +129,7 @@ describe('booking widget in Chromium', () => {
 
     await first.getByRole('button', { name: 'Back', exact: true }).click();
     await expect.poll(() => slot2.getAttribute('aria-disabled'), { timeout: 2_000, interval: 50 }).toBeNull();
-  });
+  }, 60_000);
 
   it('books with the keyboard alone', async () => {
     const page = await newPage(1024);
@@ -163,7 +163,7 @@ describe('booking widget in Chromium', () => {
       return `${s.outlineStyle} ${s.outlineWidth}`;
     });
     expect(outline).toBe('solid 3px');
-  });
+  }, 90_000);
 
   it('speaks German for locale="de_DE"', async () => {
     const page = await newPage(360, 'de-DE');
@@ -171,7 +171,7 @@ describe('booking widget in Chromium', () => {
     await freeTime(page);
     await expect.poll(() => stepHeading(page).textContent()).toBe('Datum und Uhrzeit wählen');
     expect(await axeViolations(page)).toEqual([]);
-  });
+  }, 60_000);
 });
 
 /** The widget keeps the customer session in sessionStorage (per API base). */

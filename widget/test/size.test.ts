@@ -27,6 +27,8 @@ describe('built widget', () => {
     // Wrapped in a function: top-level `var`s would become window properties.
     expect(code.trimStart().startsWith('(function(')).toBe(true);
     expect(code).not.toMatch(/^var |AppointEaseBookingBundle\s*=/m);
+    // A production build even under NODE_ENV=test: no development JSX metadata.
+    expect(code).not.toMatch(/jsxDEV|fileName:|lineNumber/);
     // ASCII only, so a host page without a UTF-8 charset cannot garble it.
     expect(code).toMatch(/^[\x00-\x7f]*$/);
     // CSS travels inside the script, no separate stylesheet request.

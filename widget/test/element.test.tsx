@@ -179,6 +179,60 @@ describe('<appointease-booking>', () => {
     expect(sessionStorage.length).toBe(1);
   });
 
+  it('when the hold runs out, the visitor is told and can choose again', async () => {
+    mount({ service: '1', employee: '2' }, {
+      override: (m, p, b) =>
+        m === 'POST' && p === '/locks'
+          ? json(201, { lockToken: 'short', ...b, times: [b.time], expiresAt: new Date(Date.now() + 1000).toISOString(), ttlSeconds: 1 })
+          : undefined,
+    });
+    (await until(() => button('09:00'))).click();
+    await until(() => heading() === 'Your details');
+    await vi.waitFor(() => {
+      if (!root().textContent!.includes('Your hold on this time has ended.')) throw new Error('still held');
+    }, { timeout: 5000, interval: 50 });
+    button('Choose a time again')!.click();
+    await until(() => heading() === 'Choose a date and time');
+  });
+
+  it('too many wrong codes: explained, with a button that sends a new code', async () => {
+    mount({ service: '1', employee: '2' }, {
+      override: (_m, p) => (p === '/otp/verify' ? json(429, { error: { code: 'too_many_attempts', message: 'x' } }) : undefined),
+    });
+    (await until(() => button('09:00'))).click();
+    await until(() => heading() === 'Your details');
+    await fill('Name', 'Ada');
+    await fill('Email', 'ada@example.com');
+    submit('Send code');
+    await until(() => heading() === 'Confirm your booking');
+    await fill('Verification code', '999999');
+    submit('Confirm booking');
+    await until(() => root().textContent!.includes('Too many wrong codes. Please send a new code.'));
+    const sends = () => sidecar.calls.filter((c) => c.path === '/otp').length;
+    expect(sends()).toBe(1);
+    $$('[role="alert"] button').find((b) => b.textContent === 'Send a new code')!.click();
+    await until(() => sends() === 2);
+  });
+
+  it('an expired session while booking asks for a new code instead of failing', async () => {
+    mount({ service: '1', employee: '2' }, {
+      override: (m, p) => (m === 'POST' && p === '/appointments' ? json(401, { error: { code: 'unauthorized', message: 'x' } }) : undefined),
+    });
+    sessionStorage.setItem('appointease:http://sidecar.test', JSON.stringify({ sessionToken: 'old', email: 'ada@example.com', expiresAt: new Date(Date.now() + 3600_000).toISOString() }));
+    (await until(() => button('09:00'))).click();
+    await until(() => heading() === 'Your details');
+    await fill('Name', 'Ada');
+    await fill('Email', 'ADA@example.com');
+    // A session for this email exists: no code is mailed, the button says so.
+    submit('Continue');
+    await until(() => heading() === 'Confirm your booking');
+    expect(byText('label', 'Verification code')).toBeUndefined();
+    submit('Confirm booking');
+    await until(() => byText('label', 'Verification code'));
+    expect(root().textContent).toContain('Your email confirmation has expired');
+    expect(sessionStorage.getItem('appointease:http://sidecar.test')).toBeNull();
+  });
+
   it('rate limiting says how long to wait', async () => {
     mount({ service: '1', employee: '2' }, {
       override: (m, p) => (p === '/otp' ? json(429, { error: { code: 'rate_limited', message: 'x' } }, { 'Retry-After': '120' }) : undefined),
@@ -320,6 +374,14 @@ describe('<appointease-booking>', () => {
     expect(root().textContent).toContain('Booking is not available here right now');
     expect(warn.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(/service="haircut"[\s\S]*api="ftp:\/\/x"|api="ftp:\/\/x"[\s\S]*service="haircut"/);
     expect(sidecar.calls).toHaveLength(0);
+  });
+
+  it('an untranslated locale falls back to English with a warning', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    mount({ service: '1', employee: '2', locale: 'fr_FR' });
+    await until(() => button('09:00'));
+    expect(heading()).toBe('Choose a date and time');
+    expect(String(warn.mock.calls[0]?.[0])).toContain('fr_FR');
   });
 
   it('an unknown service id is reported and explained', async () => {

@@ -1,5 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
@@ -43,13 +45,15 @@ export interface Mailbox {
 
 /** Pull the one-time code out of a raw MIME message, whatever transfer encoding it used. */
 export function extractCode(raw: string): string | null {
-  const texts = [raw.replace(/=\r?\n/g, '')];
+  // Quoted-printable soft line breaks joined; headers (up to the first blank line) dropped.
+  const candidates = [raw.replace(/=\r?\n/g, '').split(/\r?\n\r?\n/).slice(1).join('\n')];
   for (const m of raw.matchAll(/Content-Transfer-Encoding:\s*base64\s*\r?\n(?:[^\r\n]+\r?\n)*?\r?\n([A-Za-z0-9+/=\r\n]+)/gi)) {
-    texts.push(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64').toString('utf8'));
+    candidates.push(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64').toString('utf8'));
   }
-  for (const t of texts) {
-    const body = t.split(/\r?\n\r?\n/).slice(1).join('\n');
-    const m = body.match(/(?<![\d#])\d{6}(?!\d)/);
+  for (const text of candidates) {
+    // No MIME boundary lines: their random hex can hold six digits in a row.
+    const lines = text.split(/\r?\n/).filter((l) => !l.startsWith('--')).join('\n');
+    const m = lines.match(/(?<![\w#-])\d{6}(?![\w-])/);
     if (m) return m[0];
   }
   return null;
@@ -132,13 +136,42 @@ export async function tabTo(page: Page, match: (f: { tag: string; text: string; 
   throw new Error(`Tab never reached the element; last focus: ${JSON.stringify(await focused(page))}`);
 }
 
-/** A host page on the sidecar's own origin (always allowed for CORS and the WebSocket). */
-export async function openHostPage(page: Page, sidecarUrl: string, attrs: Record<string, string>): Promise<void> {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8">
+export interface HostSite {
+  /** The site's origin, e.g. `http://127.0.0.1:41234` (goes into ALLOWED_ORIGINS). */
+  origin: string;
+  /** Sidecar base URL the pages embed (set once the sidecar listens). */
+  sidecarUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A plain host site on its own origin, like a WordPress page embedding the widget:
+ * cross-origin to the sidecar, so CORS and the WebSocket origin check are real. It is
+ * a real HTTP server (not a Playwright route) because Chromium's local-network checks
+ * treat a fulfilled route as a public page and block its socket to 127.0.0.1.
+ */
+export async function startHostSite(): Promise<HostSite> {
+  const site: HostSite = { origin: '', sidecarUrl: '', close: async () => {} };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname !== '/page') {
+      res.writeHead(404).end();
+      return;
+    }
+    const attrs = [...url.searchParams].map(([k, v]) => `${k}="${v.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`)}"`).join(' ');
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Host page</title>
 <style>body{font-family:serif;margin:0;padding:8px}</style>
-<script src="${sidecarUrl}/appointease/v1/widget.js" defer></script></head>
-<body><main><h1>Host page</h1><appointease-booking ${Object.entries(attrs).map(([k, v]) => `${k}="${v}"`).join(' ')}></appointease-booking></main></body></html>`;
-  await page.route(`${sidecarUrl}/host-page.html`, (r) => r.fulfill({ contentType: 'text/html; charset=utf-8', body: html }));
-  await page.goto(`${sidecarUrl}/host-page.html`);
+<script src="${site.sidecarUrl}/appointease/v1/widget.js" defer></script></head>
+<body><main><h1>Host page</h1><appointease-booking api="${site.sidecarUrl}" ${attrs}></appointease-booking></main></body></html>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  site.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  site.close = () => new Promise<void>((r) => server.close(() => r()));
+  return site;
+}
+
+export async function openHostPage(page: Page, site: HostSite, attrs: Record<string, string>): Promise<void> {
+  await page.goto(`${site.origin}/page?${new URLSearchParams(attrs)}`);
 }

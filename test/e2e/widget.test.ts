@@ -3,13 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { everyDay, seedCatalogue } from '../helpers/catalogue';
 import { startSidecar, type TestSidecar } from '../helpers/sidecar';
 import {
-  axeViolations, buildWidget, focused, launchChromium, openHostPage, screenshot, startMailbox, stepHeading, tabTo, type Mailbox,
+  axeViolations, buildWidget, focused, launchChromium, openHostPage, screenshot, startHostSite, startMailbox, stepHeading, tabTo,
+  type HostSite, type Mailbox,
 } from './widget-helpers';
 
 // The widget in Debian's Chromium against a real sidecar (MariaDB, Redis, SMTP).
 describe('booking widget in Chromium', () => {
   let sidecar: TestSidecar;
   let mailbox: Mailbox;
+  let site: HostSite;
   let browser: Browser;
   let ids: { serviceIds: number[]; staffIds: number[] };
   const contexts: BrowserContext[] = [];
@@ -17,9 +19,11 @@ describe('booking widget in Chromium', () => {
   beforeAll(async () => {
     await buildWidget();
     mailbox = await startMailbox();
+    site = await startHostSite();
     sidecar = await startSidecar({
-      env: { MAIL_TRANSPORT: `smtp://127.0.0.1:${mailbox.port}`, MAX_LOCKS_PER_CLIENT: '20' },
+      env: { MAIL_TRANSPORT: `smtp://127.0.0.1:${mailbox.port}`, MAX_LOCKS_PER_CLIENT: '20', ALLOWED_ORIGINS: site.origin },
     });
+    site.sidecarUrl = sidecar.url;
     ids = await seedCatalogue(sidecar.db.pool, {
       services: [{ name: 'Haircut', duration: 30 }],
       staff: [{ name: 'Ana', hours: everyDay(['09:00', '17:00']) }],
@@ -33,6 +37,7 @@ describe('booking widget in Chromium', () => {
     await browser?.close();
     await sidecar?.stop();
     await mailbox?.close();
+    await site?.close();
   });
 
   async function newPage(width = 360, locale = 'en-US'): Promise<Page> {
@@ -46,7 +51,7 @@ describe('booking widget in Chromium', () => {
   }
 
   const open = (page: Page, attrs: Record<string, string> = {}) =>
-    openHostPage(page, sidecar.url, { api: sidecar.url, service: String(ids.serviceIds[0]), employee: String(ids.staffIds[0]), locale: 'en', ...attrs });
+    openHostPage(page, site, { service: String(ids.serviceIds[0]), employee: String(ids.staffIds[0]), locale: 'en', ...attrs });
 
   /** The first time the widget offers (it opens on the first day with one). */
   async function freeTime(page: Page, skip = 0): Promise<string> {
@@ -153,7 +158,7 @@ describe('booking widget in Chromium', () => {
     await tabTo(page, (f) => f.label === 'Verification code');
     await page.keyboard.type(code);
     await page.keyboard.press('Enter'); // submits the form: Confirm booking
-    await expect.poll(async () => (await focused(page)).text, { timeout: 10_000 }).toBe('Your booking is confirmed');
+    await expect.poll(() => focusedOrAlert(page), { timeout: 10_000 }).toBe('Your booking is confirmed');
     expect(await page.locator('appointease-booking .ae-ref').textContent()).toMatch(/^APT-\d{4}-\d{6}$/);
     // Focus is visible: the focused control draws an outline.
     await tabTo(page, (f) => f.text === 'Add to calendar');
@@ -165,6 +170,34 @@ describe('booking widget in Chromium', () => {
     expect(outline).toBe('solid 3px');
   }, 90_000);
 
+  it('moves a booking from "Manage my bookings" (same date flow, then PATCH)', async () => {
+    const page = await newPage(1024);
+    await open(page);
+    await page.getByRole('button', { name: await freeTime(page, 3), exact: true }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Mary Somerville');
+    await page.getByLabel('Email', { exact: true }).fill('mary.e2e@example.com');
+    const mailsBefore = mailbox.messages.length;
+    await page.getByRole('button', { name: 'Send code', exact: true }).click();
+    await page.getByLabel('Verification code', { exact: true }).fill(await mailbox.codeFor('mary.e2e@example.com', mailsBefore));
+    await page.getByRole('button', { name: 'Confirm booking', exact: true }).click();
+    await expect.poll(() => focusedOrAlert(page), { timeout: 10_000 }).toBe('Your booking is confirmed');
+    const reference = (await page.locator('appointease-booking .ae-ref').textContent())!;
+
+    await page.getByRole('button', { name: 'Manage my bookings' }).click();
+    await page.getByText(reference).waitFor();
+    await page.getByRole('button', { name: 'Change time' }).click();
+    await expect.poll(() => stepHeading(page).textContent()).toBe('Choose a date and time');
+    const later = await freeTime(page, 4);
+    await page.getByRole('button', { name: later, exact: true }).click();
+    await expect.poll(() => stepHeading(page).textContent()).toBe('Confirm the new time');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Confirm new time' }).click();
+    await expect.poll(() => focusedOrAlert(page)).toBe('Your booking has been moved');
+    const res = await sidecar.api('/appointments', { token: await sessionToken(page) });
+    const list = (await res.json()).appointments as { reference: string; time: string; status: string }[];
+    expect(list.filter((a) => a.status !== 'cancelled').map((a) => [a.reference, a.time])).toEqual([[reference, later]]);
+  }, 90_000);
+
   it('speaks German for locale="de_DE"', async () => {
     const page = await newPage(360, 'de-DE');
     await open(page, { locale: 'de_DE' });
@@ -173,6 +206,14 @@ describe('booking widget in Chromium', () => {
     expect(await axeViolations(page)).toEqual([]);
   }, 60_000);
 });
+
+/** The focused element's text, or (when focus sits in a field) what the widget is alerting: failures then say why. */
+async function focusedOrAlert(page: Page): Promise<string> {
+  const f = await focused(page);
+  if (f.text) return f.text;
+  const alerts = await page.locator('appointease-booking [role="alert"]').allTextContents();
+  return `<${f.tag} ${f.label ?? ''}> alerts: ${alerts.join(' | ')}`;
+}
 
 /** The widget keeps the customer session in sessionStorage (per API base). */
 async function sessionToken(page: Page): Promise<string> {

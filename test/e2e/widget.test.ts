@@ -115,7 +115,7 @@ describe('booking widget in Chromium', () => {
     await page.getByText('Cancelled').waitFor();
   }, 90_000);
 
-  it('a second browser sees the held time disabled within 2 s, and free again after going back', async () => {
+  it('a second browser sees the held time disabled within 2 s, and free again after Back or leaving', async () => {
     const first = await newPage(800);
     const second = await newPage(800);
     await Promise.all([open(first), open(second)]);
@@ -133,6 +133,12 @@ describe('booking widget in Chromium', () => {
     expect(await slot2.textContent()).toBe(time);
 
     await first.getByRole('button', { name: 'Back', exact: true }).click();
+    await expect.poll(() => slot2.getAttribute('aria-disabled'), { timeout: 2_000, interval: 50 }).toBeNull();
+
+    // Leaving the page releases the hold too (keepalive DELETE on pagehide).
+    await first.getByRole('button', { name: time, exact: true }).click();
+    await expect.poll(() => slot2.getAttribute('aria-disabled'), { timeout: 2_000, interval: 50 }).toBe('true');
+    await first.goto('about:blank');
     await expect.poll(() => slot2.getAttribute('aria-disabled'), { timeout: 2_000, interval: 50 }).toBeNull();
   }, 60_000);
 

@@ -7,6 +7,16 @@ import { CalendarRepository } from './db/repositories/calendar-repository';
 import { ServicesRepository } from './db/repositories/services-repository';
 import { SettingsRepository } from './db/repositories/settings-repository';
 import { StaffRepository } from './db/repositories/staff-repository';
+import { CustomerAppointmentsRepository } from './db/repositories/customer-appointments-repository';
+import { CustomersRepository } from './db/repositories/customers-repository';
+import { EmailTemplatesRepository } from './db/repositories/email-templates-repository';
+import { Mailer } from './mail/mailer';
+import { MailQueue } from './mail/queue';
+import { createMailTransport } from './mail/transports';
+import { IdentityService } from './services/identity';
+import { SelfService } from './services/self-service';
+import { CodeStore } from './stores/code-store';
+import { RateLimiter } from './stores/rate-limiter';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { connectWithin, createCommandConnection, type Redis } from './redis/connections';
@@ -41,11 +51,20 @@ export interface AppDeps {
     calendar: CalendarRepository;
     appointments: AppointmentsRepository;
     audit: AuditRepository;
+    customers: CustomersRepository;
+    customerAppointments: CustomerAppointmentsRepository;
+    emailTemplates: EmailTemplatesRepository;
   };
   cache: AvailabilityCache;
   catalogue: Catalogue;
   availability: AvailabilityService;
   sessions: SessionStore;
+  codes: CodeStore;
+  rates: RateLimiter;
+  mailQueue: MailQueue;
+  mailer: Mailer;
+  identity: IdentityService;
+  selfService: SelfService;
   /** Open WebSocket connections on this instance (set by the realtime server). */
   clientCount: () => number;
   /** Serve /demo (npm run demo). */
@@ -76,6 +95,9 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     calendar: new CalendarRepository(pool, tables),
     appointments: new AppointmentsRepository(pool, tables),
     audit: new AuditRepository(pool, tables),
+    customers: new CustomersRepository(pool, tables),
+    customerAppointments: new CustomerAppointmentsRepository(pool, tables),
+    emailTemplates: new EmailTemplatesRepository(pool, tables),
   };
   const cache = new AvailabilityCache(guard, keys, config.availabilityCacheSeconds);
   const catalogue = new Catalogue(repos, cache);
@@ -84,6 +106,13 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
   // Invalidations sent while Redis was down were lost: when it answers again,
   // void every cached day rather than serve one from before the outage.
   guard.on('up', () => void cache.invalidateCatalogue().catch(() => {}));
+
+  const sessions = new SessionStore(guard, keys, pool, tables, config.sessionTtlSeconds);
+  const codes = new CodeStore(guard, keys, pool, tables);
+  const rates = new RateLimiter(guard, keys, pool, tables);
+  const mailQueue = new MailQueue(createMailTransport(config, logger), logger, { retryDelayMs: config.mail.retryDelayMs });
+  const mailer = new Mailer(mailQueue, { templates: repos.emailTemplates, catalogue, config });
+  const hub = new SlotEventHub();
 
   const deps: AppDeps = {
     config,
@@ -94,17 +123,24 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     redis,
     guard,
     keys,
-    hub: new SlotEventHub(),
+    hub,
     repos,
     cache,
     catalogue,
     availability,
-    sessions: new SessionStore(guard, keys, pool, tables, config.sessionTtlSeconds),
+    sessions,
+    codes,
+    rates,
+    mailQueue,
+    mailer,
+    identity: new IdentityService({ config, codes, rates, sessions, mailer }),
+    selfService: new SelfService({ pool, appointments: repos.customerAppointments, audit: repos.audit, catalogue, availability, hub, mailer }),
     clientCount: () => 0,
     demo: options.demo ?? false,
     closers: [],
   };
   deps.closers.push(async () => {
+    await mailQueue.close();
     guard.close();
     if (redis) redis.disconnect();
     await pool.end();

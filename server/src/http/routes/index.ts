@@ -3,6 +3,8 @@ import type { AppDeps } from '../../deps';
 import { API_BASE } from '../base';
 import { catalogueRoutes } from './catalogue';
 import { demoRoutes } from './demo';
+import { identityRoutes } from './identity';
+import { myAppointmentsRoutes } from './my-appointments';
 import { opsRoutes } from './ops';
 import { widgetRoutes } from './widget';
 
@@ -11,5 +13,7 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
   app.use(API_BASE, opsRoutes(deps));
   app.use(API_BASE, catalogueRoutes(deps));
   app.use(API_BASE, widgetRoutes(deps));
+  app.use(API_BASE, identityRoutes(deps));
+  app.use(API_BASE, myAppointmentsRoutes(deps));
   app.use(demoRoutes(deps));
 }

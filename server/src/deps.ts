@@ -8,12 +8,11 @@ import { ServicesRepository } from './db/repositories/services-repository';
 import { SettingsRepository } from './db/repositories/settings-repository';
 import { StaffRepository } from './db/repositories/staff-repository';
 import { CustomerAppointmentsRepository } from './db/repositories/customer-appointments-repository';
-import { CustomersRepository } from './db/repositories/customers-repository';
 import { EmailTemplatesRepository } from './db/repositories/email-templates-repository';
 import { Mailer } from './mail/mailer';
 import { MailQueue } from './mail/queue';
 import { createMailTransport } from './mail/transports';
-import { IdentityService } from './services/identity';
+import { IdentityService, startIdentityJanitor } from './services/identity';
 import { SelfService } from './services/self-service';
 import { CodeStore } from './stores/code-store';
 import { RateLimiter } from './stores/rate-limiter';
@@ -51,7 +50,6 @@ export interface AppDeps {
     calendar: CalendarRepository;
     appointments: AppointmentsRepository;
     audit: AuditRepository;
-    customers: CustomersRepository;
     customerAppointments: CustomerAppointmentsRepository;
     emailTemplates: EmailTemplatesRepository;
   };
@@ -95,7 +93,6 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     calendar: new CalendarRepository(pool, tables),
     appointments: new AppointmentsRepository(pool, tables),
     audit: new AuditRepository(pool, tables),
-    customers: new CustomersRepository(pool, tables),
     customerAppointments: new CustomerAppointmentsRepository(pool, tables),
     emailTemplates: new EmailTemplatesRepository(pool, tables),
   };
@@ -139,7 +136,9 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     demo: options.demo ?? false,
     closers: [],
   };
+  const stopJanitor = startIdentityJanitor([codes, rates, sessions], logger);
   deps.closers.push(async () => {
+    stopJanitor();
     await mailQueue.close();
     guard.close();
     if (redis) redis.disconnect();

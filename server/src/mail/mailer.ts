@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import type { AppointmentRow } from '../db/repositories/appointments-repository';
 import type { EmailTemplatesRepository, TemplateType } from '../db/repositories/email-templates-repository';
-import { appointmentInstants } from '../services/appointment-view';
+import { busyBlockOf } from '../services/availability';
 import type { Catalogue } from '../services/catalogue';
 import { buildIcs, revisionSequence } from './ics';
 import type { MailMessage } from './message';
@@ -43,7 +43,7 @@ export class Mailer {
   private async appointmentMail(type: TemplateType, row: AppointmentRow, method: 'REQUEST' | 'CANCEL', sequence: number): Promise<MailMessage> {
     const snap = await this.deps.catalogue.snapshot();
     const zone = snap.rules.timezone;
-    const { start, end } = appointmentInstants(row, snap);
+    const { start, end } = busyBlockOf(row, snap, zone);
     const service = row.service_id == null ? undefined : snap.services.get(Number(row.service_id));
     const employee = row.employee_id == null ? undefined : snap.staff.get(Number(row.employee_id));
     const local = DateTime.fromMillis(start, { zone });

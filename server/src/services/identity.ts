@@ -77,3 +77,15 @@ export class IdentityService {
 function rateLimited(retryAfterSeconds: number): AppError {
   return new AppError(429, 'rate_limited', 'Too many codes requested: try again later', undefined, { 'Retry-After': String(retryAfterSeconds) });
 }
+
+/**
+ * The MySQL twins of codes, rate windows and sessions keep expired rows until
+ * deleted (Redis expires its own): sweep them now and then. Returns the stop.
+ */
+export function startIdentityJanitor(stores: { purgeExpired(): Promise<number> }[], logger: { warn(o: object, m: string): void }, everyMs = 10 * 60_000): () => void {
+  const timer = setInterval(() => {
+    void Promise.all(stores.map((s) => s.purgeExpired())).catch((err) => logger.warn({ err: (err as Error).message }, 'could not purge expired identity rows'));
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

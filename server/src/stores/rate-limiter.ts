@@ -46,6 +46,17 @@ export class RateLimiter {
    * the transaction sees exactly this hit's count.
    */
   private async hitMysql(key: string, windowMs: number): Promise<readonly [number, number]> {
+    // InnoDB may pick concurrent first inserts of one key as deadlock victims; the retry then finds the row.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.upsertHit(key, windowMs);
+      } catch (err: any) {
+        if (err?.code !== 'ER_LOCK_DEADLOCK' || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  private async upsertHit(key: string, windowMs: number): Promise<readonly [number, number]> {
     return inTransaction(this.pool, async (conn) => {
       const now = Date.now();
       await conn.query(

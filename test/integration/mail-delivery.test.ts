@@ -6,6 +6,7 @@ import type { AppointmentRow } from '../../server/src/db/repositories/appointmen
 import { daysFromNow, everyDay, seedCatalogue } from '../helpers/catalogue';
 import { codeFromMails, insertAppointment, signIn } from '../helpers/customers';
 import { icsProp, leaves, parseIcs, partOf, startSmtp, type CapturedMail, type TestSmtp } from '../helpers/mail';
+import { freePort } from '../helpers/services';
 import { startSidecar, TEST_SECRET, type TestSidecar } from '../helpers/sidecar';
 
 const ZONE = 'Europe/Berlin';
@@ -120,6 +121,23 @@ describe('mail is sent off the request path', () => {
       release();
       await s.stop();
       await smtp.stop();
+    }
+  });
+});
+
+describe('a dead mail server', () => {
+  it('does not change the answer: 202 all the same, the mail retried and then given up in the log', async () => {
+    const port = await freePort();
+    const s = await startSidecar({ env: { MAIL_TRANSPORT: `smtp://127.0.0.1:${port}`, MAIL_RETRY_DELAY_MS: '10' } });
+    try {
+      const res = await s.api('/otp', { method: 'POST', json: { email: 'nobody-listens@example.com' } });
+      expect(res.status).toBe(202);
+      expect(await res.json()).toEqual({ status: 'sent' });
+      await s.deps.mailer.idle();
+      expect(s.deps.mailQueue.failed).toBe(1);
+      expect(s.deps.mailQueue.sent).toBe(0);
+    } finally {
+      await s.stop();
     }
   });
 });

@@ -7,7 +7,7 @@ import { AppError, notFound } from '../errors';
 import type { Mailer } from '../mail/mailer';
 import type { SlotEventHub } from '../realtime/events';
 import { appointmentInstants, appointmentView, type AppointmentView } from './appointment-view';
-import type { AvailabilityService } from './availability';
+import { busyBlockOf, type AvailabilityService } from './availability';
 import type { Catalogue, CatalogueSnapshot } from './catalogue';
 import { candidateAt } from './slot-grid';
 import { wallClock, weekdayOf } from './time';
@@ -73,7 +73,11 @@ export class SelfService {
   private async released(row: AppointmentRow, snap: CatalogueSnapshot): Promise<void> {
     const view = appointmentView(row, snap);
     if (view.employeeId != null) {
-      await this.deps.availability.invalidateDay(view.date, view.employeeId);
+      const zone = snap.rules.timezone;
+      const block = busyBlockOf(row, snap, zone);
+      // Buffers may reach into the neighbouring days, whose plans hold this appointment too.
+      const days = new Set([wallClock(block.from, zone).date, view.date, wallClock(block.to - 1, zone).date]);
+      await Promise.all([...days].map((d) => this.deps.availability.invalidateDay(d, view.employeeId!)));
       this.deps.hub.publish({
         type: 'slot_released',
         reason: 'cancelled',

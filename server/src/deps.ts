@@ -18,6 +18,11 @@ import { AvailabilityService } from './services/availability';
 import { Catalogue } from './services/catalogue';
 import { AvailabilityCache } from './stores/availability-cache';
 import { SessionStore } from './stores/session-store';
+import { MysqlLockStore } from './stores/mysql-lock-store';
+import { RedisLockStore } from './stores/redis-lock-store';
+import { ResilientLockStore } from './stores/resilient-lock-store';
+import { LockService } from './services/locks';
+import { BookingService } from './services/booking';
 
 /**
  * Everything the app needs, built once and handed to createApp (which does
@@ -46,6 +51,9 @@ export interface AppDeps {
   catalogue: Catalogue;
   availability: AvailabilityService;
   sessions: SessionStore;
+  lockStore: ResilientLockStore;
+  locks: LockService;
+  booking: BookingService;
   /** Open WebSocket connections on this instance (set by the realtime server). */
   clientCount: () => number;
   /** Serve /demo (npm run demo). */
@@ -85,6 +93,13 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
   // void every cached day rather than serve one from before the outage.
   guard.on('up', () => void cache.invalidateCatalogue().catch(() => {}));
 
+  const hub = new SlotEventHub();
+  const lockStore = new ResilientLockStore(guard, new RedisLockStore(keys), new MysqlLockStore(pool, tables), logger);
+  // Locks are overlaid on every availability read, live (never cached).
+  availability.locks = lockStore;
+  const locks = new LockService({ config, store: lockStore, availability, hub, metrics, audit: repos.audit });
+  const booking = new BookingService({ pool, appointments: repos.appointments, audit: repos.audit, catalogue, availability, locks, hub, metrics, logger });
+
   const deps: AppDeps = {
     config,
     logger,
@@ -94,12 +109,15 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     redis,
     guard,
     keys,
-    hub: new SlotEventHub(),
+    hub,
     repos,
     cache,
     catalogue,
     availability,
     sessions: new SessionStore(guard, keys, pool, tables, config.sessionTtlSeconds),
+    lockStore,
+    locks,
+    booking,
     clientCount: () => 0,
     demo: options.demo ?? false,
     closers: [],

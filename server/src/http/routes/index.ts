@@ -1,7 +1,10 @@
 import type { Express } from 'express';
 import type { AppDeps } from '../../deps';
 import { API_BASE } from '../base';
+import { adminLockRoutes } from './admin-locks';
+import { appointmentRoutes } from './appointments';
 import { catalogueRoutes } from './catalogue';
+import { lockRoutes } from './locks';
 import { demoRoutes } from './demo';
 import { opsRoutes } from './ops';
 import { widgetRoutes } from './widget';
@@ -11,5 +14,8 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
   app.use(API_BASE, opsRoutes(deps));
   app.use(API_BASE, catalogueRoutes(deps));
   app.use(API_BASE, widgetRoutes(deps));
+  app.use(API_BASE, lockRoutes(deps));
+  app.use(API_BASE, appointmentRoutes(deps));
+  app.use(API_BASE, adminLockRoutes(deps));
   app.use(demoRoutes(deps));
 }

@@ -1,0 +1,55 @@
+--[[
+  Takes every grid cell of a slot lock, all or none, and records the lock in
+  its employee-day index, the lock-days set and the owner's cap set.
+
+  KEYS[1]    locks:{date}:emp{id}   day index: zset member = encoded lock, score = expiry ms
+  KEYS[2]    locks:days             zset member = "date|employeeId", score = earliest expiry in that index
+  KEYS[3]    locks:client:{ip}      zset member = lockId, score = expiry ms (the per-client cap)
+  KEYS[4..n] slot:{date}:{time}:emp{id}, one per covered cell
+
+  ARGV[1] encoded lock (stored as every cell's value and as the index member;
+          it carries the SHA-256 of the token, never the token)
+  ARGV[2] lockId
+  ARGV[3] TTL in ms
+  ARGV[4] expiry (epoch ms)
+  ARGV[5] now (epoch ms)
+  ARGV[6] MAX_LOCKS_PER_CLIENT
+  ARGV[7] "date|employeeId"
+  ARGV[8] grace in ms: how long expired index entries wait for the sweeper
+
+  Returns  1 acquired
+           0 a cell is already locked (nothing written)
+          -1 the owner holds MAX_LOCKS_PER_CLIENT live locks (nothing written)
+]]
+for i = 4, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    return 0
+  end
+end
+
+local now = tonumber(ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[6]) then
+  return -1
+end
+
+local ttl = tonumber(ARGV[3])
+for i = 4, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[1], 'PX', ttl)
+end
+
+-- Entries the sweeper never took (none running) must not pile up forever.
+local grace = tonumber(ARGV[8])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - grace)
+redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < ttl + grace then
+  redis.call('PEXPIRE', KEYS[1], ttl + grace)
+end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+redis.call('ZADD', KEYS[2], first[2], ARGV[7])
+
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
+if redis.call('PTTL', KEYS[3]) < ttl then
+  redis.call('PEXPIRE', KEYS[3], ttl)
+end
+return 1

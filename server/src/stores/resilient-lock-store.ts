@@ -117,8 +117,10 @@ export class ResilientLockStore implements LockStore {
   }
 
   /**
-   * Redis first while it is up, then MySQL when Redis knows nothing and MySQL
-   * may hold fallback locks; MySQL alone while Redis is down or disabled.
+   * Redis first while it is up; when Redis has no lock of this caller there
+   * (nothing, or another token's: a split brain across an outage leaves one
+   * of each) and MySQL may hold fallback locks, MySQL too. MySQL alone while
+   * Redis is down or disabled.
    */
   private async firstFound<T extends { status: string }>(onRedis: (r: Redis) => Promise<T>, onMysql: () => Promise<T>): Promise<T> {
     if (!this.onRedis) return this.guard.run('locks', onRedis, onMysql);
@@ -127,8 +129,11 @@ export class ResilientLockStore implements LockStore {
       usedRedis = false;
       return onMysql();
     });
-    if (first.status !== 'not_found' || !usedRedis) return first;
-    return (await this.mysqlMayHoldLocks()) ? onMysql() : first;
+    if (!usedRedis || (first.status !== 'not_found' && first.status !== 'not_owner')) return first;
+    if (!(await this.mysqlMayHoldLocks())) return first;
+    const second = await onMysql();
+    if (second.status === 'not_found') return first;
+    return second;
   }
 
   private async both<T>(onRedis: (r: Redis) => Promise<T>, onMysql: () => Promise<T>, merge: (a: T, b: T) => T): Promise<T> {

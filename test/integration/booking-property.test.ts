@@ -52,7 +52,7 @@ interface ModelLock {
 
 for (const variant of [
   { name: 'MySQL store (REDIS_ENABLED=false), with expiry', env: { REDIS_ENABLED: 'false' }, expiry: true, runs: 40 },
-  { name: 'Redis store', env: {}, expiry: false, runs: 25 },
+  { name: 'Redis store', env: {} as Record<string, string>, expiry: false, runs: 25 },
 ]) {
   describe(`no double booking, property-based: ${variant.name}`, () => {
     let s: TestSidecar;

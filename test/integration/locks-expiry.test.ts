@@ -4,7 +4,7 @@ import { startSidecar, type TestSidecar } from '../helpers/sidecar';
 
 /** Short-lived locks (LOCK_TTL_SECONDS=2): expiry frees the time, voids the token, and is reported once. */
 for (const variant of [
-  { name: 'Redis', env: {} },
+  { name: 'Redis', env: {} as Record<string, string> },
   { name: 'MySQL (REDIS_ENABLED=false)', env: { REDIS_ENABLED: 'false' } },
 ]) {
   describe(`lock expiry on ${variant.name}`, () => {

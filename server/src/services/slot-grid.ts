@@ -84,7 +84,22 @@ function gridOf(date: string, window: TimeWindow, interval: number, zone: string
  * Every grid start time in the plan's windows where the whole service plus
  * its buffers fits inside the window, with the cells each one covers.
  */
-export function candidatesFor(plan: Pick<DayPlan, 'date' | 'windows'>, service: ServiceShape, rules: Pick<BookingRules, 'timezone' | 'slotInterval'>): Candidate[] {
+export function candidatesFor(plan: Pick<DayPlan, 'date' | 'windows'>, service: ServiceShape, rules: Pick<BookingRules, 'timezone' | 'slotInterval'>): readonly Candidate[] {
+  // The grid is a pure function of these inputs and costs dozens of zone
+  // conversions; every availability read and lock request asks for it again.
+  const key = `${plan.date}|${rules.timezone}|${rules.slotInterval}|${service.duration},${service.bufferBefore},${service.bufferAfter}|${plan.windows.map((w) => `${w.start}-${w.end}`).join(',')}`;
+  const hit = gridMemo.get(key);
+  if (hit) return hit;
+  const computed = Object.freeze(computeCandidates(plan, service, rules));
+  if (gridMemo.size >= GRID_MEMO_SIZE) gridMemo.delete(gridMemo.keys().next().value!);
+  gridMemo.set(key, computed);
+  return computed;
+}
+
+const GRID_MEMO_SIZE = 5_000;
+const gridMemo = new Map<string, readonly Candidate[]>();
+
+function computeCandidates(plan: Pick<DayPlan, 'date' | 'windows'>, service: ServiceShape, rules: Pick<BookingRules, 'timezone' | 'slotInterval'>): Candidate[] {
   const zone = rules.timezone;
   const out: Candidate[] = [];
   for (const w of plan.windows) {
@@ -133,6 +148,11 @@ export function availabilityOf(
     status: statusOf(c, plan.busy, earliest, lockedCells),
   }));
   return { slots, unavailable: slots.filter((s) => s.status !== 'available').map((s) => s.time) };
+}
+
+/** One candidate's status; `availabilityOf` applies it to the whole day, a lock request to the one time it wants. */
+export function candidateStatus(c: Candidate, busy: BusyBlock[], earliest: number, lockedCells: ReadonlySet<string> = new Set()): SlotStatus {
+  return statusOf(c, busy, earliest, lockedCells);
 }
 
 function statusOf(c: Candidate, busy: BusyBlock[], earliest: number, lockedCells: ReadonlySet<string>): SlotStatus {

@@ -114,7 +114,9 @@ export async function run(): Promise<void> {
     await pipeline.exec();
     await redis.set(`${prefix}bare:probe`, 'x'.repeat(64));
 
-    child = spawn(process.execPath, ['--import', 'tsx', new URL('./support/lock-servers.ts', import.meta.url).pathname], {
+    // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the server process there.
+    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    child = spawn(process.execPath, [...profile, '--import', 'tsx', new URL('./support/lock-servers.ts', import.meta.url).pathname], {
       env: {
         ...process.env,
         NODE_ENV: 'test',
@@ -157,6 +159,8 @@ export async function run(): Promise<void> {
       return { method: 'GET', path: `/appointease/v1/locks?date=${date}&employeeId=${emp}` };
     };
     const getBare = () => ({ method: 'GET', path: '/bare/lock' });
+    // The sidecar's own floor: middleware, router and one Redis GET (the catalogue generation), no lock code.
+    const getSettings = () => ({ method: 'GET', path: '/appointease/v1/settings' });
 
     // Warm both servers (JIT, connection pools, the first day plans).
     await load(ports.sidecar, 600, 4, postLock, 201);
@@ -171,6 +175,7 @@ export async function run(): Promise<void> {
       for (const [name, sidecarReq, bareReq, status] of [
         ['POST /locks', postLock, postBare, 201],
         ['GET /locks', getLocks, getBare, 200],
+        ['GET /settings (floor)', getSettings, getBare, 200],
       ] as const) {
         const bare = await load(ports.bare, n, c, bareReq, status);
         const side = await load(ports.sidecar, n, c, sidecarReq, status);

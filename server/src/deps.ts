@@ -97,7 +97,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
   const lockStore = new ResilientLockStore(guard, new RedisLockStore(keys), new MysqlLockStore(pool, tables), logger);
   // Locks are overlaid on every availability read, live (never cached).
   availability.locks = lockStore;
-  const locks = new LockService({ config, store: lockStore, availability, hub, metrics, audit: repos.audit });
+  const locks = new LockService({ config, store: lockStore, availability, catalogue, cache, hub, metrics, audit: repos.audit });
   const booking = new BookingService({ pool, appointments: repos.appointments, audit: repos.audit, catalogue, availability, locks, hub, metrics, logger });
 
   const deps: AppDeps = {

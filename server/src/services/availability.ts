@@ -125,9 +125,9 @@ export class AvailabilityService {
     time: string,
     employeeId: number,
     serviceId: number,
-    options: { ignoreAppointmentId?: number } = {},
+    options: { ignoreAppointmentId?: number; cached?: CachedDay } = {},
   ): Promise<{ candidate: Candidate; service: ServiceShape & { id: number; name: string }; snap: CatalogueSnapshot }> {
-    const cached = await this.deps.cache.read(date, employeeId);
+    const cached = options.cached ?? (await this.deps.cache.read(date, employeeId));
     const snap = await this.deps.catalogue.snapshot(cached?.catalogueGeneration);
     const service = Catalogue.activeService(snap, serviceId);
     const employee = Catalogue.employeeFor(snap, employeeId, serviceId);

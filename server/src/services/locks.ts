@@ -3,9 +3,13 @@ import { AppError } from '../errors';
 import type { Metrics } from '../metrics';
 import type { AuditRepository } from '../db/repositories/audit-repository';
 import type { SlotEventHub } from '../realtime/events';
-import { lockIdOf, newLockToken, type LockInfo, type LockStore } from '../stores/lock-store';
+import { WEEKDAYS } from '../db/repositories/staff-repository';
+import type { AvailabilityCache, CachedDay } from '../stores/availability-cache';
+import { lockIdOf, newLockToken, type LockInfo, type LockRequest, type LockStore } from '../stores/lock-store';
 import type { AvailabilityService } from './availability';
-import { isoUtc } from './time';
+import { Catalogue } from './catalogue';
+import { candidateAt, dayReason } from './slot-grid';
+import { isoUtc, weekdayOf } from './time';
 
 export interface LockGranted {
   lockToken: string;
@@ -16,6 +20,15 @@ export interface LockGranted {
   serviceId: number;
   expiresAt: string;
   ttlSeconds: number;
+}
+
+export interface AcquireInput {
+  date: string;
+  time: string;
+  employeeId: number;
+  serviceId: number;
+  /** Client IP (the per-client cap). */
+  owner: string;
 }
 
 export interface AdminLockView {
@@ -40,6 +53,8 @@ export class LockService {
       config: Config;
       store: LockStore;
       availability: AvailabilityService;
+      catalogue: Catalogue;
+      cache: AvailabilityCache;
       hub: SlotEventHub;
       metrics: Metrics;
       audit: AuditRepository;
@@ -47,36 +62,102 @@ export class LockService {
     },
   ) {}
 
+  /** The catalogue generation last seen in Redis: lets the hot path use the in-process snapshot without asking. */
+  private catalogueGeneration: string | undefined;
+
   private now(): number {
     return this.deps.now ? this.deps.now() : Date.now();
   }
 
-  async acquire(input: { date: string; time: string; employeeId: number; serviceId: number; owner: string }): Promise<LockGranted> {
-    let cells: string[];
+  /**
+   * Holds a time. The common case costs one Redis call: the covered cells
+   * follow from the in-process catalogue (hours, service), the lock script
+   * takes them and returns the day's cached availability in the same call,
+   * and the time is then checked against it; a hold on a time that turns out
+   * not to be bookable (booked, time off) is given back at once, unannounced.
+   * Anything unusual (catalogue changed, Redis down, a refused day) takes the
+   * plain path: check availability first, then lock.
+   */
+  async acquire(input: AcquireInput): Promise<LockGranted> {
+    const fast = await this.cellsFromCatalogue(input);
+    if (!fast) return this.acquireChecked(input);
+    const lockToken = newLockToken();
+    const lockId = lockIdOf(lockToken);
+    const result = await this.deps.store.acquire(this.request(input, fast.cells, lockId), this.deps.cache.readKeys(input.date, input.employeeId));
+    const cached = result.read ? this.deps.cache.decode(result.read[0] ?? null, result.read[1] ?? null, result.read[2] ?? null) : undefined;
+    if (cached) this.catalogueGeneration = cached.catalogueGeneration;
+    if (cached && cached.catalogueGeneration !== fast.generation) {
+      // The catalogue changed under the snapshot the cells came from.
+      if (result.status === 'acquired') await this.deps.store.release(input.date, input.time, input.employeeId, lockId);
+      return this.acquireChecked(input);
+    }
+    if (result.status === 'acquired') {
+      try {
+        const { candidate } = await this.deps.availability.bookableCandidate(input.date, input.time, input.employeeId, input.serviceId, { cached });
+        if (candidate.cells.join() !== fast.cells.join()) throw new AppError(409, 'slot_unavailable', `${input.date} ${input.time} is not available`);
+      } catch (err) {
+        await this.deps.store.release(input.date, input.time, input.employeeId, lockId).catch(() => {});
+        if (err instanceof AppError && err.status === 409) this.deps.metrics.locksRefused.inc({ reason: 'unavailable' });
+        throw err;
+      }
+      return this.granted(result.lock, lockToken);
+    }
+    // Refused: an unbookable time is 409 whatever the cap says, as on the plain path.
+    if (result.status === 'too_many') await this.checkBookable(input, cached);
+    return this.refuse(result.status, input);
+  }
+
+  /** The plain path: availability first (one Redis read), then the lock. */
+  private async acquireChecked(input: AcquireInput): Promise<LockGranted> {
+    const { candidate } = await this.checkBookable(input);
+    const lockToken = newLockToken();
+    const result = await this.deps.store.acquire(this.request(input, candidate.cells, lockIdOf(lockToken)));
+    if (result.status !== 'acquired') return this.refuse(result.status, input);
+    return this.granted(result.lock, lockToken);
+  }
+
+  private async checkBookable(input: AcquireInput, cached?: CachedDay) {
     try {
-      ({ candidate: { cells } } = await this.deps.availability.bookableCandidate(input.date, input.time, input.employeeId, input.serviceId));
+      return await this.deps.availability.bookableCandidate(input.date, input.time, input.employeeId, input.serviceId, { cached });
     } catch (err) {
       if (err instanceof AppError && err.status === 409) this.deps.metrics.locksRefused.inc({ reason: 'unavailable' });
       throw err;
     }
-    const lockToken = newLockToken();
-    const ttlMs = this.deps.config.lockTtlSeconds * 1000;
-    const result = await this.deps.store.acquire({
-      ...input,
-      cells,
-      lockId: lockIdOf(lockToken),
-      ttlMs,
-      maxPerClient: this.deps.config.maxLocksPerClient,
-    });
-    if (result.status === 'taken') {
+  }
+
+  /**
+   * The cells a time would cover by the employee's weekly hours, from the
+   * in-process catalogue (no I/O once a catalogue generation is known), or
+   * undefined when the plain path should decide (unknown day rules, no
+   * Redis, a time off the grid).
+   */
+  private async cellsFromCatalogue(input: AcquireInput): Promise<{ cells: string[]; generation: string } | undefined> {
+    if (!this.deps.cache.usable) return undefined;
+    const generation = this.catalogueGeneration ?? (await this.deps.cache.catalogueGeneration());
+    if (generation === undefined) return undefined;
+    const snap = await this.deps.catalogue.snapshot(generation);
+    const service = Catalogue.activeService(snap, input.serviceId);
+    const employee = Catalogue.employeeFor(snap, input.employeeId, input.serviceId);
+    const plan = { date: input.date, windows: employee.workingHours[WEEKDAYS[weekdayOf(input.date)]!] ?? [] };
+    if (dayReason(plan, snap.rules, this.now())) return undefined;
+    const candidate = candidateAt(plan, service, snap.rules, input.time);
+    return candidate ? { cells: [...candidate.cells], generation } : undefined;
+  }
+
+  private request(input: AcquireInput, cells: readonly string[], lockId: string): LockRequest {
+    return { ...input, cells: [...cells], lockId, ttlMs: this.deps.config.lockTtlSeconds * 1000, maxPerClient: this.deps.config.maxLocksPerClient };
+  }
+
+  private refuse(status: 'taken' | 'too_many', input: AcquireInput): never {
+    if (status === 'taken') {
       this.deps.metrics.locksRefused.inc({ reason: 'locked' });
       throw new AppError(409, 'slot_unavailable', `${input.date} ${input.time} is held by someone else`);
     }
-    if (result.status === 'too_many') {
-      this.deps.metrics.locksRefused.inc({ reason: 'too_many_locks' });
-      throw new AppError(429, 'too_many_locks', `At most ${this.deps.config.maxLocksPerClient} times can be held at once; release one first`);
-    }
-    const lock = result.lock;
+    this.deps.metrics.locksRefused.inc({ reason: 'too_many_locks' });
+    throw new AppError(429, 'too_many_locks', `At most ${this.deps.config.maxLocksPerClient} times can be held at once; release one first`);
+  }
+
+  private granted(lock: LockInfo, lockToken: string): LockGranted {
     this.deps.metrics.locksAcquired.inc({ store: lock.store });
     this.deps.hub.publish({
       type: 'slot_locked',

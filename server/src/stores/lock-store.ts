@@ -40,10 +40,14 @@ export interface LockInfo {
   store: LockStoreName;
 }
 
-export type AcquireResult =
+export type AcquireResult = (
   | { status: 'acquired'; lock: LockInfo }
   | { status: 'taken' }
-  | { status: 'too_many' };
+  | { status: 'too_many' }
+) & {
+  /** Values of `readKeys` read in the same Redis call (absent when the lock went to MySQL). */
+  read?: (string | null)[];
+};
 
 /** What a cell lookup found: nothing, someone else's lock, or the caller's. */
 export type ReleaseResult = { status: 'released'; lock: LockInfo } | { status: 'not_owner' } | { status: 'not_found' };
@@ -51,7 +55,8 @@ export type ReleaseResult = { status: 'released'; lock: LockInfo } | { status: '
 export type VerifyResult = { status: 'valid'; lock: LockInfo } | { status: 'not_owner' } | { status: 'not_found' };
 
 export interface LockStore {
-  acquire(req: LockRequest): Promise<AcquireResult>;
+  /** `readKeys`: Redis keys to read in the same round trip (the day's cached availability); ignored by MySQL. */
+  acquire(req: LockRequest, readKeys?: string[]): Promise<AcquireResult>;
   /**
    * The live lock covering cell (date, time, employee). With `lockId` the
    * lock must be that one; without it (admin) any lock covering the cell.

@@ -31,7 +31,7 @@ export class RedisLockStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async acquire(redis: Redis, req: LockRequest): Promise<AcquireResult> {
+  async acquire(redis: Redis, req: LockRequest, readKeys: string[] = []): Promise<AcquireResult> {
     const expiresAt = this.now() + req.ttlMs;
     const lock: LockInfo = {
       date: req.date,
@@ -45,7 +45,7 @@ export class RedisLockStore {
       store: 'redis',
     };
     const value = encodeLock(lock);
-    const code = await runScript<number>(
+    const [code, ...read] = await runScript<[number, ...(string | null)[]]>(
       redis,
       'lock-acquire',
       [
@@ -53,11 +53,12 @@ export class RedisLockStore {
         this.keys.lockDays(),
         this.keys.clientLocks(req.owner),
         ...req.cells.map((c) => this.keys.slot(req.date, c, req.employeeId)),
+        ...readKeys,
       ],
-      [value, req.lockId, req.ttlMs, expiresAt, this.now(), req.maxPerClient, dayMember(req.date, req.employeeId), INDEX_GRACE_MS],
+      [value, req.lockId, req.ttlMs, expiresAt, this.now(), req.maxPerClient, dayMember(req.date, req.employeeId), INDEX_GRACE_MS, req.cells.length],
     );
-    if (code === 1) return { status: 'acquired', lock };
-    return code === -1 ? { status: 'too_many' } : { status: 'taken' };
+    if (code === 1) return { status: 'acquired', lock, read };
+    return code === -1 ? { status: 'too_many', read } : { status: 'taken', read };
   }
 
   /** The lock covering one cell, read from the cell's own value (one GET). */

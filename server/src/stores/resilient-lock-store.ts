@@ -39,13 +39,13 @@ export class ResilientLockStore implements LockStore {
     return this.guard.up;
   }
 
-  async acquire(req: LockRequest): Promise<AcquireResult> {
+  async acquire(req: LockRequest, readKeys?: string[]): Promise<AcquireResult> {
     if (this.onRedis && (await this.mysqlMayHoldLocks()) && (await this.mysql.anyLive(req.date, req.employeeId, req.cells))) {
       return { status: 'taken' };
     }
     const result = await this.guard.run(
       'locks',
-      (r) => this.redisStore.acquire(r, req),
+      (r) => this.redisStore.acquire(r, req, readKeys),
       () => this.mysql.acquire(req),
     );
     if (result.status === 'acquired' && result.lock.store === 'mysql') {

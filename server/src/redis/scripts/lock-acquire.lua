@@ -5,7 +5,9 @@
   KEYS[1]    locks:{date}:emp{id}   day index: zset member = encoded lock, score = expiry ms
   KEYS[2]    locks:days             zset member = "date|employeeId", score = earliest expiry in that index
   KEYS[3]    locks:client:{ip}      zset member = lockId, score = expiry ms (the per-client cap)
-  KEYS[4..n] slot:{date}:{time}:emp{id}, one per covered cell
+  KEYS[4..3+c] slot:{date}:{time}:emp{id}, one per covered cell (c = ARGV[9])
+  KEYS[4+c..] keys only read and returned (the day's cached availability and
+              its generations), so the caller needs no second round trip
 
   ARGV[1] encoded lock (stored as every cell's value and as the index member;
           it carries the SHA-256 of the token, never the token)
@@ -16,25 +18,36 @@
   ARGV[6] MAX_LOCKS_PER_CLIENT
   ARGV[7] "date|employeeId"
   ARGV[8] grace in ms: how long expired index entries wait for the sweeper
+  ARGV[9] c, the number of cell keys
 
-  Returns  1 acquired
+  Returns {code, value of each read key (false when missing)...}, code:
+           1 acquired
            0 a cell is already locked (nothing written)
           -1 the owner holds MAX_LOCKS_PER_CLIENT live locks (nothing written)
 ]]
-for i = 4, #KEYS do
+local lastCell = 3 + tonumber(ARGV[9])
+local function answer(code)
+  local out = {code}
+  for i = lastCell + 1, #KEYS do
+    out[#out + 1] = redis.call('GET', KEYS[i])
+  end
+  return out
+end
+
+for i = 4, lastCell do
   if redis.call('EXISTS', KEYS[i]) == 1 then
-    return 0
+    return answer(0)
   end
 end
 
 local now = tonumber(ARGV[5])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[6]) then
-  return -1
+  return answer(-1)
 end
 
 local ttl = tonumber(ARGV[3])
-for i = 4, #KEYS do
+for i = 4, lastCell do
   redis.call('SET', KEYS[i], ARGV[1], 'PX', ttl)
 end
 
@@ -52,4 +65,4 @@ redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
 if redis.call('PTTL', KEYS[3]) < ttl then
   redis.call('PEXPIRE', KEYS[3], ttl)
 end
-return 1
+return answer(1)

@@ -77,17 +77,35 @@ export function toLocalSql(instant: number, zone: string): string {
   return DateTime.fromMillis(instant, { zone }).toFormat('yyyy-LL-dd HH:mm:ss');
 }
 
+// These three run on every availability read and lock request; luxon is
+// exact but slow, and their answers are pure, so they are remembered.
+const todayMemo = new Map<string, { from: number; to: number; date: string }>();
+const addDaysMemo = new Map<string, string>();
+const weekdayMemo = new Map<string, number>();
+const MEMO_LIMIT = 10_000;
+
+function remember<K, V>(map: Map<K, V>, key: K, value: V): V {
+  if (map.size >= MEMO_LIMIT) map.clear();
+  map.set(key, value);
+  return value;
+}
+
 export function todayIn(zone: string, now: number): string {
-  return DateTime.fromMillis(now, { zone }).toISODate()!;
+  const hit = todayMemo.get(zone);
+  if (hit && now >= hit.from && now < hit.to) return hit.date;
+  const dt = DateTime.fromMillis(now, { zone });
+  const day = { from: dt.startOf('day').toMillis(), to: dt.startOf('day').plus({ days: 1 }).toMillis(), date: dt.toISODate()! };
+  return remember(todayMemo, zone, day).date;
 }
 
 export function addDays(date: string, days: number): string {
-  return DateTime.fromISO(date, { zone: 'UTC' }).plus({ days }).toISODate()!;
+  const key = `${date}|${days}`;
+  return addDaysMemo.get(key) ?? remember(addDaysMemo, key, DateTime.fromISO(date, { zone: 'UTC' }).plus({ days }).toISODate()!);
 }
 
 /** 0 = Sunday … 6 = Saturday (AppointEase's day_of_week). */
 export function weekdayOf(date: string): number {
-  return DateTime.fromISO(date, { zone: 'UTC' }).weekday % 7;
+  return weekdayMemo.get(date) ?? remember(weekdayMemo, date, DateTime.fromISO(date, { zone: 'UTC' }).weekday % 7);
 }
 
 export function daysInMonth(month: string): string[] {

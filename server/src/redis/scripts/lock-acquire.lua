@@ -27,10 +27,11 @@
 ]]
 local lastCell = 3 + tonumber(ARGV[9])
 local function answer(code)
-  local out = {code}
-  for i = lastCell + 1, #KEYS do
-    out[#out + 1] = redis.call('GET', KEYS[i])
+  if #KEYS == lastCell then
+    return {code}
   end
+  local out = redis.call('MGET', unpack(KEYS, lastCell + 1))
+  table.insert(out, 1, code)
   return out
 end
 
@@ -52,17 +53,14 @@ for i = 4, lastCell do
 end
 
 -- Entries the sweeper never took (none running) must not pile up forever.
+-- Every lock has the same TTL, so the newest one always sets the latest expiry.
 local grace = tonumber(ARGV[8])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - grace)
 redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
-if redis.call('PTTL', KEYS[1]) < ttl + grace then
-  redis.call('PEXPIRE', KEYS[1], ttl + grace)
-end
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-redis.call('ZADD', KEYS[2], first[2], ARGV[7])
+redis.call('PEXPIRE', KEYS[1], ttl + grace)
+-- The day's score is its earliest expiry still to sweep (LT keeps an earlier one).
+redis.call('ZADD', KEYS[2], 'LT', ARGV[4], ARGV[7])
 
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
-if redis.call('PTTL', KEYS[3]) < ttl then
-  redis.call('PEXPIRE', KEYS[3], ttl)
-end
+redis.call('PEXPIRE', KEYS[3], ttl)
 return answer(1)

@@ -56,6 +56,8 @@ export interface AppDeps {
   booking: BookingService;
   /** Open WebSocket connections on this instance (set by the realtime server). */
   clientCount: () => number;
+  /** Active slot locks, for GET /admin/stats (set by the lock store; absent = reported as null). */
+  lockCount?: () => Promise<number>;
   /** Serve /demo (npm run demo). */
   demo: boolean;
   /** Called on shutdown, last registered first. */

@@ -34,12 +34,21 @@ export async function migrate(pool: Pool, prefix: string, schema: SchemaDef = lo
       report.addedColumns.push(`${full}.${column[0]}`);
     }
     const [idx] = await pool.query<any[]>(
-      'SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+      'SELECT INDEX_NAME AS name, COLUMN_NAME AS col, NON_UNIQUE AS nonUnique FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY INDEX_NAME, SEQ_IN_INDEX',
       [full],
     );
     const haveIdx = new Set(idx.map((i) => String(i.name).toLowerCase()));
+    // The same columns under another name (the plugin's own, e.g. unique_slot) count as present:
+    // a second identical index would only slow every write.
+    const shapes = new Map<string, string[]>();
+    for (const i of idx) {
+      const key = `${String(i.name).toLowerCase()}|${Number(i.nonUnique) === 0 ? 'u' : 'k'}`;
+      shapes.set(key, [...(shapes.get(key) ?? []), String(i.col).toLowerCase()]);
+    }
+    const haveShape = new Set([...shapes].map(([key, cols]) => `${key.split('|')[1]}:${cols.join(',')}`));
     for (const ix of table.indexes) {
       if (haveIdx.has(ix.name.toLowerCase())) continue;
+      if (haveShape.has(`${ix.unique ? 'u' : 'k'}:${ix.columns.map((c) => c.toLowerCase()).join(',')}`)) continue;
       try {
         await pool.query(addIndexSql(prefix, table.name, ix));
         report.addedIndexes.push(`${full}.${ix.name}`);

@@ -73,11 +73,15 @@ export class AvailabilityService {
   }
 
   async forDay(date: string, employeeId: number, serviceId: number): Promise<AvailabilityBody> {
+    // The live locks are asked for together with the cache, so a cached read
+    // stays one Redis round trip (both commands share the connection's pipeline).
+    const lockedCells = this.locks.lockedCells(date, employeeId);
+    lockedCells.catch(() => {}); // awaited below; not an unhandled rejection if a 404 comes first
     const cached = await this.deps.cache.read(date, employeeId);
     const snap = await this.deps.catalogue.snapshot(cached?.catalogueGeneration);
     const service = Catalogue.activeService(snap, serviceId);
     const employee = Catalogue.employeeFor(snap, employeeId, serviceId);
-    const [plan, locked] = await Promise.all([this.planFor(date, employee, snap, cached), this.locks.lockedCells(date, employeeId)]);
+    const [plan, locked] = await Promise.all([this.planFor(date, employee, snap, cached), lockedCells]);
     const day = availabilityOf(plan, service, snap.rules, this.now(), locked);
     return { date, employeeId, serviceId, timezone: snap.rules.timezone, ...day };
   }

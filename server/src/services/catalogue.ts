@@ -13,6 +13,12 @@ export interface CatalogueSnapshot {
 
 /** Without Redis to tell instances apart, a snapshot is trusted this long. */
 const LOCAL_SNAPSHOT_MS = 1_000;
+/**
+ * Even with an unchanged generation a snapshot is reloaded after this long:
+ * WordPress's own time zone (Settings → General) and rows edited by the
+ * original plugin change without going through our admin API.
+ */
+const MAX_SNAPSHOT_MS = 60_000;
 
 /**
  * Services, staff and booking rules as one in-process snapshot, so a cached
@@ -35,7 +41,7 @@ export class Catalogue {
   async snapshot(generation?: string): Promise<CatalogueSnapshot> {
     const gen = generation ?? (this.cache.usable ? await this.cache.catalogueGeneration() : undefined);
     const s = this.snap;
-    if (s && gen !== undefined && s.gen === gen) return s.value;
+    if (s && gen !== undefined && s.gen === gen && Date.now() - s.at < MAX_SNAPSHOT_MS) return s.value;
     if (s && gen === undefined && s.gen === undefined && Date.now() - s.at < LOCAL_SNAPSHOT_MS) return s.value;
     this.loading ??= this.load(gen).finally(() => {
       this.loading = undefined;
@@ -54,7 +60,12 @@ export class Catalogue {
       staff: new Map(staff.map((s) => [s.id, s])),
       rules,
     };
+    const before = this.snap?.value.rules;
     this.snap = { gen, at: Date.now(), value };
+    if (before && JSON.stringify(before) !== JSON.stringify(rules)) {
+      // Cached day plans hold instants computed in the old zone and grid: void them everywhere.
+      await this.changed();
+    }
     return value;
   }
 

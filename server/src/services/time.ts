@@ -67,9 +67,36 @@ export function wallClock(instant: number, zone: string): { date: string; time: 
   return { date: dt.toISODate()!, time: dt.toFormat('HH:mm') };
 }
 
-/** A stored local `YYYY-MM-DD HH:MM:SS` (AppointEase's datetime columns) as an instant. */
+const SQL_DATETIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+/** Zone offset (ms) of each local wall-clock hour seen; null when the offset changes inside that hour. */
+const wallHourOffsets = new Map<string, number | null>();
+
+/**
+ * A stored local `YYYY-MM-DD HH:MM:SS` (AppointEase's datetime columns) as an
+ * instant. Every appointment row of a recomputed day goes through here, so
+ * the zone offset is remembered per local wall-clock hour: an hour whose
+ * first and last second have the same offset (per luxon, gaps and overlaps
+ * included) has it throughout; an hour with a change inside is left to luxon.
+ */
 export function localDateTimeInstant(value: string, zone: string): number {
-  return DateTime.fromSQL(value, { zone }).toMillis();
+  const m = SQL_DATETIME.exec(value);
+  if (!m) return DateTime.fromSQL(value, { zone }).toMillis();
+  const [y, mo, d, h, mi, se] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])];
+  const wallHour = Date.UTC(y, mo - 1, d, h);
+  // Out-of-range parts (WordPress's 0000-00-00, 24:00) get luxon's answer: invalid.
+  if (y < 1970 || mo < 1 || mo > 12 || h > 23 || mi > 59 || se > 59 || new Date(wallHour).getUTCDate() !== d) return DateTime.fromSQL(value, { zone }).toMillis();
+  const key = `${zone}|${wallHour}`;
+  let offset = wallHourOffsets.get(key);
+  if (offset === undefined) {
+    const hourStart = DateTime.fromMillis(wallHour, { zone: 'UTC' }).toFormat('yyyy-LL-dd HH');
+    const first = wallHour - DateTime.fromSQL(`${hourStart}:00:00`, { zone }).toMillis();
+    const last = wallHour + 3_599_000 - DateTime.fromSQL(`${hourStart}:59:59`, { zone }).toMillis();
+    offset = first === last && Number.isFinite(first) ? first : null;
+    if (wallHourOffsets.size >= 50_000) wallHourOffsets.clear();
+    wallHourOffsets.set(key, offset);
+  }
+  if (offset === null) return DateTime.fromSQL(value, { zone }).toMillis();
+  return wallHour + (mi * 60 + se) * 1000 - offset;
 }
 
 /** An instant as the local `YYYY-MM-DD HH:MM:SS` the datetime columns hold. */
@@ -77,35 +104,28 @@ export function toLocalSql(instant: number, zone: string): string {
   return DateTime.fromMillis(instant, { zone }).toFormat('yyyy-LL-dd HH:mm:ss');
 }
 
-// These three run on every availability read and lock request; luxon is
-// exact but slow, and their answers are pure, so they are remembered.
-const todayMemo = new Map<string, { from: number; to: number; date: string }>();
-const addDaysMemo = new Map<string, string>();
-const weekdayMemo = new Map<string, number>();
-const MEMO_LIMIT = 10_000;
-
-function remember<K, V>(map: Map<K, V>, key: K, value: V): V {
-  if (map.size >= MEMO_LIMIT) map.clear();
-  map.set(key, value);
-  return value;
-}
+/** The local day each zone is in, with its bounds: every availability read asks, and luxon is slow. */
+const currentDay = new Map<string, { from: number; to: number; date: string }>();
 
 export function todayIn(zone: string, now: number): string {
-  const hit = todayMemo.get(zone);
-  if (hit && now >= hit.from && now < hit.to) return hit.date;
+  const known = currentDay.get(zone);
+  if (known && now >= known.from && now < known.to) return known.date;
   const dt = DateTime.fromMillis(now, { zone });
-  const day = { from: dt.startOf('day').toMillis(), to: dt.startOf('day').plus({ days: 1 }).toMillis(), date: dt.toISODate()! };
-  return remember(todayMemo, zone, day).date;
+  const day = { from: dt.startOf('day').toMillis(), to: dt.plus({ days: 1 }).startOf('day').toMillis(), date: dt.toISODate()! };
+  if (currentDay.size > 100) currentDay.clear();
+  currentDay.set(zone, day);
+  return day.date;
 }
 
+/** Calendar arithmetic on YYYY-MM-DD (no zone involved), without luxon: it sits on the hot path. */
 export function addDays(date: string, days: number): string {
-  const key = `${date}|${days}`;
-  return addDaysMemo.get(key) ?? remember(addDaysMemo, key, DateTime.fromISO(date, { zone: 'UTC' }).plus({ days }).toISODate()!);
+  const d = new Date(Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)) + days));
+  return d.toISOString().slice(0, 10);
 }
 
 /** 0 = Sunday … 6 = Saturday (AppointEase's day_of_week). */
 export function weekdayOf(date: string): number {
-  return weekdayMemo.get(date) ?? remember(weekdayMemo, date, DateTime.fromISO(date, { zone: 'UTC' }).weekday % 7);
+  return new Date(Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)))).getUTCDay();
 }
 
 export function daysInMonth(month: string): string[] {

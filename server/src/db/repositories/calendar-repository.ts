@@ -1,4 +1,4 @@
-import type { Pool } from '../pool';
+import type { Pool, PoolConnection } from '../pool';
 import type { Tables } from '../schema';
 
 export interface DateRange {
@@ -37,5 +37,48 @@ export class CalendarRepository {
       [staffId, to, from],
     );
     return rows.map((r) => ({ ...range(r), staffId: Number(r.staff_id) }));
+  }
+
+  async timeOffOf(staffId: number): Promise<StaffDateRange[]> {
+    const [rows] = await this.pool.query<any[]>(`SELECT * FROM \`${this.t.timeOff}\` WHERE staff_id = ? ORDER BY start_date, id`, [staffId]);
+    return rows.map((r) => ({ ...range(r), staffId: Number(r.staff_id) }));
+  }
+
+  async timeOffById(staffId: number, id: number, conn?: PoolConnection): Promise<StaffDateRange | undefined> {
+    const [rows] = await (conn ?? this.pool).query<any[]>(`SELECT * FROM \`${this.t.timeOff}\` WHERE id = ? AND staff_id = ?`, [id, staffId]);
+    return rows[0] ? { ...range(rows[0]), staffId: Number(rows[0].staff_id) } : undefined;
+  }
+
+  async addTimeOff(staffId: number, r: Omit<DateRange, 'id'>, conn: PoolConnection): Promise<number> {
+    const [res] = await conn.query<any>(`INSERT INTO \`${this.t.timeOff}\` (staff_id, start_date, end_date, reason) VALUES (?, ?, ?, ?)`, [
+      staffId,
+      r.startDate,
+      r.endDate,
+      r.reason || null,
+    ]);
+    return Number(res.insertId);
+  }
+
+  async removeTimeOff(id: number, conn: PoolConnection): Promise<void> {
+    await conn.query(`DELETE FROM \`${this.t.timeOff}\` WHERE id = ?`, [id]);
+  }
+
+  async allBlackouts(): Promise<DateRange[]> {
+    const [rows] = await this.pool.query<any[]>(`SELECT * FROM \`${this.t.blackouts}\` ORDER BY start_date, id`);
+    return rows.map(range);
+  }
+
+  async blackoutById(id: number, conn?: PoolConnection): Promise<DateRange | undefined> {
+    const [rows] = await (conn ?? this.pool).query<any[]>(`SELECT * FROM \`${this.t.blackouts}\` WHERE id = ?`, [id]);
+    return rows[0] ? range(rows[0]) : undefined;
+  }
+
+  async addBlackout(r: Omit<DateRange, 'id'>, conn: PoolConnection): Promise<number> {
+    const [res] = await conn.query<any>(`INSERT INTO \`${this.t.blackouts}\` (start_date, end_date, reason) VALUES (?, ?, ?)`, [r.startDate, r.endDate, r.reason || null]);
+    return Number(res.insertId);
+  }
+
+  async removeBlackout(id: number, conn: PoolConnection): Promise<void> {
+    await conn.query(`DELETE FROM \`${this.t.blackouts}\` WHERE id = ?`, [id]);
   }
 }

@@ -1,4 +1,4 @@
-import type { Pool } from '../pool';
+import type { Pool, PoolConnection } from '../pool';
 import type { Tables } from '../schema';
 
 export interface ServiceRecord {
@@ -33,8 +33,38 @@ export class ServicesRepository {
     return rows.map(serviceFromRow);
   }
 
-  async byId(id: number): Promise<ServiceRecord | undefined> {
-    const [rows] = await this.pool.query<any[]>(`SELECT * FROM \`${this.t.services}\` WHERE id = ?`, [id]);
+  async byId(id: number, conn?: PoolConnection): Promise<ServiceRecord | undefined> {
+    const [rows] = await (conn ?? this.pool).query<any[]>(`SELECT * FROM \`${this.t.services}\` WHERE id = ?`, [id]);
     return rows[0] ? serviceFromRow(rows[0]) : undefined;
+  }
+
+  /** Which of `ids` exist (active or not). */
+  async existing(ids: number[], conn?: PoolConnection): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
+    const [rows] = await (conn ?? this.pool).query<any[]>(`SELECT id FROM \`${this.t.services}\` WHERE id IN (?)`, [ids]);
+    return new Set(rows.map((r) => Number(r.id)));
+  }
+
+  async insert(s: Omit<ServiceRecord, 'id'>, conn: PoolConnection): Promise<number> {
+    const [r] = await conn.query<any>(
+      `INSERT INTO \`${this.t.services}\` (name, description, duration, price, buffer_before, buffer_after, active, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())`,
+      [s.name, s.description, s.duration, s.price, s.bufferBefore, s.bufferAfter, s.active ? 1 : 0],
+    );
+    return Number(r.insertId);
+  }
+
+  async update(s: ServiceRecord, conn: PoolConnection): Promise<void> {
+    await conn.query(
+      `UPDATE \`${this.t.services}\` SET name = ?, description = ?, duration = ?, price = ?, buffer_before = ?, buffer_after = ?, active = ?, updated_at = UTC_TIMESTAMP()
+        WHERE id = ?`,
+      [s.name, s.description, s.duration, s.price, s.bufferBefore, s.bufferAfter, s.active ? 1 : 0, s.id],
+    );
+  }
+
+  /** Hard delete, with the staff links; only for a service no appointment refers to. */
+  async remove(id: number, conn: PoolConnection): Promise<void> {
+    await conn.query(`DELETE FROM \`${this.t.staffServices}\` WHERE service_id = ?`, [id]);
+    await conn.query(`DELETE FROM \`${this.t.services}\` WHERE id = ?`, [id]);
   }
 }

@@ -1,4 +1,4 @@
-import type { Pool } from '../pool';
+import type { Pool, PoolConnection } from '../pool';
 import type { Tables } from '../schema';
 import type { BookingRules } from '../../services/slot-grid';
 import { isValidZone } from '../../services/time';
@@ -71,13 +71,19 @@ export class SettingsRepository {
     };
   }
 
-  async save(values: Record<string, unknown>): Promise<void> {
+  async save(values: Record<string, unknown>, conn?: PoolConnection): Promise<void> {
     for (const [key, value] of Object.entries(values)) {
-      await this.pool.query(
+      await (conn ?? this.pool).query(
         `INSERT INTO \`${this.t.settings}\` (setting_key, setting_value, updated_at) VALUES (?, ?, UTC_TIMESTAMP())
          ON DUPLICATE KEY UPDATE setting_value = VALUES(setting_value), updated_at = VALUES(updated_at)`,
         [key, JSON.stringify(value)],
       );
     }
+  }
+
+  /** Drops overrides, so the default (or WordPress's zone) applies again. */
+  async remove(keys: string[], conn?: PoolConnection): Promise<void> {
+    if (keys.length === 0) return;
+    await (conn ?? this.pool).query(`DELETE FROM \`${this.t.settings}\` WHERE setting_key IN (?)`, [keys]);
   }
 }

@@ -1,4 +1,4 @@
-import type { Pool } from '../pool';
+import type { Pool, PoolConnection } from '../pool';
 import type { Tables } from '../schema';
 import type { TimeWindow } from '../../services/slot-grid';
 import { isValidTime } from '../../services/time';
@@ -87,10 +87,11 @@ export class StaffRepository {
    * Every staff member with services and weekly hours. Availability rows win
    * over the JSON (they carry breaks); a member with no rows uses the JSON.
    */
-  async all(): Promise<StaffRecord[]> {
-    const [rows] = await this.pool.query<any[]>(`SELECT * FROM \`${this.t.staff}\` ORDER BY id`);
-    const [links] = await this.pool.query<any[]>(`SELECT staff_id, service_id FROM \`${this.t.staffServices}\``);
-    const [avail] = await this.pool.query<any[]>(
+  async all(conn?: PoolConnection): Promise<StaffRecord[]> {
+    const db = conn ?? this.pool;
+    const [rows] = await db.query<any[]>(`SELECT * FROM \`${this.t.staff}\` ORDER BY id`);
+    const [links] = await db.query<any[]>(`SELECT staff_id, service_id FROM \`${this.t.staffServices}\``);
+    const [avail] = await db.query<any[]>(
       `SELECT staff_id, day_of_week, start_time, end_time FROM \`${this.t.availability}\` WHERE is_available IS NULL OR is_available = 1 ORDER BY staff_id, day_of_week, start_time`,
     );
     const services = new Map<number, number[]>();
@@ -122,5 +123,65 @@ export class StaffRepository {
         workingHours: hoursFromRows.get(id) ?? parseWorkingHoursJson(r.working_hours),
       };
     });
+  }
+
+  async byId(id: number, conn?: PoolConnection): Promise<StaffRecord | undefined> {
+    return (await this.all(conn)).find((s) => s.id === id);
+  }
+
+  async exists(id: number, conn?: PoolConnection): Promise<boolean> {
+    const [rows] = await (conn ?? this.pool).query<any[]>(`SELECT id FROM \`${this.t.staff}\` WHERE id = ?`, [id]);
+    return rows.length > 0;
+  }
+
+  async insert(s: Omit<StaffRecord, 'id'>, conn: PoolConnection): Promise<number> {
+    const [r] = await conn.query<any>(
+      `INSERT INTO \`${this.t.staff}\` (name, email, phone, working_hours, active, updated_at) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP())`,
+      [s.name, s.email, s.phone || null, workingHoursToLegacyJson(s.workingHours), s.active ? 1 : 0],
+    );
+    const id = Number(r.insertId);
+    await this.replaceHours(id, s.workingHours, conn);
+    await this.replaceServices(id, s.serviceIds, conn);
+    return id;
+  }
+
+  async update(s: StaffRecord, conn: PoolConnection): Promise<void> {
+    await conn.query(
+      `UPDATE \`${this.t.staff}\` SET name = ?, email = ?, phone = ?, working_hours = ?, active = ?, updated_at = UTC_TIMESTAMP() WHERE id = ?`,
+      [s.name, s.email, s.phone || null, workingHoursToLegacyJson(s.workingHours), s.active ? 1 : 0, s.id],
+    );
+    await this.replaceHours(s.id, s.workingHours, conn);
+    await this.replaceServices(s.id, s.serviceIds, conn);
+  }
+
+  /** Hard delete with hours, service links and time off; only for staff no appointment refers to. */
+  async remove(id: number, conn: PoolConnection): Promise<void> {
+    await conn.query(`DELETE FROM \`${this.t.availability}\` WHERE staff_id = ?`, [id]);
+    await conn.query(`DELETE FROM \`${this.t.staffServices}\` WHERE staff_id = ?`, [id]);
+    await conn.query(`DELETE FROM \`${this.t.timeOff}\` WHERE staff_id = ?`, [id]);
+    await conn.query(`DELETE FROM \`${this.t.staff}\` WHERE id = ?`, [id]);
+  }
+
+  /**
+   * The weekly hours as availability rows (day_of_week 0 = Sunday), one per
+   * window, so breaks survive; the legacy JSON beside them keeps one span a day.
+   */
+  private async replaceHours(id: number, hours: WeeklyHours, conn: PoolConnection): Promise<void> {
+    await conn.query(`DELETE FROM \`${this.t.availability}\` WHERE staff_id = ?`, [id]);
+    const rows: [number, number, string, string, number][] = [];
+    WEEKDAYS.forEach((day, dow) => {
+      for (const w of hours[day] ?? []) rows.push([id, dow, w.start, w.end, 1]);
+    });
+    if (rows.length) {
+      await conn.query(`INSERT INTO \`${this.t.availability}\` (staff_id, day_of_week, start_time, end_time, is_available) VALUES ?`, [rows]);
+    }
+  }
+
+  private async replaceServices(id: number, serviceIds: number[], conn: PoolConnection): Promise<void> {
+    await conn.query(`DELETE FROM \`${this.t.staffServices}\` WHERE staff_id = ?`, [id]);
+    const unique = [...new Set(serviceIds)];
+    if (unique.length) {
+      await conn.query(`INSERT INTO \`${this.t.staffServices}\` (staff_id, service_id) VALUES ?`, [unique.map((sid) => [id, sid])]);
+    }
   }
 }

@@ -3,6 +3,11 @@ import { z } from 'zod';
 import type { AppDeps } from '../../deps';
 import { fields, parse } from '../validate';
 
+// Built once: zod 4 compiles a schema on its first parse, which per request would dominate a cached read.
+const staffQuery = z.object({ serviceId: fields.id.optional() });
+const dayQuery = z.object({ date: fields.date, employeeId: fields.id, serviceId: fields.id });
+const monthQuery = z.object({ month: fields.month, employeeId: fields.id, serviceId: fields.id });
+
 /** The public catalogue and availability (CONTRACT §3). Never any customer or staff contact data. */
 export function catalogueRoutes(deps: AppDeps): Router {
   const r = Router();
@@ -16,7 +21,7 @@ export function catalogueRoutes(deps: AppDeps): Router {
   });
 
   r.get('/staff', async (req, res) => {
-    const q = parse(z.object({ serviceId: fields.id.optional() }), req.query);
+    const q = parse(staffQuery, req.query);
     const snap = await deps.catalogue.snapshot();
     const staff = [...snap.staff.values()]
       .filter((s) => s.active && (q.serviceId === undefined || s.serviceIds.length === 0 || s.serviceIds.includes(q.serviceId)))
@@ -36,12 +41,12 @@ export function catalogueRoutes(deps: AppDeps): Router {
   });
 
   r.get('/availability', async (req, res) => {
-    const q = parse(z.object({ date: fields.date, employeeId: fields.id, serviceId: fields.id }), req.query);
+    const q = parse(dayQuery, req.query);
     res.json(await deps.availability.forDay(q.date, q.employeeId, q.serviceId));
   });
 
   r.get('/availability/month', async (req, res) => {
-    const q = parse(z.object({ month: fields.month, employeeId: fields.id, serviceId: fields.id }), req.query);
+    const q = parse(monthQuery, req.query);
     res.json(await deps.availability.forMonth(q.month, q.employeeId, q.serviceId));
   });
 

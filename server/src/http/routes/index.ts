@@ -8,10 +8,12 @@ import { lockRoutes } from './locks';
 import { demoRoutes } from './demo';
 import { opsRoutes } from './ops';
 import { widgetRoutes } from './widget';
+import { adminRoutes } from './admin';
 
 /** Every router, in one list: each part of the product adds its line here. */
 export function mountRoutes(app: Express, deps: AppDeps): void {
   app.use(API_BASE, opsRoutes(deps));
+  app.use(`${API_BASE}/admin`, adminRoutes(deps));
   app.use(API_BASE, catalogueRoutes(deps));
   app.use(API_BASE, widgetRoutes(deps));
   app.use(API_BASE, lockRoutes(deps));

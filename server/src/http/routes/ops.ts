@@ -36,7 +36,7 @@ export function opsRoutes(deps: AppDeps): Router {
   return r;
 }
 
-async function mysqlAnswers(deps: AppDeps): Promise<boolean> {
+export async function mysqlAnswers(deps: AppDeps): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([

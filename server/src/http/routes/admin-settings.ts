@@ -1,0 +1,43 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppDeps } from '../../deps';
+import { AdminSettings } from '../../services/admin-settings';
+import { isValidZone } from '../../services/time';
+import { parse } from '../validate';
+import { actorOf } from './admin-catalogue';
+
+const whole = (min: number, max: number) =>
+  z.number({ error: 'expected a number' }).int('expected a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
+/** Every field optional; null drops the override (the time zone then follows WordPress again). */
+const settingsPatch = z.object({
+  timezone: z
+    .string({ error: 'expected text' })
+    .trim()
+    .max(64, 'at most 64 characters')
+    .refine(isValidZone, 'expected an IANA time zone such as Europe/Berlin')
+    .nullable()
+    .optional(),
+  slotInterval: whole(5, 240)
+    .refine((v) => 1440 % v === 0, 'must divide a day (1440 minutes) evenly, e.g. 5, 10, 15, 20, 30, 60')
+    .nullable()
+    .optional(),
+  minNoticeMinutes: whole(0, 525_600).nullable().optional(),
+  maxAdvanceDays: whole(1, 1_095).nullable().optional(),
+});
+
+/** Booking rules (CONTRACT §7): GET shows the effective values and WordPress's zone; PUT overrides. */
+export function adminSettingsRoutes(deps: AppDeps): Router {
+  const r = Router();
+  const settings = new AdminSettings(deps);
+
+  r.get('/settings', async (_req, res) => {
+    res.json(await settings.view());
+  });
+  r.put('/settings', async (req, res) => {
+    const patch = parse(settingsPatch, req.body);
+    res.json(await settings.update(patch, actorOf(req)));
+  });
+
+  return r;
+}

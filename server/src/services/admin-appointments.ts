@@ -1,0 +1,150 @@
+import { inTransaction, type Pool } from '../db/pool';
+import { RELEASED_STATUSES, type AppointmentRow, type AppointmentsRepository } from '../db/repositories/appointments-repository';
+import type { AuditRepository } from '../db/repositories/audit-repository';
+import { AppError, invalid, notFound } from '../errors';
+import type { SlotEventHub } from '../realtime/events';
+import type { AdminActor } from './admin-catalogue';
+import { busyBlockOf, type AvailabilityService } from './availability';
+import type { Catalogue, CatalogueSnapshot } from './catalogue';
+import type { TimeWindow } from './slot-grid';
+import { WEEKDAYS } from '../db/repositories/staff-repository';
+import { addDays, isoUtc, localInstant, minutesOf, wallClock, weekdayOf } from './time';
+
+export const ADMIN_STATUSES = ['confirmed', 'pending', 'completed', 'cancelled', 'no-show'] as const;
+export type AdminStatus = (typeof ADMIN_STATUSES)[number];
+
+/** The longest range one listing may cover, and the most rows it returns. */
+export const MAX_LIST_DAYS = 366;
+const MAX_LIST_ROWS = 5_000;
+
+const releases = (status: string | null) => status != null && (RELEASED_STATUSES as readonly string[]).includes(status);
+
+export interface AdminAppointment {
+  id: number;
+  reference: string | null;
+  date: string;
+  time: string;
+  endTime: string;
+  start: string;
+  end: string;
+  employeeId: number | null;
+  employeeName: string | null;
+  serviceId: number | null;
+  serviceName: string | null;
+  status: string;
+  name: string;
+  email: string;
+  phone: string | null;
+  notes: string | null;
+  createdAt: string | null;
+}
+
+/**
+ * The administrators' view of appointments: all statuses, with the
+ * customer's contact data (admins may see it; the public API never shows it),
+ * and status changes. A cancellation frees the time at once: the day's
+ * cached availability is voided and subscribers hear `slot_released`.
+ */
+export class AdminAppointments {
+  constructor(
+    private readonly deps: {
+      pool: Pool;
+      catalogue: Catalogue;
+      availability: AvailabilityService;
+      hub: SlotEventHub;
+      repos: { appointments: AppointmentsRepository; audit: AuditRepository };
+    },
+  ) {}
+
+  async list(from: string, to: string, employeeId: number | undefined): Promise<AdminAppointment[]> {
+    if (to < from) throw invalid('"to" is before "from"', [{ field: 'to', message: 'must not be before from' }]);
+    if (to > addDays(from, MAX_LIST_DAYS - 1)) throw invalid(`At most ${MAX_LIST_DAYS} days per listing`, [{ field: 'to', message: `at most ${MAX_LIST_DAYS} days after from` }]);
+    const snap = await this.deps.catalogue.snapshot();
+    const rows = await this.deps.repos.appointments.adminList(`${from} 00:00:00`, `${addDays(to, 1)} 00:00:00`, employeeId, MAX_LIST_ROWS);
+    return rows.map((r) => viewOf(r, snap));
+  }
+
+  async setStatus(reference: string, status: AdminStatus, who: AdminActor): Promise<AdminAppointment> {
+    const { row, changed } = await inTransaction(this.deps.pool, async (conn) => {
+      const row = await this.deps.repos.appointments.adminFind(reference, conn);
+      if (!row) throw notFound(`Appointment ${reference} not found`);
+      if (row.status === status) return { row, changed: false };
+      // Bringing a cancelled appointment back could overlap a booking made since;
+      // that check belongs to the booking path, so a new booking is the way back.
+      if (releases(row.status) && !releases(status)) {
+        throw new AppError(409, 'invalid_transition', 'A cancelled appointment cannot be reinstated; book the time again instead');
+      }
+      await this.deps.repos.appointments.adminSetStatus(row.id, status, conn);
+      await this.deps.repos.audit.record(
+        { actor: who.actor, action: 'set_status', entity: 'appointment', entityId: row.strong_id ?? row.id, details: { from: row.status, to: status }, ip: who.ip },
+        conn,
+      );
+      return { row: { ...row, status }, changed: true };
+    });
+    const snap = await this.deps.catalogue.snapshot();
+    const view = viewOf(row, snap);
+    if (changed && row.employee_id != null) await this.afterChange(row, snap, releases(status));
+    return view;
+  }
+
+  private async afterChange(row: AppointmentRow, snap: CatalogueSnapshot, released: boolean): Promise<void> {
+    const zone = snap.rules.timezone;
+    const employeeId = Number(row.employee_id);
+    const block = busyBlockOf(row, snap, zone);
+    // Buffers may reach into the neighbouring days, whose plans include this appointment too.
+    const days = new Set([wallClock(block.from, zone).date, row.appointment_date.slice(0, 10), wallClock(block.to - 1, zone).date]);
+    await Promise.all([...days].map((d) => this.deps.availability.invalidateDay(d, employeeId)));
+    if (!released) return;
+    const date = row.appointment_date.slice(0, 10);
+    const windows = snap.staff.get(employeeId)?.workingHours[WEEKDAYS[weekdayOf(date)]!] ?? [];
+    this.deps.hub.publish({
+      type: 'slot_released',
+      reason: 'cancelled',
+      date,
+      time: row.appointment_date.slice(11, 16),
+      times: cellsCovering(date, block.from, block.to, windows, snap.rules.slotInterval, zone),
+      employeeId,
+      serviceId: row.service_id == null ? undefined : Number(row.service_id),
+    });
+  }
+}
+
+/** Grid cells (as the slot grid lays them out from each window's start) that [from, to) touches. */
+function cellsCovering(date: string, from: number, to: number, windows: TimeWindow[], interval: number, zone: string): string[] {
+  const out: string[] = [];
+  const cellLen = interval * 60_000;
+  const spans = windows.length ? windows : [{ start: '00:00', end: '23:59' }];
+  for (const w of spans) {
+    for (let m = minutesOf(w.start); m < minutesOf(w.end); m += interval) {
+      const at = localInstant(date, m, zone);
+      if (at !== null && at < to && at + cellLen > from) out.push(wallClock(at, zone).time);
+    }
+  }
+  return out;
+}
+
+function viewOf(r: AppointmentRow, snap: CatalogueSnapshot): AdminAppointment {
+  const zone = snap.rules.timezone;
+  const block = busyBlockOf(r, snap, zone);
+  const employee = r.employee_id == null ? undefined : snap.staff.get(Number(r.employee_id));
+  const service = r.service_id == null ? undefined : snap.services.get(Number(r.service_id));
+  return {
+    id: Number(r.id),
+    reference: r.strong_id ?? null,
+    date: r.appointment_date.slice(0, 10),
+    time: r.appointment_date.slice(11, 16),
+    endTime: wallClock(block.end, zone).time,
+    start: isoUtc(block.start),
+    end: isoUtc(block.end),
+    employeeId: r.employee_id == null ? null : Number(r.employee_id),
+    employeeName: employee?.name ?? null,
+    serviceId: r.service_id == null ? null : Number(r.service_id),
+    serviceName: service?.name ?? null,
+    status: r.status ?? 'confirmed',
+    name: r.name,
+    email: r.email,
+    phone: r.phone ?? null,
+    notes: r.notes ?? null,
+    createdAt: r.created_at ?? null,
+  };
+}

@@ -1,0 +1,55 @@
+import { inTransaction, type Pool } from '../db/pool';
+import type { AuditRepository } from '../db/repositories/audit-repository';
+import type { SettingsRepository } from '../db/repositories/settings-repository';
+import type { AdminActor } from './admin-catalogue';
+import type { Catalogue } from './catalogue';
+
+export const SETTING_KEYS = ['timezone', 'slotInterval', 'minNoticeMinutes', 'maxAdvanceDays'] as const;
+export type SettingKey = (typeof SETTING_KEYS)[number];
+
+export interface SettingsView {
+  timezone: string;
+  slotInterval: number;
+  minNoticeMinutes: number;
+  maxAdvanceDays: number;
+  /** WordPress's own zone (timezone_string, else gmt_offset): what applies without an override. */
+  wordpressTimezone: string;
+  /** Which of the values are stored overrides rather than defaults. */
+  overridden: SettingKey[];
+}
+
+/** `null` for a key drops its override (back to the default, or WordPress's zone). */
+export type SettingsPatch = Partial<{ timezone: string | null; slotInterval: number | null; minNoticeMinutes: number | null; maxAdvanceDays: number | null }>;
+
+/** Booking rules: the effective values, and overrides stored in {prefix}appointease_settings. */
+export class AdminSettings {
+  constructor(private readonly deps: { pool: Pool; catalogue: Catalogue; repos: { settings: SettingsRepository; audit: AuditRepository } }) {}
+
+  async view(): Promise<SettingsView> {
+    const s = this.deps.repos.settings;
+    const [rules, wordpressTimezone, stored] = await Promise.all([s.rules(), s.wordpressZone(), s.stored()]);
+    return { ...rules, wordpressTimezone, overridden: SETTING_KEYS.filter((k) => k in stored) };
+  }
+
+  async update(patch: SettingsPatch, who: AdminActor): Promise<SettingsView> {
+    const set: Record<string, unknown> = {};
+    const unset: string[] = [];
+    for (const key of SETTING_KEYS) {
+      if (!(key in patch) || patch[key] === undefined) continue;
+      if (patch[key] === null) unset.push(key);
+      else set[key] = patch[key];
+    }
+    if (Object.keys(set).length === 0 && unset.length === 0) return this.view();
+    const before = await this.view();
+    await inTransaction(this.deps.pool, async (conn) => {
+      await this.deps.repos.settings.save(set, conn);
+      await this.deps.repos.settings.remove(unset, conn);
+      await this.deps.repos.audit.record(
+        { actor: who.actor, action: 'update', entity: 'settings', entityId: null, details: { set, unset, before }, ip: who.ip },
+        conn,
+      );
+    });
+    await this.deps.catalogue.changed();
+    return this.view();
+  }
+}

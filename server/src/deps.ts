@@ -120,6 +120,8 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     lockStore,
     locks,
     booking,
+    // Admin stats: every live lock in both stores (the admin list's own source).
+    lockCount: async () => (await locks.adminList()).length,
     clientCount: () => 0,
     demo: options.demo ?? false,
     closers: [],

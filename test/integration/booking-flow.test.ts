@@ -87,6 +87,25 @@ describe('booking POST /appointments (real MariaDB + Redis)', () => {
     expect((await again.json()).error.code).toBe('lock_invalid');
   });
 
+  it('a booked time, its buffer and a day off cannot be held, and nothing of the refused hold remains', async () => {
+    // 10:00–11:00 plus a 15-minute buffer is booked by the first test.
+    events = [];
+    for (const [time, serviceId] of [['10:00', svc30], ['10:30', svc30], ['11:00', svc30], ['09:30', svc60]] as const) {
+      const res = await s.api('/locks', { method: 'POST', json: { date, time, employeeId: emp, serviceId }, headers: { 'X-Forwarded-For': '10.9.9.9' } });
+      expect([time, res.status]).toEqual([time, 409]);
+      expect((await res.json()).error.code).toBe('slot_unavailable');
+    }
+    const offDay = daysFromNow(8);
+    await s.db.pool.query('INSERT INTO wp_appointease_timeoff (staff_id, start_date, end_date) VALUES (?, ?, ?)', [emp, offDay, offDay]);
+    await s.deps.catalogue.changed();
+    const off = await s.api('/locks', { method: 'POST', json: { date: offDay, time: '10:00', employeeId: emp, serviceId: svc30 }, headers: { 'X-Forwarded-For': '10.9.9.9' } });
+    expect(off.status).toBe(409);
+    expect(events).toEqual([]);
+    expect((await s.deps.locks.adminList()).filter((l) => l.owner === '10.9.9.9')).toEqual([]);
+    // The next free time can still be held by the same client.
+    expect((await s.api('/locks', { method: 'POST', json: { date, time: '11:30', employeeId: emp, serviceId: svc30 }, headers: { 'X-Forwarded-For': '10.9.9.9' } })).status).toBe(201);
+  });
+
   it('refuses wrong, foreign, mismatched and missing tokens with 409 lock_invalid and stores nothing', async () => {
     const before = await countAppointments();
     const mine = await lock('13:00');

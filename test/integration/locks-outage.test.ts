@@ -147,4 +147,29 @@ describe('slot locks when Redis fails (private redis-server)', () => {
     expect(Number(rows[0].n)).toBe(1);
     await assertNoOverlaps(s.db.pool, { buffers: true });
   });
+
+  it('split brain across a kill: Redis comes back empty, so the Redis hold is gone and the MySQL hold books; one appointment', async () => {
+    const date = daysFromNow(15);
+    const a = await lock(date, '10:00');
+    expect(a.status).toBe(201);
+    const tokenA = (await a.json()).lockToken;
+    await redis.stop();
+    const b = await lock(date, '10:00');
+    expect(b.status).toBe(201);
+    const tokenB = (await b.json()).lockToken;
+    await redis.start();
+    await waitFor(() => s.deps.guard.state === 'up', 5_000);
+    const carol = (await s.deps.sessions.create('carol@example.com')).token;
+    const dan = (await s.deps.sessions.create('dan@example.com')).token;
+    const [ra, rb] = await Promise.all([
+      s.api('/appointments', { method: 'POST', token: carol, json: { lockToken: tokenA, date, time: '10:00', employeeId: emp, serviceId: svc, name: 'A' } }),
+      s.api('/appointments', { method: 'POST', token: dan, json: { lockToken: tokenB, date, time: '10:00', employeeId: emp, serviceId: svc, name: 'B' } }),
+    ]);
+    expect(ra.status).toBe(409);
+    expect((await ra.json()).error.code).toBe('lock_invalid');
+    expect(rb.status).toBe(201);
+    const [rows] = await s.db.pool.query<any[]>('SELECT COUNT(*) AS n FROM wp_appointments WHERE appointment_date = ?', [`${date} 10:00:00`]);
+    expect(Number(rows[0].n)).toBe(1);
+    await assertNoOverlaps(s.db.pool, { buffers: true });
+  });
 });

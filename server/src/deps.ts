@@ -27,6 +27,11 @@ import { AvailabilityService } from './services/availability';
 import { Catalogue } from './services/catalogue';
 import { AvailabilityCache } from './stores/availability-cache';
 import { SessionStore } from './stores/session-store';
+import { MysqlLockStore } from './stores/mysql-lock-store';
+import { RedisLockStore } from './stores/redis-lock-store';
+import { ResilientLockStore } from './stores/resilient-lock-store';
+import { LockService } from './services/locks';
+import { BookingService } from './services/booking';
 
 /**
  * Everything the app needs, built once and handed to createApp (which does
@@ -63,6 +68,9 @@ export interface AppDeps {
   mailer: Mailer;
   identity: IdentityService;
   selfService: SelfService;
+  lockStore: ResilientLockStore;
+  locks: LockService;
+  booking: BookingService;
   /** Open WebSocket connections on this instance (set by the realtime server). */
   clientCount: () => number;
   /** Active slot locks, for GET /admin/stats (set by the lock store; absent = reported as null). */
@@ -112,6 +120,15 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
   const mailQueue = new MailQueue(createMailTransport(config, logger), logger, { retryDelayMs: config.mail.retryDelayMs });
   const mailer = new Mailer(mailQueue, { templates: repos.emailTemplates, catalogue, config });
   const hub = new SlotEventHub();
+  const lockStore = new ResilientLockStore(guard, new RedisLockStore(keys), new MysqlLockStore(pool, tables), logger);
+  // Locks are overlaid on every availability read, live (never cached).
+  availability.locks = lockStore;
+  const locks = new LockService({ config, store: lockStore, availability, catalogue, cache, hub, metrics, audit: repos.audit });
+  const booking = new BookingService({ pool, appointments: repos.appointments, audit: repos.audit, catalogue, availability, locks, hub, metrics, logger });
+
+  // Customer mail follows the booking's commits, off the request path.
+  booking.onBooked.push((e) => mailer.bookingConfirmed(e.row));
+  booking.onRescheduled.push((e) => mailer.rescheduled(e.row));
 
   const deps: AppDeps = {
     config,
@@ -133,7 +150,12 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     mailQueue,
     mailer,
     identity: new IdentityService({ config, codes, rates, sessions, mailer }),
-    selfService: new SelfService({ pool, appointments: repos.customerAppointments, audit: repos.audit, catalogue, availability, hub, mailer }),
+    selfService: new SelfService({ pool, appointments: repos.appointments, customerAppointments: repos.customerAppointments, audit: repos.audit, catalogue, availability, hub, mailer }),
+    lockStore,
+    locks,
+    booking,
+    // Admin stats: every live lock in both stores (the admin list's own source).
+    lockCount: async () => (await locks.adminList()).length,
     clientCount: () => 0,
     demo: options.demo ?? false,
     closers: [],

@@ -1,12 +1,12 @@
 import type { AuditRepository } from '../db/repositories/audit-repository';
 import { isReleased, type CustomerAppointmentsRepository } from '../db/repositories/customer-appointments-repository';
-import type { AppointmentRow } from '../db/repositories/appointments-repository';
+import type { AppointmentRow, AppointmentsRepository } from '../db/repositories/appointments-repository';
 import { WEEKDAYS } from '../db/repositories/staff-repository';
 import { inTransaction, type Pool } from '../db/pool';
 import { AppError, notFound } from '../errors';
 import type { Mailer } from '../mail/mailer';
 import type { SlotEventHub } from '../realtime/events';
-import { appointmentInstants, appointmentView, type AppointmentView } from './appointment-view';
+import { appointmentView, type AppointmentView } from './booking';
 import { busyBlockOf, type AvailabilityService } from './availability';
 import type { Catalogue, CatalogueSnapshot } from './catalogue';
 import { candidateAt } from './slot-grid';
@@ -21,7 +21,8 @@ export class SelfService {
   constructor(
     private readonly deps: {
       pool: Pool;
-      appointments: CustomerAppointmentsRepository;
+      appointments: AppointmentsRepository;
+      customerAppointments: CustomerAppointmentsRepository;
       audit: AuditRepository;
       catalogue: Catalogue;
       availability: AvailabilityService;
@@ -33,14 +34,14 @@ export class SelfService {
 
   /** Newest first, past and future, cancelled ones included (with their status). */
   async list(email: string): Promise<AppointmentView[]> {
-    const [rows, snap] = await Promise.all([this.deps.appointments.listByEmail(email), this.deps.catalogue.snapshot()]);
-    return rows.map((r) => appointmentView(r, snap));
+    const [rows, snap] = await Promise.all([this.deps.customerAppointments.listByEmail(email), this.deps.catalogue.snapshot()]);
+    return rows.map((r) => view(r, snap));
   }
 
   async get(email: string, reference: string): Promise<AppointmentView> {
-    const row = await this.deps.appointments.byReference(email, reference);
+    const row = await this.deps.appointments.byReferenceForCustomer(reference, email);
     if (!row) throw notFound('No such appointment');
-    return appointmentView(row, await this.deps.catalogue.snapshot());
+    return view(row, await this.deps.catalogue.snapshot());
   }
 
   /**
@@ -52,13 +53,13 @@ export class SelfService {
     const snap = await this.deps.catalogue.snapshot();
     const now = this.deps.now?.() ?? Date.now();
     const result = await inTransaction(this.deps.pool, async (conn) => {
-      const row = await this.deps.appointments.byReference(email, reference, conn);
+      const row = await this.deps.appointments.byReferenceForCustomer(reference, email, conn);
       if (!row) throw notFound('No such appointment');
       if (isReleased(row.status)) return { row, changed: false };
-      if (appointmentInstants(row, snap).start <= now) {
+      if (busyBlockOf(row, snap, snap.rules.timezone).start <= now) {
         throw new AppError(409, 'appointment_started', 'This appointment has already started and can no longer be cancelled');
       }
-      await this.deps.appointments.markCancelled(Number(row.id), conn);
+      await this.deps.customerAppointments.markCancelled(Number(row.id), conn);
       await this.deps.audit.record(
         { actor: 'customer', action: 'appointment.cancel', entity: 'appointment', entityId: row.strong_id, details: { by: 'customer', previousStatus: row.status }, ip: clientIp },
         conn,
@@ -66,36 +67,39 @@ export class SelfService {
       return { row: { ...row, status: 'cancelled' }, changed: true };
     });
     if (result.changed) await this.released(result.row, snap);
-    return appointmentView(result.row, snap);
+    return view(result.row, snap);
   }
 
   /** After an appointment stops holding its time: recompute the day and tell subscribers. */
   private async released(row: AppointmentRow, snap: CatalogueSnapshot): Promise<void> {
-    const view = appointmentView(row, snap);
-    if (view.employeeId != null) {
+    const shown = view(row, snap);
+    if (shown.employeeId != null) {
       const zone = snap.rules.timezone;
       const block = busyBlockOf(row, snap, zone);
       // Buffers may reach into the neighbouring days, whose plans hold this appointment too.
-      const days = new Set([wallClock(block.from, zone).date, view.date, wallClock(block.to - 1, zone).date]);
-      await Promise.all([...days].map((d) => this.deps.availability.invalidateDay(d, view.employeeId!)));
+      const days = new Set([wallClock(block.from, zone).date, shown.date, wallClock(block.to - 1, zone).date]);
+      await Promise.all([...days].map((d) => this.deps.availability.invalidateDay(d, shown.employeeId!)));
       this.deps.hub.publish({
         type: 'slot_released',
         reason: 'cancelled',
-        date: view.date,
-        time: view.time,
+        date: shown.date,
+        time: shown.time,
         times: cellsOf(row, snap),
-        employeeId: view.employeeId,
-        serviceId: view.serviceId ?? undefined,
+        employeeId: shown.employeeId,
+        serviceId: shown.serviceId ?? undefined,
       });
     }
     this.deps.mailer.cancelled(row);
   }
 }
 
+/** The customer sees their own email; everything else is the booking's view. */
+const view = (row: AppointmentRow, snap: CatalogueSnapshot) => appointmentView(row, snap, { withEmail: true });
+
 /** The grid cells an appointment covered (the lock's cells), for the event's `times`. */
 export function cellsOf(row: AppointmentRow, snap: CatalogueSnapshot): string[] {
   const zone = snap.rules.timezone;
-  const { start } = appointmentInstants(row, snap);
+  const { start } = busyBlockOf(row, snap, zone);
   const local = wallClock(start, zone);
   const service = row.service_id == null ? undefined : snap.services.get(Number(row.service_id));
   const employee = row.employee_id == null ? undefined : snap.staff.get(Number(row.employee_id));

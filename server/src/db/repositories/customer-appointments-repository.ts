@@ -3,9 +3,8 @@ import type { Tables } from '../schema';
 import { RELEASED_STATUSES, type AppointmentRow } from './appointments-repository';
 
 /**
- * A customer's own appointments (CONTRACT §6). Every query is scoped by the
- * session's email, so a reference that belongs to someone else simply does
- * not exist here (404, never 403).
+ * A customer's own appointments (CONTRACT §6), beside the booking's
+ * `byReferenceForCustomer`: every query is scoped by the session's email.
  */
 export class CustomerAppointmentsRepository {
   constructor(private readonly pool: Pool, private readonly t: Tables) {}
@@ -16,15 +15,6 @@ export class CustomerAppointmentsRepository {
       [email, limit],
     );
     return rows as AppointmentRow[];
-  }
-
-  /** Pass a connection to lock the row (FOR UPDATE) inside a transaction. */
-  async byReference(email: string, reference: string, conn?: PoolConnection): Promise<AppointmentRow | undefined> {
-    const [rows] = await (conn ?? this.pool).query<any[]>(
-      `SELECT * FROM \`${this.t.appointments}\` WHERE strong_id = ? AND email = ?${conn ? ' FOR UPDATE' : ''}`,
-      [reference, email],
-    );
-    return rows[0] as AppointmentRow | undefined;
   }
 
   async markCancelled(id: number, conn: PoolConnection): Promise<void> {

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { AppDeps } from '../../deps';
+import { z } from 'zod';
 import { requireCustomer } from '../auth';
+import { fields, parse } from '../validate';
 import { notFound } from '../../errors';
 
 /** References are `APT-YYYY-NNNNNN`; older AppointEase rows may differ, so only the column's shape is enforced. A malformed one is simply not found. */
@@ -32,5 +34,20 @@ export function myAppointmentsRoutes(deps: AppDeps): Router {
     res.json({ status: appointment.status, appointment });
   });
 
+  r.patch('/appointments/:reference', customer, async (req, res) => {
+    const reference = referenceOf(req.params.reference);
+    const body = parse(rescheduleBody, req.body);
+    const appointment = await deps.booking.reschedule({ ...body, reference, email: req.customer!.email, ip: req.clientIp });
+    res.json({ appointment });
+  });
+
   return r;
 }
+
+/** Moves to a time the customer holds a lock on; the booking's overlap guard decides. */
+const rescheduleBody = z.object({
+  lockToken: z.string().min(1, 'required').max(200, 'too long'),
+  date: fields.date,
+  time: fields.time,
+  employeeId: fields.bodyId.optional(),
+});

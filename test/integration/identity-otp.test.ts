@@ -264,6 +264,7 @@ describe.each<Mode>(['redis', 'redis-disabled', 'redis-killed'])('one-time codes
       ['GET', '/appointments/APT-2030-000001'],
       ['DELETE', '/appointments/APT-2030-000001'],
       ['PATCH', '/appointments/APT-2030-000001', { lockToken: 'x'.repeat(43), date: '2030-01-01', time: '10:00' }],
+      ['POST', '/appointments', { lockToken: 'x'.repeat(43), date: '2030-01-01', time: '10:00', employeeId: 1, serviceId: 1, name: 'X' }],
     ];
     for (const auth of [token, 'garbage', `${token}x`, undefined]) {
       for (const [method, path, json] of routes) {

@@ -85,6 +85,11 @@ const envSchema = z.object({
   METRICS_TOKEN: text(''),
   // Operational knobs beyond the contract (README lists them).
   REDIS_COMMAND_TIMEOUT_MS: int(300, 20, 10_000),
+  OTP_SEND_LIMIT: int(3, 1, 1000),
+  OTP_SEND_WINDOW_SECONDS: int(600, 1, 86_400),
+  OTP_IP_LIMIT: int(10, 1, 100_000),
+  OTP_IP_WINDOW_SECONDS: int(600, 1, 86_400),
+  MAIL_RETRY_DELAY_MS: int(2_000, 10, 600_000),
   WS_MAX_CONNECTIONS_PER_IP: int(50, 1, 1_000_000),
   WS_PING_INTERVAL_MS: int(30_000, 50, 3_600_000),
   WS_MAX_BUFFERED_BYTES: int(256 * 1024, 1024, 64 * 1024 * 1024),
@@ -105,7 +110,9 @@ export interface Config {
   secret: string;
   secretIsEphemeral: boolean;
   allowedOrigins: string[];
-  mail: { transport: string; from: string; wordpressUrl: string };
+  mail: { transport: string; from: string; wordpressUrl: string; retryDelayMs: number };
+  /** One-time code send limits (CONTRACT §5: 3 per address per 10 minutes, plus a per-IP cap). */
+  otp: { sendLimit: number; sendWindowSeconds: number; ipLimit: number; ipWindowSeconds: number };
   trustProxy: boolean;
   lockTtlSeconds: number;
   availabilityCacheSeconds: number;
@@ -200,7 +207,13 @@ export function parseConfig(env: Record<string, string | undefined>, version = '
     secret,
     secretIsEphemeral,
     allowedOrigins,
-    mail: { transport, from: e.MAIL_FROM, wordpressUrl: e.WORDPRESS_URL.replace(/\/+$/, '') },
+    mail: { transport, from: e.MAIL_FROM, wordpressUrl: e.WORDPRESS_URL.replace(/\/+$/, ''), retryDelayMs: e.MAIL_RETRY_DELAY_MS },
+    otp: {
+      sendLimit: e.OTP_SEND_LIMIT,
+      sendWindowSeconds: e.OTP_SEND_WINDOW_SECONDS,
+      ipLimit: e.OTP_IP_LIMIT,
+      ipWindowSeconds: e.OTP_IP_WINDOW_SECONDS,
+    },
     trustProxy: e.TRUST_PROXY,
     lockTtlSeconds: e.LOCK_TTL_SECONDS,
     availabilityCacheSeconds: e.AVAILABILITY_CACHE_SECONDS,

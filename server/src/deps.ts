@@ -7,6 +7,15 @@ import { CalendarRepository } from './db/repositories/calendar-repository';
 import { ServicesRepository } from './db/repositories/services-repository';
 import { SettingsRepository } from './db/repositories/settings-repository';
 import { StaffRepository } from './db/repositories/staff-repository';
+import { CustomerAppointmentsRepository } from './db/repositories/customer-appointments-repository';
+import { EmailTemplatesRepository } from './db/repositories/email-templates-repository';
+import { Mailer } from './mail/mailer';
+import { MailQueue } from './mail/queue';
+import { createMailTransport } from './mail/transports';
+import { IdentityService, startIdentityJanitor } from './services/identity';
+import { SelfService } from './services/self-service';
+import { CodeStore } from './stores/code-store';
+import { RateLimiter } from './stores/rate-limiter';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { connectWithin, createCommandConnection, createSubscriberConnection, type Redis } from './redis/connections';
@@ -16,10 +25,16 @@ import { defineScripts } from './redis/scripts';
 import { SlotEventHub } from './realtime/events';
 import { ExpirySweeper } from './realtime/expiry-sweeper';
 import { RedisBridge } from './realtime/redis-bridge';
+import { lockExpirySource } from './realtime/lock-expiry-source';
 import { AvailabilityService } from './services/availability';
 import { Catalogue } from './services/catalogue';
 import { AvailabilityCache } from './stores/availability-cache';
 import { SessionStore } from './stores/session-store';
+import { MysqlLockStore } from './stores/mysql-lock-store';
+import { RedisLockStore } from './stores/redis-lock-store';
+import { ResilientLockStore } from './stores/resilient-lock-store';
+import { LockService } from './services/locks';
+import { BookingService } from './services/booking';
 
 /**
  * Everything the app needs, built once and handed to createApp (which does
@@ -47,11 +62,22 @@ export interface AppDeps {
     calendar: CalendarRepository;
     appointments: AppointmentsRepository;
     audit: AuditRepository;
+    customerAppointments: CustomerAppointmentsRepository;
+    emailTemplates: EmailTemplatesRepository;
   };
   cache: AvailabilityCache;
   catalogue: Catalogue;
   availability: AvailabilityService;
   sessions: SessionStore;
+  codes: CodeStore;
+  rates: RateLimiter;
+  mailQueue: MailQueue;
+  mailer: Mailer;
+  identity: IdentityService;
+  selfService: SelfService;
+  lockStore: ResilientLockStore;
+  locks: LockService;
+  booking: BookingService;
   /** Open WebSocket connections on this instance (set by the realtime server). */
   clientCount: () => number;
   /** Active slot locks, for GET /admin/stats (set by the lock store; absent = reported as null). */
@@ -84,6 +110,8 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     calendar: new CalendarRepository(pool, tables),
     appointments: new AppointmentsRepository(pool, tables),
     audit: new AuditRepository(pool, tables),
+    customerAppointments: new CustomerAppointmentsRepository(pool, tables),
+    emailTemplates: new EmailTemplatesRepository(pool, tables),
   };
   const cache = new AvailabilityCache(guard, keys, config.availabilityCacheSeconds);
   const catalogue = new Catalogue(repos, cache);
@@ -93,6 +121,11 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
   // void every cached day rather than serve one from before the outage.
   guard.on('up', () => void cache.invalidateCatalogue().catch(() => {}));
 
+  const sessions = new SessionStore(guard, keys, pool, tables, config.sessionTtlSeconds);
+  const codes = new CodeStore(guard, keys, pool, tables);
+  const rates = new RateLimiter(guard, keys, pool, tables);
+  const mailQueue = new MailQueue(createMailTransport(config, logger), logger, { retryDelayMs: config.mail.retryDelayMs });
+  const mailer = new Mailer(mailQueue, { templates: repos.emailTemplates, catalogue, config });
   const hub = new SlotEventHub();
   let bridge: RedisBridge | null = null;
   if (redis) {
@@ -100,6 +133,16 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     bridge.start();
   }
   const sweeper = new ExpirySweeper([], hub, logger, config.lockSweepIntervalMs);
+  const lockStore = new ResilientLockStore(guard, new RedisLockStore(keys), new MysqlLockStore(pool, tables), logger);
+  // Locks are overlaid on every availability read, live (never cached).
+  availability.locks = lockStore;
+  const locks = new LockService({ config, store: lockStore, availability, catalogue, cache, hub, metrics, audit: repos.audit });
+  const booking = new BookingService({ pool, appointments: repos.appointments, audit: repos.audit, catalogue, availability, locks, hub, metrics, logger });
+  sweeper.addSource(lockExpirySource(lockStore));
+
+  // Customer mail follows the booking's commits, off the request path.
+  booking.onBooked.push((e) => mailer.bookingConfirmed(e.row));
+  booking.onRescheduled.push((e) => mailer.rescheduled(e.row));
 
   const deps: AppDeps = {
     config,
@@ -117,12 +160,26 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     cache,
     catalogue,
     availability,
-    sessions: new SessionStore(guard, keys, pool, tables, config.sessionTtlSeconds),
+    sessions,
+    codes,
+    rates,
+    mailQueue,
+    mailer,
+    identity: new IdentityService({ config, codes, rates, sessions, mailer }),
+    selfService: new SelfService({ pool, appointments: repos.appointments, customerAppointments: repos.customerAppointments, audit: repos.audit, catalogue, availability, hub, mailer }),
+    lockStore,
+    locks,
+    booking,
+    // Admin stats: every live lock in both stores (the admin list's own source).
+    lockCount: async () => (await locks.adminList()).length,
     clientCount: () => 0,
     demo: options.demo ?? false,
     closers: [],
   };
+  const stopJanitor = startIdentityJanitor([codes, rates, sessions], logger);
   deps.closers.push(async () => {
+    stopJanitor();
+    await mailQueue.close();
     guard.close();
     if (redis) redis.disconnect();
     await pool.end();

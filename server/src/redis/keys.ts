@@ -9,9 +9,9 @@ export function redisKeys(prefix: string) {
     slot: (date: string, time: string, employeeId: number) => `${prefix}slot:${date}:${time}:emp${employeeId}`,
     /** Sorted set of the day's locks for one employee, scored by expiry (ms); replaces KEYS scans. */
     lockIndex: (date: string, employeeId: number) => `${prefix}locks:${date}:emp${employeeId}`,
-    /** Sorted set of every lock index key with its latest expiry: the sweeper's and admin list's entry point. */
+    /** Sorted set of employee-days with locks (member `date|employeeId`, score = earliest expiry in that day's index): the sweeper's and admin list's entry point. */
     lockDays: () => `${prefix}locks:days`,
-    /** Per-client count of held locks (cap MAX_LOCKS_PER_CLIENT). */
+    /** Per-client sorted set of held lock ids scored by expiry (cap MAX_LOCKS_PER_CLIENT). */
     clientLocks: (clientId: string) => `${prefix}locks:client:${clientId}`,
     availability: (date: string, employeeId: number) => `${prefix}avail:${date}:emp${employeeId}`,
     availabilityGeneration: (date: string, employeeId: number) => `${prefix}avail-gen:${date}:emp${employeeId}`,

@@ -8,6 +8,7 @@ import { Catalogue, type CatalogueSnapshot } from './catalogue';
 import {
   availabilityOf,
   candidateAt,
+  candidateStatus,
   dayReason,
   type BusyBlock,
   type Candidate,
@@ -128,19 +129,20 @@ export class AvailabilityService {
     time: string,
     employeeId: number,
     serviceId: number,
-    options: { ignoreAppointmentId?: number } = {},
+    options: { ignoreAppointmentId?: number; cached?: CachedDay } = {},
   ): Promise<{ candidate: Candidate; service: ServiceShape & { id: number; name: string }; snap: CatalogueSnapshot }> {
-    const cached = await this.deps.cache.read(date, employeeId);
+    const cached = options.cached ?? (await this.deps.cache.read(date, employeeId));
     const snap = await this.deps.catalogue.snapshot(cached?.catalogueGeneration);
     const service = Catalogue.activeService(snap, serviceId);
     const employee = Catalogue.employeeFor(snap, employeeId, serviceId);
     let plan = await this.planFor(date, employee, snap, cached);
     if (options.ignoreAppointmentId !== undefined) plan = await this.computePlan(date, employee, snap, options.ignoreAppointmentId);
-    const day = availabilityOf(plan, service, snap.rules, this.now());
-    const slot = day.slots.find((s) => s.time === time);
-    const candidate = candidateAt(plan, service, snap.rules, time);
-    if (!slot || !candidate || slot.status !== 'available') {
-      throw new AppError(409, 'slot_unavailable', day.reason ? `No bookable times on ${date} (${day.reason})` : `${date} ${time} is not available`);
+    // Only the one time asked for (the lock hot path): same rules as availabilityOf, without building the whole day.
+    const now = this.now();
+    const reason = dayReason(plan, snap.rules, now);
+    const candidate = reason ? undefined : candidateAt(plan, service, snap.rules, time);
+    if (!candidate || candidateStatus(candidate, plan.busy, now + snap.rules.minNoticeMinutes * MINUTE) !== 'available') {
+      throw new AppError(409, 'slot_unavailable', reason ? `No bookable times on ${date} (${reason})` : `${date} ${time} is not available`);
     }
     return { candidate, service, snap };
   }

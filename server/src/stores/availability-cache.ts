@@ -49,7 +49,12 @@ export class AvailabilityCache {
     return out;
   }
 
-  private decode(value: string | null, dayGen: string | null, catGen: string | null): CachedDay {
+  /** The keys `read` fetches, in its order (for callers that fetch them inside another Redis call). */
+  readKeys(date: string, employeeId: number): string[] {
+    return [this.keys.availability(date, employeeId), this.keys.availabilityGeneration(date, employeeId), this.keys.catalogueGeneration()];
+  }
+
+  decode(value: string | null, dayGen: string | null, catGen: string | null): CachedDay {
     const catalogueGeneration = catGen ?? '0';
     let plan: DayPlan | undefined;
     if (value) {

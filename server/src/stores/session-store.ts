@@ -12,11 +12,18 @@ export interface CustomerSession {
 /**
  * Customer sessions (blueprint: `session:{token}`, SESSION_TTL_SECONDS).
  * Tokens are 256 random bits; only their SHA-256 is stored, in Redis and in
- * MySQL alike, so a dump of either cannot be replayed. Sessions are written
- * to both stores (a login is rare, a Redis outage must not log everyone out)
- * and read from Redis while it is up, else from MySQL. A revocation during an
- * outage cannot reach Redis, so it is remembered and replayed when Redis is
- * back, and a revoked hash is also refused locally until then.
+ * MySQL alike, so a dump of either cannot be replayed. MySQL holds every
+ * session (a login is rare, a Redis outage must not log everyone out); Redis
+ * is the fast path while up. A Redis miss falls through to MySQL, so a
+ * session created during an outage (or whose Redis write failed) keeps
+ * working after Redis returns.
+ *
+ * A revocation during an outage cannot reach Redis, where the session would
+ * otherwise come back to life on recovery, on every instance. So the MySQL row
+ * is kept as a tombstone (`expires_at_ms = 0`) instead of deleted; whichever
+ * instance sees Redis come back (or starts with it up) deletes the Redis keys
+ * of all tombstones, then the tombstones. Until then this instance also
+ * refuses the hash locally.
  */
 export class SessionStore {
   private readonly pendingRevocations = new Set<string>();
@@ -28,7 +35,9 @@ export class SessionStore {
     private readonly t: Tables,
     private readonly ttlSeconds: number,
   ) {
-    guard.on('up', () => void this.replayRevocations());
+    guard.on('up', () => void this.replayRevocations().catch(() => {}));
+    // Tombstones left by another (perhaps stopped) instance while Redis was down.
+    if (guard.state === 'up') void this.replayRevocations().catch(() => {});
   }
 
   static hash(token: string): string {
@@ -48,7 +57,7 @@ export class SessionStore {
     if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return undefined;
     const hash = SessionStore.hash(token);
     if (this.pendingRevocations.has(hash)) return undefined;
-    const session = await this.guard.run(
+    let session = await this.guard.run(
       'session',
       async (r) => {
         const raw = await r.get(this.keys.session(hash));
@@ -56,15 +65,21 @@ export class SessionStore {
       },
       () => this.fromMysql(hash),
     );
+    // A Redis miss is not final: the session may have been created while Redis was down.
+    if (!session && this.guard.up) session = await this.fromMysql(hash);
     if (!session || session.expiresAt <= Date.now()) return undefined;
     return session;
   }
 
   async revoke(token: string): Promise<void> {
     const hash = SessionStore.hash(token);
-    await this.pool.query(`DELETE FROM \`${this.t.sessions}\` WHERE token_hash = ?`, [hash]);
-    const done = await this.guard.tryRedis((r) => r.del(this.keys.session(hash)));
-    if (done === undefined && this.guard.state !== 'disabled') this.pendingRevocations.add(hash);
+    const removed = this.guard.state === 'disabled' ? true : (await this.guard.tryRedis((r) => r.del(this.keys.session(hash)))) !== undefined;
+    if (removed) {
+      await this.pool.query(`DELETE FROM \`${this.t.sessions}\` WHERE token_hash = ?`, [hash]);
+      return;
+    }
+    this.pendingRevocations.add(hash);
+    await this.pool.query(`UPDATE \`${this.t.sessions}\` SET expires_at_ms = 0 WHERE token_hash = ?`, [hash]);
   }
 
   private async fromMysql(hash: string): Promise<CustomerSession | undefined> {
@@ -76,15 +91,19 @@ export class SessionStore {
   }
 
   private async replayRevocations(): Promise<void> {
-    for (const hash of [...this.pendingRevocations]) {
+    const [rows] = await this.pool.query<any[]>(`SELECT token_hash FROM \`${this.t.sessions}\` WHERE expires_at_ms = 0 LIMIT 10000`);
+    const hashes = new Set<string>([...this.pendingRevocations, ...rows.map((r) => String(r.token_hash))]);
+    for (const hash of hashes) {
       const done = await this.guard.tryRedis((r) => r.del(this.keys.session(hash)));
-      if (done !== undefined) this.pendingRevocations.delete(hash);
+      if (done === undefined) return;
+      this.pendingRevocations.delete(hash);
+      await this.pool.query(`DELETE FROM \`${this.t.sessions}\` WHERE token_hash = ? AND expires_at_ms = 0`, [hash]);
     }
   }
 
   /** Removes expired MySQL rows (Redis expires its own). */
   async purgeExpired(): Promise<number> {
-    const [r] = await this.pool.query<any>(`DELETE FROM \`${this.t.sessions}\` WHERE expires_at_ms <= ?`, [Date.now()]);
+    const [r] = await this.pool.query<any>(`DELETE FROM \`${this.t.sessions}\` WHERE expires_at_ms > 0 AND expires_at_ms <= ?`, [Date.now()]);
     return Number(r.affectedRows ?? 0);
   }
 }

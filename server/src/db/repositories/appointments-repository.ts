@@ -79,4 +79,117 @@ export class AppointmentsRepository {
     );
     return rows as AppointmentRow[];
   }
+
+  // ---- Writes (booking and reschedule; always inside the caller's transaction) ----
+
+  /**
+   * Locks the employee's staff row for the rest of the transaction: every
+   * booking or move for one employee runs one after another, so the overlap
+   * check below cannot race another insert. False when there is no such row.
+   */
+  async lockEmployee(conn: PoolConnection, employeeId: number): Promise<boolean> {
+    const [rows] = await conn.query<any[]>(`SELECT id FROM \`${this.t.staff}\` WHERE id = ? FOR UPDATE`, [employeeId]);
+    return rows.length > 0;
+  }
+
+  /** Like holdingTimeBetween, but a locking read: it sees every committed row, whatever the transaction's snapshot. */
+  async holdingTimeBetweenLocked(conn: PoolConnection, employeeId: number, fromLocal: string, toLocal: string): Promise<AppointmentRow[]> {
+    const [rows] = await conn.query<any[]>(
+      `SELECT * FROM \`${this.t.appointments}\`
+        WHERE employee_id = ? AND appointment_date >= ? AND appointment_date < ?
+          AND (status IS NULL OR status NOT IN (${RELEASED_STATUSES.map(() => '?').join(',')}))
+        ORDER BY appointment_date FOR UPDATE`,
+      [employeeId, fromLocal, toLocal, ...RELEASED_STATUSES],
+    );
+    return rows as AppointmentRow[];
+  }
+
+  async byIdempotencyKey(key: string, conn?: PoolConnection): Promise<AppointmentRow | undefined> {
+    const [rows] = await (conn ?? this.pool).query<any[]>(
+      `SELECT * FROM \`${this.t.appointments}\` WHERE idempotency_key = ?${conn ? ' FOR UPDATE' : ''}`,
+      [key],
+    );
+    return rows[0] as AppointmentRow | undefined;
+  }
+
+  /** One customer's appointment by reference (someone else's reads as absent). */
+  async byReferenceForCustomer(reference: string, email: string, conn?: PoolConnection): Promise<AppointmentRow | undefined> {
+    const [rows] = await (conn ?? this.pool).query<any[]>(
+      `SELECT * FROM \`${this.t.appointments}\` WHERE strong_id = ? AND email = ?${conn ? ' FOR UPDATE' : ''}`,
+      [reference, email],
+    );
+    return rows[0] as AppointmentRow | undefined;
+  }
+
+  async byId(id: number, conn?: PoolConnection): Promise<AppointmentRow | undefined> {
+    const [rows] = await (conn ?? this.pool).query<any[]>(`SELECT * FROM \`${this.t.appointments}\` WHERE id = ?`, [id]);
+    return rows[0] as AppointmentRow | undefined;
+  }
+
+  /** Inserts a confirmed appointment; duplicate strong_id / idempotency_key surface as ER_DUP_ENTRY. */
+  async insert(
+    conn: PoolConnection,
+    a: {
+      name: string;
+      email: string;
+      phone: string | null;
+      notes: string | null;
+      startLocal: string;
+      endLocal: string;
+      serviceId: number;
+      employeeId: number;
+      customerId: number | null;
+      totalAmount: number | null;
+      reference: string;
+      idempotencyKey: string | null;
+      idempotencyHash: string | null;
+      bufferBefore: number;
+      bufferAfter: number;
+    },
+  ): Promise<number> {
+    const [r] = await conn.query<any>(
+      `INSERT INTO \`${this.t.appointments}\`
+        (name, email, phone, notes, appointment_date, end_date, status, service_id, employee_id, customer_id, total_amount,
+         strong_id, idempotency_key, idempotency_hash, buffer_before, buffer_after, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())`,
+      [a.name, a.email, a.phone, a.notes, a.startLocal, a.endLocal, a.serviceId, a.employeeId, a.customerId, a.totalAmount, a.reference, a.idempotencyKey, a.idempotencyHash, a.bufferBefore, a.bufferAfter],
+    );
+    return Number(r.insertId);
+  }
+
+  /** Moves an appointment; the first original time is kept across several moves. */
+  async reschedule(
+    conn: PoolConnection,
+    id: number,
+    to: { startLocal: string; endLocal: string; employeeId: number; bufferBefore: number; bufferAfter: number },
+  ): Promise<void> {
+    await conn.query(
+      `UPDATE \`${this.t.appointments}\`
+          SET original_date = COALESCE(original_date, appointment_date),
+              appointment_date = ?, end_date = ?, employee_id = ?, buffer_before = ?, buffer_after = ?,
+              rescheduled_at = UTC_TIMESTAMP(), updated_at = UTC_TIMESTAMP()
+        WHERE id = ?`,
+      [to.startLocal, to.endLocal, to.employeeId, to.bufferBefore, to.bufferAfter, id],
+    );
+  }
+
+  /**
+   * AppointEase's customers table has no unique email: the oldest row for an
+   * address is its customer. Name and phone follow the latest booking.
+   */
+  async upsertCustomer(conn: PoolConnection, c: { email: string; name: string; phone: string | null }): Promise<number> {
+    const [rows] = await conn.query<any[]>(`SELECT id FROM \`${this.t.customers}\` WHERE email = ? ORDER BY id LIMIT 1 FOR UPDATE`, [c.email]);
+    if (rows[0]) {
+      await conn.query(
+        `UPDATE \`${this.t.customers}\` SET name = ?, phone = COALESCE(?, phone), total_appointments = COALESCE(total_appointments, 0) + 1, updated_at = UTC_TIMESTAMP() WHERE id = ?`,
+        [c.name, c.phone, rows[0].id],
+      );
+      return Number(rows[0].id);
+    }
+    const [r] = await conn.query<any>(
+      `INSERT INTO \`${this.t.customers}\` (name, email, phone, total_appointments, created_at) VALUES (?, ?, ?, 1, UTC_TIMESTAMP())`,
+      [c.name, c.email, c.phone],
+    );
+    return Number(r.insertId);
+  }
 }

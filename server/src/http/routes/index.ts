@@ -1,8 +1,13 @@
 import type { Express } from 'express';
 import type { AppDeps } from '../../deps';
 import { API_BASE } from '../base';
+import { adminLockRoutes } from './admin-locks';
+import { appointmentRoutes } from './appointments';
 import { catalogueRoutes } from './catalogue';
+import { lockRoutes } from './locks';
 import { demoRoutes } from './demo';
+import { identityRoutes } from './identity';
+import { myAppointmentsRoutes } from './my-appointments';
 import { opsRoutes } from './ops';
 import { widgetRoutes } from './widget';
 import { adminRoutes } from './admin';
@@ -13,5 +18,10 @@ export function mountRoutes(app: Express, deps: AppDeps): void {
   app.use(`${API_BASE}/admin`, adminRoutes(deps));
   app.use(API_BASE, catalogueRoutes(deps));
   app.use(API_BASE, widgetRoutes(deps));
+  app.use(API_BASE, lockRoutes(deps));
+  app.use(API_BASE, appointmentRoutes(deps));
+  app.use(API_BASE, adminLockRoutes(deps));
+  app.use(API_BASE, identityRoutes(deps));
+  app.use(API_BASE, myAppointmentsRoutes(deps));
   app.use(demoRoutes(deps));
 }

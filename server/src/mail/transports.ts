@@ -1,0 +1,91 @@
+import jwt from 'jsonwebtoken';
+import nodemailer from 'nodemailer';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import type { MailMessage, MailTransport } from './message';
+
+/** The bridge's receiver (`POST /wp-json/appointease-bridge/v1/mail`) accepts tokens this young only. */
+const RELAY_TOKEN_SECONDS = 120;
+
+/** SMTP through nodemailer: `smtp://host:port` or `smtps://user:pass@host:port`. */
+export function smtpTransport(url: string, from: string): MailTransport {
+  const u = new URL(url);
+  const transporter = nodemailer.createTransport({
+    host: u.hostname,
+    port: u.port ? Number(u.port) : u.protocol === 'smtps:' ? 465 : 25,
+    secure: u.protocol === 'smtps:',
+    auth: u.username ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } : undefined,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  });
+  return {
+    name: 'smtp',
+    async send(m) {
+      await transporter.sendMail({
+        from,
+        to: m.to,
+        subject: m.subject,
+        text: m.text,
+        html: m.html,
+        attachments: m.attachments?.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
+      });
+    },
+    close: () => transporter.close(),
+  };
+}
+
+/**
+ * The WordPress relay: the bridge sends through wp_mail, so the site's own
+ * mail setup (SMTP plugin, DKIM) applies. Authenticated with a short-lived
+ * HS256 JWT for audience `appointease-bridge`.
+ */
+export function wordpressTransport(wordpressUrl: string, secret: string, fetchImpl: typeof fetch = fetch): MailTransport {
+  const endpoint = `${wordpressUrl}/wp-json/appointease-bridge/v1/mail`;
+  return {
+    name: 'wordpress',
+    async send(m) {
+      const token = jwt.sign({ purpose: 'mail' }, secret, {
+        algorithm: 'HS256',
+        audience: 'appointease-bridge',
+        issuer: 'appointease-sidecar',
+        expiresIn: RELAY_TOKEN_SECONDS,
+      });
+      const body = {
+        to: m.to,
+        subject: m.subject,
+        text: m.text,
+        html: m.html,
+        attachments: (m.attachments ?? []).map((a) => ({
+          filename: a.filename,
+          content: Buffer.from(a.content).toString('base64'),
+          contentType: a.contentType,
+        })),
+      };
+      const res = await fetchImpl(endpoint, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(15_000),
+      });
+      if (!res.ok) throw new Error(`WordPress mail relay answered ${res.status}`);
+    },
+  };
+}
+
+/** Development only (config refuses it in production): prints the mail, code included. */
+export function logTransport(logger: Logger): MailTransport {
+  return {
+    name: 'log',
+    async send(m) {
+      logger.info({ mail: { kind: m.kind, subject: m.subject, text: m.text, attachments: m.attachments?.map((a) => a.filename) } }, 'mail (MAIL_TRANSPORT=log)');
+    },
+  };
+}
+
+export function createMailTransport(config: Config, logger: Logger): MailTransport {
+  const t = config.mail.transport;
+  if (t === 'log') return logTransport(logger);
+  if (t === 'wordpress') return wordpressTransport(config.mail.wordpressUrl, config.secret);
+  return smtpTransport(t, config.mail.from);
+}

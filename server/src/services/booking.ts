@@ -1,0 +1,357 @@
+import { createHash, randomInt } from 'node:crypto';
+import { inTransaction, type Pool, type PoolConnection } from '../db/pool';
+import { RELEASED_STATUSES, type AppointmentRow, type AppointmentsRepository } from '../db/repositories/appointments-repository';
+import type { AuditRepository } from '../db/repositories/audit-repository';
+import { AppError, notFound } from '../errors';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import type { SlotEventHub } from '../realtime/events';
+import type { LockInfo } from '../stores/lock-store';
+import { busyBlockOf, type AvailabilityService } from './availability';
+import { Catalogue, type CatalogueSnapshot } from './catalogue';
+import type { LockService } from './locks';
+import { addDays, isoUtc, localInstant, minutesOf, timeOf, toLocalSql, wallClock } from './time';
+
+const MINUTE = 60_000;
+
+/** The appointment as CONTRACT §6 shows it; `email` only to its owner. */
+export interface AppointmentView {
+  id: number;
+  reference: string;
+  date: string;
+  time: string;
+  endTime: string;
+  start: string;
+  end: string;
+  employeeId: number | null;
+  serviceId: number | null;
+  status: string;
+  name: string;
+  email?: string;
+}
+
+export function appointmentView(row: AppointmentRow, snap: CatalogueSnapshot, options: { withEmail: boolean }): AppointmentView {
+  const zone = snap.rules.timezone;
+  const block = busyBlockOf(row, snap, zone);
+  const view: AppointmentView = {
+    id: Number(row.id),
+    reference: String(row.strong_id ?? ''),
+    date: row.appointment_date.slice(0, 10),
+    time: row.appointment_date.slice(11, 16),
+    endTime: wallClock(block.end, zone).time,
+    start: isoUtc(block.start),
+    end: isoUtc(block.end),
+    employeeId: row.employee_id == null ? null : Number(row.employee_id),
+    serviceId: row.service_id == null ? null : Number(row.service_id),
+    status: row.status ?? 'confirmed',
+    name: row.name,
+  };
+  if (options.withEmail) view.email = row.email;
+  return view;
+}
+
+export interface BookingInput {
+  email: string;
+  lockToken: string;
+  date: string;
+  time: string;
+  employeeId: number;
+  serviceId: number;
+  name: string;
+  phone?: string;
+  notes?: string;
+  idempotencyKey?: string;
+  ip: string;
+}
+
+export interface RescheduleInput {
+  reference: string;
+  email: string;
+  lockToken: string;
+  date: string;
+  time: string;
+  employeeId?: number;
+  ip: string;
+}
+
+/** What the hooks (confirmation mail, …) get after a commit. */
+export interface BookedEvent {
+  appointment: AppointmentView & { email: string };
+  row: AppointmentRow;
+  snap: CatalogueSnapshot;
+}
+export interface RescheduledEvent extends BookedEvent {
+  from: { date: string; time: string; employeeId: number | null };
+}
+
+/** The busy interval a booking would occupy. */
+interface Placement {
+  start: number;
+  end: number;
+  from: number;
+  to: number;
+  startLocal: string;
+  endLocal: string;
+}
+
+class Replay extends Error {
+  constructor(readonly row: AppointmentRow) {
+    super('replay');
+  }
+}
+
+/**
+ * Booking and rescheduling (CONTRACT §6). A valid lock is required, but the
+ * database is the final guard: one transaction per employee at a time (the
+ * staff row locked FOR UPDATE) checks every non-cancelled appointment,
+ * buffers included, before inserting. So even two valid tokens for one time
+ * (possible across a Redis outage) end with one appointment and a 409.
+ */
+export class BookingService {
+  /** Called after a booking committed (the identity part attaches the confirmation mail). Errors are logged, never thrown. */
+  readonly onBooked: ((e: BookedEvent) => void | Promise<void>)[] = [];
+  readonly onRescheduled: ((e: RescheduledEvent) => void | Promise<void>)[] = [];
+
+  constructor(
+    private readonly deps: {
+      pool: Pool;
+      appointments: AppointmentsRepository;
+      audit: AuditRepository;
+      catalogue: Catalogue;
+      availability: AvailabilityService;
+      locks: LockService;
+      hub: SlotEventHub;
+      metrics: Metrics;
+      logger: Logger;
+      now?: () => number;
+    },
+  ) {}
+
+  private now(): number {
+    return this.deps.now ? this.deps.now() : Date.now();
+  }
+
+  async book(input: BookingInput): Promise<{ appointment: AppointmentView; replayed: boolean }> {
+    const snap = await this.deps.catalogue.snapshot();
+    const service = Catalogue.activeService(snap, input.serviceId);
+    Catalogue.employeeFor(snap, input.employeeId, input.serviceId);
+
+    // Keys are scoped to the customer: one client's key can never reveal or block another's booking.
+    const storedKey = input.idempotencyKey ? sha256(`${input.email}\n${input.idempotencyKey}`) : null;
+    const bodyHash = storedKey ? sha256(JSON.stringify([input.email, input.lockToken, input.date, input.time, input.employeeId, input.serviceId, input.name, input.phone ?? null, input.notes ?? null])) : null;
+    if (storedKey) {
+      const earlier = await this.deps.appointments.byIdempotencyKey(storedKey);
+      if (earlier) return this.replay(earlier, bodyHash!, snap);
+    }
+
+    const lock = await this.verifyLock(input.date, input.time, input.employeeId, input.serviceId, input.lockToken);
+    const at = this.placement(input.date, input.time, service, snap);
+
+    let id: number;
+    try {
+      id = await inTransaction(this.deps.pool, async (conn) => {
+        if (!(await this.deps.appointments.lockEmployee(conn, input.employeeId))) throw notFound(`Employee ${input.employeeId} not found`);
+        if (storedKey) {
+          const earlier = await this.deps.appointments.byIdempotencyKey(storedKey, conn);
+          if (earlier) throw new Replay(earlier);
+        }
+        await this.assertFree(conn, input.employeeId, input.date, at, snap);
+        const customerId = await this.deps.appointments.upsertCustomer(conn, { email: input.email, name: input.name, phone: input.phone ?? null });
+        const newId = await this.insertWithReference(conn, snap, {
+          name: input.name,
+          email: input.email,
+          phone: input.phone ?? null,
+          notes: input.notes ?? null,
+          startLocal: at.startLocal,
+          endLocal: at.endLocal,
+          serviceId: input.serviceId,
+          employeeId: input.employeeId,
+          customerId,
+          totalAmount: service.price,
+          idempotencyKey: storedKey,
+          idempotencyHash: bodyHash,
+          bufferBefore: service.bufferBefore,
+          bufferAfter: service.bufferAfter,
+        });
+        await this.deps.audit.record(
+          { actor: 'customer', action: 'appointment.booked', entity: 'appointment', entityId: newId, details: { date: input.date, time: input.time, employeeId: input.employeeId, serviceId: input.serviceId, lockStore: lock.store }, ip: input.ip },
+          conn,
+        );
+        return newId;
+      });
+    } catch (err: any) {
+      if (err instanceof Replay) return this.replay(err.row, bodyHash!, snap);
+      if (err?.code === 'ER_DUP_ENTRY' && storedKey && /idempotency/i.test(String(err.message))) {
+        // The same key committed on another employee's transaction meanwhile.
+        const earlier = await this.deps.appointments.byIdempotencyKey(storedKey);
+        if (earlier) return this.replay(earlier, bodyHash!, snap);
+      }
+      if (err instanceof AppError) this.deps.metrics.bookings.inc({ outcome: err.code });
+      throw err;
+    }
+
+    const row = (await this.deps.appointments.byId(id))!;
+    const appointment = appointmentView(row, snap, { withEmail: true }) as AppointmentView & { email: string };
+    this.deps.metrics.bookings.inc({ outcome: 'booked' });
+    await this.afterCommit(lock, input.lockToken, [[input.date, input.employeeId]]);
+    this.deps.hub.publish({ type: 'slot_booked', date: input.date, time: input.time, times: lock.times, employeeId: input.employeeId, serviceId: input.serviceId });
+    this.runHooks(this.onBooked, { appointment, row, snap });
+    return { appointment, replayed: false };
+  }
+
+  /**
+   * Moves a customer's appointment to a time they hold a lock on (same
+   * service; optionally another employee). Same guard as booking: both staff
+   * rows locked, overlap checked against everything but the appointment itself.
+   */
+  async reschedule(input: RescheduleInput): Promise<AppointmentView> {
+    const current = await this.deps.appointments.byReferenceForCustomer(input.reference, input.email);
+    if (!current) throw notFound('No such appointment');
+    if (isReleased(current.status)) throw new AppError(409, 'appointment_cancelled', 'This appointment was cancelled and cannot be moved');
+    const snap = await this.deps.catalogue.snapshot();
+    const serviceId = Number(current.service_id);
+    const service = Catalogue.activeService(snap, serviceId);
+    const employeeId = input.employeeId ?? Number(current.employee_id);
+    Catalogue.employeeFor(snap, employeeId, serviceId);
+
+    const lock = await this.verifyLock(input.date, input.time, employeeId, serviceId, input.lockToken);
+    const at = this.placement(input.date, input.time, service, snap);
+    const oldEmployee = current.employee_id == null ? null : Number(current.employee_id);
+
+    try {
+      await inTransaction(this.deps.pool, async (conn) => {
+        // Both employees' rows, in id order, so two opposite moves cannot deadlock.
+        for (const emp of [...new Set([employeeId, oldEmployee ?? employeeId])].sort((a, b) => a - b)) {
+          if (!(await this.deps.appointments.lockEmployee(conn, emp)) && emp === employeeId) throw notFound(`Employee ${emp} not found`);
+        }
+        const row = await this.deps.appointments.byReferenceForCustomer(input.reference, input.email, conn);
+        if (!row || isReleased(row.status)) throw new AppError(409, 'appointment_cancelled', 'This appointment was cancelled and cannot be moved');
+        await this.assertFree(conn, employeeId, input.date, at, snap, row.id);
+        await this.deps.appointments.reschedule(conn, row.id, { startLocal: at.startLocal, endLocal: at.endLocal, employeeId, bufferBefore: service.bufferBefore, bufferAfter: service.bufferAfter });
+        await this.deps.audit.record(
+          { actor: 'customer', action: 'appointment.rescheduled', entity: 'appointment', entityId: row.id, details: { from: row.appointment_date, fromEmployeeId: oldEmployee, to: at.startLocal, employeeId }, ip: input.ip },
+          conn,
+        );
+      });
+    } catch (err) {
+      if (err instanceof AppError) this.deps.metrics.bookings.inc({ outcome: err.code });
+      throw err;
+    }
+
+    const row = (await this.deps.appointments.byId(current.id))!;
+    const appointment = appointmentView(row, snap, { withEmail: true }) as AppointmentView & { email: string };
+    const oldDate = current.appointment_date.slice(0, 10);
+    const oldTime = current.appointment_date.slice(11, 16);
+    const days: [string, number][] = [[input.date, employeeId]];
+    if (oldEmployee !== null) days.push([oldDate, oldEmployee]);
+    this.deps.metrics.bookings.inc({ outcome: 'rescheduled' });
+    await this.afterCommit(lock, input.lockToken, days);
+    if (oldEmployee !== null) {
+      const old = busyBlockOf(current, snap, snap.rules.timezone);
+      this.deps.hub.publish({ type: 'slot_released', date: oldDate, time: oldTime, times: cellsCovering(old.from, old.to, oldDate, snap), employeeId: oldEmployee, reason: 'rescheduled' });
+    }
+    this.deps.hub.publish({ type: 'slot_booked', date: input.date, time: input.time, times: lock.times, employeeId, serviceId });
+    this.runHooks(this.onRescheduled, { appointment, row, snap, from: { date: oldDate, time: oldTime, employeeId: oldEmployee } });
+    return appointment;
+  }
+
+  private async verifyLock(date: string, time: string, employeeId: number, serviceId: number, lockToken: string): Promise<LockInfo> {
+    try {
+      return await this.deps.locks.verifyForBooking({ date, time, employeeId, serviceId, lockToken });
+    } catch (err) {
+      if (err instanceof AppError) this.deps.metrics.bookings.inc({ outcome: err.code });
+      throw err;
+    }
+  }
+
+  private placement(date: string, time: string, service: { duration: number; bufferBefore: number; bufferAfter: number }, snap: CatalogueSnapshot): Placement {
+    const zone = snap.rules.timezone;
+    const start = localInstant(date, minutesOf(time), zone);
+    if (start === null || start <= this.now()) {
+      this.deps.metrics.bookings.inc({ outcome: 'slot_unavailable' });
+      throw new AppError(409, 'slot_unavailable', `${date} ${time} can no longer be booked`);
+    }
+    const end = start + service.duration * MINUTE;
+    return { start, end, from: start - service.bufferBefore * MINUTE, to: end + service.bufferAfter * MINUTE, startLocal: toLocalSql(start, zone), endLocal: toLocalSql(end, zone) };
+  }
+
+  /** The overlap guard: every non-cancelled appointment of the employee near that day, buffers on both sides. */
+  private async assertFree(conn: PoolConnection, employeeId: number, date: string, at: Placement, snap: CatalogueSnapshot, ignoreId?: number): Promise<void> {
+    const rows = await this.deps.appointments.holdingTimeBetweenLocked(conn, employeeId, `${addDays(date, -1)} 00:00:00`, `${addDays(date, 2)} 00:00:00`);
+    const clash = rows.some((r) => {
+      if (r.id === ignoreId) return false;
+      const b = busyBlockOf(r, snap, snap.rules.timezone);
+      return b.from < at.to && at.from < b.to;
+    });
+    if (clash) throw new AppError(409, 'slot_taken', 'This time has just been booked by someone else; please pick another');
+  }
+
+  private async insertWithReference(conn: PoolConnection, snap: CatalogueSnapshot, a: Omit<Parameters<AppointmentsRepository['insert']>[1], 'reference'>): Promise<number> {
+    const year = wallClock(this.now(), snap.rules.timezone).date.slice(0, 4);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const reference = `APT-${year}-${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
+      try {
+        return await this.deps.appointments.insert(conn, { ...a, reference });
+      } catch (err: any) {
+        // A failed INSERT rolls back alone; the transaction and its locks stay.
+        if (err?.code === 'ER_DUP_ENTRY' && /strong_id/i.test(String(err.message))) continue;
+        throw err;
+      }
+    }
+    throw new AppError(503, 'unavailable', 'Could not allocate a booking reference; please try again');
+  }
+
+  private replay(row: AppointmentRow, bodyHash: string, snap: CatalogueSnapshot): { appointment: AppointmentView; replayed: boolean } {
+    if (row.idempotency_hash !== bodyHash) {
+      this.deps.metrics.bookings.inc({ outcome: 'idempotency_key_reused' });
+      throw new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request');
+    }
+    this.deps.metrics.bookings.inc({ outcome: 'replayed' });
+    return { appointment: appointmentView(row, snap, { withEmail: true }), replayed: true };
+  }
+
+  /** Best effort after the commit: the appointment stands whatever Redis does now. */
+  private async afterCommit(lock: LockInfo, lockToken: string, days: [string, number][]): Promise<void> {
+    try {
+      await this.deps.locks.consume(lock, lockToken);
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message }, 'booked, but the lock could not be consumed (it will expire)');
+    }
+    for (const [date, emp] of days) {
+      try {
+        await this.deps.availability.invalidateDay(date, emp);
+      } catch (err) {
+        this.deps.logger.warn({ err: (err as Error).message, date, emp }, 'could not invalidate cached availability');
+      }
+    }
+  }
+
+  private runHooks<E>(hooks: ((e: E) => void | Promise<void>)[], event: E): void {
+    for (const hook of hooks) {
+      Promise.resolve()
+        .then(() => hook(event))
+        .catch((err) => this.deps.logger.error({ err }, 'booking hook failed'));
+    }
+  }
+}
+
+function isReleased(status: string | null): boolean {
+  return (RELEASED_STATUSES as readonly string[]).includes(String(status ?? '').toLowerCase());
+}
+
+function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+/** Grid cells of `date` an interval touches (for the event's `times`; a hint, clients refetch). */
+function cellsCovering(from: number, to: number, date: string, snap: CatalogueSnapshot): string[] {
+  const zone = snap.rules.timezone;
+  const step = snap.rules.slotInterval;
+  const out: string[] = [];
+  for (let m = 0; m < 24 * 60; m += step) {
+    const at = localInstant(date, m, zone);
+    if (at !== null && at < to && at + step * MINUTE > from) out.push(timeOf(m));
+  }
+  return out;
+}
+

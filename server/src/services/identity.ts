@@ -1,0 +1,91 @@
+import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import type { Config } from '../config';
+import { AppError } from '../errors';
+import type { Mailer } from '../mail/mailer';
+import type { CodeStore } from '../stores/code-store';
+import type { RateLimiter } from '../stores/rate-limiter';
+import type { SessionStore } from '../stores/session-store';
+
+/** CONTRACT §5: after this many wrong tries a code is void. */
+export const MAX_CODE_ATTEMPTS = 5;
+
+/**
+ * Email one-time codes and the sessions they open.
+ *
+ * Every address is treated the same (known or not: we send a code to any
+ * valid address), so neither the answer nor the work done on the request
+ * path depends on whether someone has booked before. Codes come from the
+ * CSPRNG and are stored as HMAC-SHA256(secret, email, code): a dump of
+ * Redis or MySQL without the secret gives nothing to brute-force offline,
+ * and a code is bound to the address it was sent to.
+ */
+export class IdentityService {
+  constructor(
+    private readonly deps: {
+      config: Pick<Config, 'secret' | 'otpTtlSeconds' | 'otp'>;
+      codes: CodeStore;
+      rates: RateLimiter;
+      sessions: SessionStore;
+      mailer: Pick<Mailer, 'sendCode'>;
+    },
+  ) {}
+
+  codeHash(email: string, code: string): string {
+    return createHmac('sha256', this.deps.config.secret).update(`otp\0${email}\0${code}`).digest('hex');
+  }
+
+  /** Sends a new code (voiding the previous one) unless a send limit is reached. `email` is already normalised. */
+  async requestCode(email: string, clientIp: string): Promise<void> {
+    const { otp } = this.deps.config;
+    // The IP limit first: an address-spraying client must not burn other people's per-address budget.
+    const byIp = await this.deps.rates.hit('otp-ip', clientIp, otp.ipLimit, otp.ipWindowSeconds);
+    if (!byIp.allowed) throw rateLimited(byIp.retryAfterSeconds);
+    const byEmail = await this.deps.rates.hit('otp', email, otp.sendLimit, otp.sendWindowSeconds);
+    if (!byEmail.allowed) throw rateLimited(byEmail.retryAfterSeconds);
+
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    await this.deps.codes.issue(email, this.codeHash(email, code), this.deps.config.otpTtlSeconds * 1000);
+    this.deps.mailer.sendCode(email, code);
+  }
+
+  /** Checks a code and opens a session; 401 invalid_otp or 429 too_many_attempts otherwise. */
+  async verifyCode(email: string, code: string): Promise<{ sessionToken: string; email: string; expiresAt: string }> {
+    const grant = await this.deps.codes.reserveAttempt(email, MAX_CODE_ATTEMPTS);
+    if (grant.kind === 'exhausted') {
+      throw new AppError(429, 'too_many_attempts', 'Too many wrong codes: ask for a new code');
+    }
+    const expected = Buffer.from(grant.kind === 'granted' ? grant.hash : '0'.repeat(64), 'hex');
+    const actual = Buffer.from(this.codeHash(email, code), 'hex');
+    // Compared even when there is no code, so a missing code costs the same as a wrong one.
+    const matches = expected.length === actual.length && timingSafeEqual(expected, actual) && grant.kind === 'granted';
+    if (!matches || !(await this.deps.codes.consume(email, grant.hash))) {
+      throw new AppError(401, 'invalid_otp', 'The code is wrong, used or expired');
+    }
+    const session = await this.deps.sessions.create(email);
+    return { sessionToken: session.token, email, expiresAt: new Date(session.expiresAt).toISOString() };
+  }
+
+  async session(token: string) {
+    return this.deps.sessions.get(token);
+  }
+
+  async signOut(token: string): Promise<void> {
+    await this.deps.sessions.revoke(token);
+  }
+}
+
+function rateLimited(retryAfterSeconds: number): AppError {
+  return new AppError(429, 'rate_limited', 'Too many codes requested: try again later', undefined, { 'Retry-After': String(retryAfterSeconds) });
+}
+
+/**
+ * The MySQL twins of codes, rate windows and sessions keep expired rows until
+ * deleted (Redis expires its own): sweep them now and then. Returns the stop.
+ */
+export function startIdentityJanitor(stores: { purgeExpired(): Promise<number> }[], logger: { warn(o: object, m: string): void }, everyMs = 10 * 60_000): () => void {
+  const timer = setInterval(() => {
+    void Promise.all(stores.map((s) => s.purgeExpired())).catch((err) => logger.warn({ err: (err as Error).message }, 'could not purge expired identity rows'));
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

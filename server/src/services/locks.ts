@@ -1,0 +1,259 @@
+import type { Config } from '../config';
+import { AppError } from '../errors';
+import type { Metrics } from '../metrics';
+import type { AuditRepository } from '../db/repositories/audit-repository';
+import type { SlotEventHub } from '../realtime/events';
+import { WEEKDAYS } from '../db/repositories/staff-repository';
+import type { AvailabilityCache, CachedDay } from '../stores/availability-cache';
+import { lockIdOf, newLockToken, type LockInfo, type LockRequest, type LockStore } from '../stores/lock-store';
+import type { AvailabilityService } from './availability';
+import { Catalogue } from './catalogue';
+import { candidateAt, dayReason } from './slot-grid';
+import { isoUtc, weekdayOf } from './time';
+
+export interface LockGranted {
+  lockToken: string;
+  date: string;
+  time: string;
+  times: string[];
+  employeeId: number;
+  serviceId: number;
+  expiresAt: string;
+  ttlSeconds: number;
+}
+
+export interface AcquireInput {
+  date: string;
+  time: string;
+  employeeId: number;
+  serviceId: number;
+  /** Client IP (the per-client cap). */
+  owner: string;
+}
+
+export interface AdminLockView {
+  date: string;
+  time: string;
+  times: string[];
+  employeeId: number;
+  serviceId: number;
+  owner: string;
+  expiresAt: string;
+  ttlSeconds: number;
+  store: 'redis' | 'mysql';
+}
+
+/**
+ * Slot holds (CONTRACT §4): availability says whether the time can be held
+ * at all, the lock store takes its cells atomically, the hub tells watchers.
+ */
+export class LockService {
+  constructor(
+    private readonly deps: {
+      config: Config;
+      store: LockStore;
+      availability: AvailabilityService;
+      catalogue: Catalogue;
+      cache: AvailabilityCache;
+      hub: SlotEventHub;
+      metrics: Metrics;
+      audit: AuditRepository;
+      now?: () => number;
+    },
+  ) {}
+
+  /** The catalogue generation last seen in Redis: lets the hot path use the in-process snapshot without asking. */
+  private catalogueGeneration: string | undefined;
+
+  private now(): number {
+    return this.deps.now ? this.deps.now() : Date.now();
+  }
+
+  /**
+   * Holds a time. The common case costs one Redis call: the covered cells
+   * follow from the in-process catalogue (hours, service), the lock script
+   * takes them and returns the day's cached availability in the same call,
+   * and the time is then checked against it; a hold on a time that turns out
+   * not to be bookable (booked, time off) is given back at once, unannounced.
+   * Anything unusual (catalogue changed, Redis down, a refused day) takes the
+   * plain path: check availability first, then lock.
+   */
+  async acquire(input: AcquireInput): Promise<LockGranted> {
+    const fast = await this.cellsFromCatalogue(input);
+    if (!fast) return this.acquireChecked(input);
+    const lockToken = newLockToken();
+    const lockId = lockIdOf(lockToken);
+    const result = await this.deps.store.acquire(this.request(input, fast.cells, lockId), this.deps.cache.readKeys(input.date, input.employeeId));
+    const cached = result.read ? this.deps.cache.decode(result.read[0] ?? null, result.read[1] ?? null, result.read[2] ?? null) : undefined;
+    if (cached) this.catalogueGeneration = cached.catalogueGeneration;
+    if (cached && cached.catalogueGeneration !== fast.generation) {
+      // The catalogue changed under the snapshot the cells came from.
+      if (result.status === 'acquired') await this.deps.store.release(input.date, input.time, input.employeeId, lockId);
+      return this.acquireChecked(input);
+    }
+    if (result.status === 'acquired') {
+      try {
+        const { candidate } = await this.deps.availability.bookableCandidate(input.date, input.time, input.employeeId, input.serviceId, { cached });
+        if (candidate.cells.join() !== fast.cells.join()) throw new AppError(409, 'slot_unavailable', `${input.date} ${input.time} is not available`);
+      } catch (err) {
+        await this.deps.store.release(input.date, input.time, input.employeeId, lockId).catch(() => {});
+        if (err instanceof AppError && err.status === 409) this.deps.metrics.locksRefused.inc({ reason: 'unavailable' });
+        throw err;
+      }
+      return this.granted(result.lock, lockToken);
+    }
+    // Refused: an unbookable time is 409 whatever the cap says, as on the plain path.
+    if (result.status === 'too_many') await this.checkBookable(input, cached);
+    return this.refuse(result.status, input);
+  }
+
+  /** The plain path: availability first (one Redis read), then the lock. */
+  private async acquireChecked(input: AcquireInput): Promise<LockGranted> {
+    const { candidate } = await this.checkBookable(input);
+    const lockToken = newLockToken();
+    const result = await this.deps.store.acquire(this.request(input, candidate.cells, lockIdOf(lockToken)));
+    if (result.status !== 'acquired') return this.refuse(result.status, input);
+    return this.granted(result.lock, lockToken);
+  }
+
+  private async checkBookable(input: AcquireInput, cached?: CachedDay) {
+    try {
+      return await this.deps.availability.bookableCandidate(input.date, input.time, input.employeeId, input.serviceId, { cached });
+    } catch (err) {
+      if (err instanceof AppError && err.status === 409) this.deps.metrics.locksRefused.inc({ reason: 'unavailable' });
+      throw err;
+    }
+  }
+
+  /**
+   * The cells a time would cover by the employee's weekly hours, from the
+   * in-process catalogue (no I/O once a catalogue generation is known), or
+   * undefined when the plain path should decide (unknown day rules, no
+   * Redis, a time off the grid).
+   */
+  private async cellsFromCatalogue(input: AcquireInput): Promise<{ cells: string[]; generation: string } | undefined> {
+    if (!this.deps.cache.usable) return undefined;
+    const generation = this.catalogueGeneration ?? (await this.deps.cache.catalogueGeneration());
+    if (generation === undefined) return undefined;
+    const snap = await this.deps.catalogue.snapshot(generation);
+    const service = Catalogue.activeService(snap, input.serviceId);
+    const employee = Catalogue.employeeFor(snap, input.employeeId, input.serviceId);
+    const plan = { date: input.date, windows: employee.workingHours[WEEKDAYS[weekdayOf(input.date)]!] ?? [] };
+    if (dayReason(plan, snap.rules, this.now())) return undefined;
+    const candidate = candidateAt(plan, service, snap.rules, input.time);
+    return candidate ? { cells: [...candidate.cells], generation } : undefined;
+  }
+
+  private request(input: AcquireInput, cells: readonly string[], lockId: string): LockRequest {
+    return { ...input, cells: [...cells], lockId, ttlMs: this.deps.config.lockTtlSeconds * 1000, maxPerClient: this.deps.config.maxLocksPerClient };
+  }
+
+  private refuse(status: 'taken' | 'too_many', input: AcquireInput): never {
+    if (status === 'taken') {
+      this.deps.metrics.locksRefused.inc({ reason: 'locked' });
+      throw new AppError(409, 'slot_unavailable', `${input.date} ${input.time} is held by someone else`);
+    }
+    this.deps.metrics.locksRefused.inc({ reason: 'too_many_locks' });
+    throw new AppError(429, 'too_many_locks', `At most ${this.deps.config.maxLocksPerClient} times can be held at once; release one first`);
+  }
+
+  private granted(lock: LockInfo, lockToken: string): LockGranted {
+    this.deps.metrics.locksAcquired.inc({ store: lock.store });
+    this.deps.hub.publish({
+      type: 'slot_locked',
+      date: lock.date,
+      time: lock.time,
+      times: lock.times,
+      employeeId: lock.employeeId,
+      owner: lock.owner,
+      expiresAt: isoUtc(lock.expiresAt),
+      serviceId: lock.serviceId,
+    });
+    return {
+      lockToken,
+      date: lock.date,
+      time: lock.time,
+      times: lock.times,
+      employeeId: lock.employeeId,
+      serviceId: lock.serviceId,
+      expiresAt: isoUtc(lock.expiresAt),
+      ttlSeconds: this.deps.config.lockTtlSeconds,
+    };
+  }
+
+  async release(input: { date: string; time: string; employeeId: number; lockToken: string }): Promise<void> {
+    const r = await this.deps.store.release(input.date, input.time, input.employeeId, lockIdOf(input.lockToken));
+    if (r.status === 'not_found') throw new AppError(404, 'lock_not_found', `Nothing is held at ${input.date} ${input.time}`);
+    if (r.status === 'not_owner') throw new AppError(403, 'not_lock_owner', 'This time is held with another token');
+    this.publishUnlocked(r.lock, 'released');
+  }
+
+  async listDay(date: string, employeeId: number): Promise<{ time: string; times: string[]; expiresAt: string }[]> {
+    const locks = await this.deps.store.listDay(date, employeeId);
+    return locks.sort(byTime).map((l) => ({ time: l.time, times: l.times, expiresAt: isoUtc(l.expiresAt) }));
+  }
+
+  /**
+   * The live lock a booking presents: it must cover exactly this start, for
+   * this service, with this token. Anything else is 409 lock_invalid.
+   */
+  async verifyForBooking(input: { date: string; time: string; employeeId: number; serviceId: number; lockToken: string }): Promise<LockInfo> {
+    const r = await this.deps.store.verify(input.date, input.time, input.employeeId, lockIdOf(input.lockToken));
+    if (r.status !== 'valid' || r.lock.time !== input.time || r.lock.serviceId !== input.serviceId || r.lock.expiresAt <= this.now()) {
+      throw new AppError(409, 'lock_invalid', 'Your hold on this time is missing or has expired; please pick the time again');
+    }
+    return r.lock;
+  }
+
+  /** After a booking committed: the hold is spent. A lock gone meanwhile (expired) is fine. */
+  async consume(lock: LockInfo, lockToken: string): Promise<void> {
+    await this.deps.store.release(lock.date, lock.time, lock.employeeId, lockIdOf(lockToken));
+  }
+
+  async adminList(): Promise<AdminLockView[]> {
+    const now = this.now();
+    const locks = await this.deps.store.listAll();
+    return locks
+      .filter((l) => l.expiresAt > now)
+      .sort((a, b) => a.date.localeCompare(b.date) || a.employeeId - b.employeeId || byTime(a, b))
+      .map((l) => ({
+        date: l.date,
+        time: l.time,
+        times: l.times,
+        employeeId: l.employeeId,
+        serviceId: l.serviceId,
+        owner: l.owner,
+        expiresAt: isoUtc(l.expiresAt),
+        ttlSeconds: Math.max(0, Math.ceil((l.expiresAt - now) / 1000)),
+        store: l.store,
+      }));
+  }
+
+  async adminRelease(input: { date: string; time: string; employeeId: number; adminId: string; ip: string }): Promise<void> {
+    const r = await this.deps.store.release(input.date, input.time, input.employeeId, null);
+    if (r.status !== 'released') throw new AppError(404, 'lock_not_found', `Nothing is held at ${input.date} ${input.time}`);
+    this.publishUnlocked(r.lock, 'admin');
+    await this.deps.audit.record({
+      actor: `admin:${input.adminId}`,
+      action: 'lock.force_release',
+      entity: 'slot_lock',
+      entityId: `${r.lock.date} ${r.lock.time} emp${r.lock.employeeId}`,
+      details: { date: r.lock.date, time: r.lock.time, times: r.lock.times, employeeId: r.lock.employeeId, serviceId: r.lock.serviceId, owner: r.lock.owner, store: r.lock.store },
+      ip: input.ip,
+    });
+  }
+
+  /**
+   * Expired locks, each returned once across all instances (both stores).
+   * The realtime sweeper calls this and publishes `slot_unlocked` reason `expired`.
+   */
+  async takeExpired(limit?: number): Promise<LockInfo[]> {
+    return this.deps.store.takeExpired(limit);
+  }
+
+  private publishUnlocked(lock: LockInfo, reason: 'released' | 'admin'): void {
+    this.deps.hub.publish({ type: 'slot_unlocked', date: lock.date, time: lock.time, times: lock.times, employeeId: lock.employeeId, reason, serviceId: lock.serviceId });
+  }
+}
+
+const byTime = (a: { time: string }, b: { time: string }) => a.time.localeCompare(b.time);

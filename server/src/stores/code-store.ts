@@ -1,0 +1,104 @@
+import { inTransaction, type Pool } from '../db/pool';
+import type { Tables } from '../db/schema';
+import type { RedisGuard } from '../redis/guard';
+import type { RedisKeys } from '../redis/keys';
+import { runScript } from '../redis/scripts';
+
+/** The outcome of reserving one verification attempt. */
+export type AttemptGrant =
+  | { kind: 'missing' }
+  | { kind: 'exhausted' }
+  /** An attempt is counted; the caller compares `hash` and then consumes on a match. */
+  | { kind: 'granted'; hash: string };
+
+const ATTEMPT_CODES = { 0: 'missing', 2: 'exhausted' } as const;
+
+/**
+ * One-time code storage (blueprint: `otp:{email}`, OTP_TTL_SECONDS), keyed by
+ * the normalised email, holding only the code's HMAC and its attempt count.
+ * Redis while up, the `appointease_otps` table otherwise; both give the same
+ * guarantees: an attempt is counted atomically *before* the comparison, so
+ * no number of concurrent guesses gets more than `maxAttempts` comparisons,
+ * and consuming is a compare-and-delete, so a code works once.
+ */
+export class CodeStore {
+  constructor(
+    private readonly guard: RedisGuard,
+    private readonly keys: RedisKeys,
+    private readonly pool: Pool,
+    private readonly t: Tables,
+  ) {}
+
+  /** Stores a new code hash, voiding the previous code and its attempts. */
+  async issue(email: string, hash: string, ttlMs: number): Promise<void> {
+    const store = await this.guard.run(
+      'otp',
+      async (r) => {
+        await runScript(r, 'otp-issue', [this.keys.otp(email)], [hash, ttlMs]);
+        return 'redis' as const;
+      },
+      async () => {
+        const expiresAt = Date.now() + ttlMs;
+        await this.pool.query(
+          `INSERT INTO \`${this.t.otps}\` (email, code_hash, attempts, expires_at_ms) VALUES (?, ?, 0, ?)
+             ON DUPLICATE KEY UPDATE code_hash = ?, attempts = 0, expires_at_ms = ?`,
+          [email, hash, expiresAt, hash, expiresAt],
+        );
+        return 'mysql' as const;
+      },
+    );
+    // A code left in the twin by an outage must not come back if Redis fails again.
+    if (store === 'redis') await this.pool.query(`DELETE FROM \`${this.t.otps}\` WHERE email = ?`, [email]);
+  }
+
+  async reserveAttempt(email: string, maxAttempts: number): Promise<AttemptGrant> {
+    return this.guard.run(
+      'otp',
+      async (r) => {
+        const [code, hash] = await runScript<[number, string?]>(r, 'otp-attempt', [this.keys.otp(email)], [maxAttempts]);
+        if (Number(code) === 1) return { kind: 'granted', hash: String(hash) };
+        const kind = ATTEMPT_CODES[Number(code) as 0 | 2];
+        if (!kind) throw new Error(`otp-attempt returned unexpected code ${code}`);
+        return { kind };
+      },
+      () => this.reserveAttemptMysql(email, maxAttempts),
+    );
+  }
+
+  /** The conditional increment is the gate; only the transaction that won it reads the hash. */
+  private async reserveAttemptMysql(email: string, maxAttempts: number): Promise<AttemptGrant> {
+    return inTransaction(this.pool, async (conn) => {
+      const now = Date.now();
+      const [upd] = await conn.query<any>(
+        `UPDATE \`${this.t.otps}\` SET attempts = attempts + 1 WHERE email = ? AND expires_at_ms > ? AND attempts < ?`,
+        [email, now, maxAttempts],
+      );
+      const [rows] = await conn.query<any[]>(`SELECT code_hash, attempts, expires_at_ms FROM \`${this.t.otps}\` WHERE email = ?`, [email]);
+      const row = rows[0];
+      if (Number(upd.affectedRows) === 1 && row) return { kind: 'granted', hash: String(row.code_hash) };
+      if (!row || Number(row.expires_at_ms) <= now) return { kind: 'missing' };
+      return { kind: 'exhausted' };
+    });
+  }
+
+  /** Uses the code up; false when another request used it first or a new code replaced it. */
+  async consume(email: string, hash: string): Promise<boolean> {
+    return this.guard.run(
+      'otp',
+      async (r) => Number(await runScript(r, 'otp-consume', [this.keys.otp(email)], [hash])) === 1,
+      async () => {
+        const [res] = await this.pool.query<any>(`DELETE FROM \`${this.t.otps}\` WHERE email = ? AND code_hash = ? AND expires_at_ms > ?`, [
+          email,
+          hash,
+          Date.now(),
+        ]);
+        return Number(res.affectedRows) === 1;
+      },
+    );
+  }
+
+  async purgeExpired(): Promise<number> {
+    const [r] = await this.pool.query<any>(`DELETE FROM \`${this.t.otps}\` WHERE expires_at_ms <= ?`, [Date.now()]);
+    return Number(r.affectedRows ?? 0);
+  }
+}

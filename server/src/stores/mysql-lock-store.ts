@@ -1,0 +1,215 @@
+import type { Pool, PoolConnection } from '../db/pool';
+import { inTransaction } from '../db/pool';
+import type { Tables } from '../db/schema';
+import type { AcquireResult, LockInfo, LockRequest, LockStore, ReleaseResult, VerifyResult } from './lock-store';
+import { cellsOf } from './redis-lock-store';
+
+interface LockRow {
+  id: number;
+  date: string;
+  time: string;
+  employee_id: number;
+  client_id: string;
+  lock_id: string | null;
+  service_id: number | null;
+  start_time: string | null;
+  expires_at_ms: number | string | null;
+}
+
+/** MySQL error numbers worth a retry: the statement lost a lock race, not a logic error. */
+const RETRYABLE = new Set([1213 /* deadlock */, 1205 /* lock wait timeout */]);
+
+const hhmm = (t: string) => t.slice(0, 5);
+const utcSql = (ms: number) => new Date(Math.ceil(ms / 1000) * 1000).toISOString().slice(0, 19).replace('T', ' ');
+
+/**
+ * The MySQL twin of the lock store, on AppointEase's `{p}appointease_slot_locks`:
+ * one row per covered cell, UNIQUE(date, time, employee_id) makes a cell
+ * exclusive, and an expired row is replaced inside the same transaction that
+ * takes it. Rows keep `lock_id` (the token's SHA-256), the lock's start time,
+ * service and owner, and the expiry in ms; `expires_at` (UTC, rounded up to
+ * the second) stays filled for AppointEase's readers and is the indexed column.
+ */
+export class MysqlLockStore implements LockStore {
+  constructor(
+    private readonly pool: Pool,
+    private readonly t: Tables,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async acquire(req: LockRequest): Promise<AcquireResult> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await inTransaction(this.pool, (conn) => this.acquireIn(conn, req));
+      } catch (err: any) {
+        if (err instanceof Refusal) return err.result;
+        if (!RETRYABLE.has(err?.errno)) throw err;
+        // Losing every retry to other takers of the same cells: refusing is always safe.
+        if (attempt >= 4) return { status: 'taken' };
+      }
+    }
+  }
+
+  private async acquireIn(conn: PoolConnection, req: LockRequest): Promise<AcquireResult> {
+    const now = this.now();
+    const expiresAt = now + req.ttlMs;
+    const cells = [...req.cells].sort();
+    // Insert every cell; a live row stays as it is, an expired one is taken over.
+    // Assignments run left to right, so expires_at_ms (the condition) is set last.
+    const values = cells.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+    const params = cells.flatMap((c) => [req.date, `${c}:00`, req.employeeId, req.owner, utcSql(expiresAt), req.lockId, req.serviceId, `${req.time}:00`, expiresAt]);
+    const takeOver = (col: string) => `${col} = IF(expires_at_ms IS NULL OR expires_at_ms <= ${Number(now)}, VALUES(${col}), ${col})`;
+    await conn.query(
+      `INSERT INTO \`${this.t.slotLocks}\` (date, time, employee_id, client_id, expires_at, lock_id, service_id, start_time, expires_at_ms)
+       VALUES ${values}
+       ON DUPLICATE KEY UPDATE ${['client_id', 'expires_at', 'lock_id', 'service_id', 'start_time', 'created_at'].map(takeOver).join(', ')},
+         expires_at_ms = IF(expires_at_ms IS NULL OR expires_at_ms <= ${Number(now)}, VALUES(expires_at_ms), expires_at_ms)`,
+      params,
+    );
+    const [rows] = await conn.query<any[]>(
+      `SELECT lock_id FROM \`${this.t.slotLocks}\` WHERE date = ? AND employee_id = ? AND time IN (?)`,
+      [req.date, req.employeeId, cells.map((c) => `${c}:00`)],
+    );
+    if (rows.length !== cells.length || rows.some((r) => r.lock_id !== req.lockId)) {
+      throw new Refusal({ status: 'taken' });
+    }
+    // A locking read: a concurrent acquire by the same client waits for (or deadlocks with) this one, so the cap holds.
+    const [[count]] = await conn.query<any[]>(
+      `SELECT COUNT(DISTINCT lock_id) AS n FROM \`${this.t.slotLocks}\` WHERE client_id = ? AND expires_at_ms > ? FOR UPDATE`,
+      [req.owner, now],
+    );
+    if (Number(count.n) > req.maxPerClient) throw new Refusal({ status: 'too_many' });
+    return {
+      status: 'acquired',
+      lock: { date: req.date, time: req.time, times: cells, employeeId: req.employeeId, serviceId: req.serviceId, owner: req.owner, lockId: req.lockId, expiresAt, store: 'mysql' },
+    };
+  }
+
+  async verify(date: string, time: string, employeeId: number, lockId: string): Promise<VerifyResult> {
+    const lock = await this.lockAt(this.pool, date, time, employeeId, false);
+    if (!lock) return { status: 'not_found' };
+    return lock.lockId === lockId ? { status: 'valid', lock } : { status: 'not_owner' };
+  }
+
+  async release(date: string, time: string, employeeId: number, lockId: string | null): Promise<ReleaseResult> {
+    return inTransaction(this.pool, async (conn) => {
+      const lock = await this.lockAt(conn, date, time, employeeId, true);
+      if (!lock) return { status: 'not_found' } as const;
+      if (lockId !== null && lock.lockId !== lockId) return { status: 'not_owner' } as const;
+      await conn.query(`DELETE FROM \`${this.t.slotLocks}\` WHERE lock_id = ?`, [lock.lockId]);
+      return { status: 'released', lock } as const;
+    });
+  }
+
+  /** The live lock covering a cell, with all its cells. */
+  private async lockAt(db: Pool | PoolConnection, date: string, time: string, employeeId: number, forUpdate: boolean): Promise<LockInfo | undefined> {
+    const [rows] = await db.query<any[]>(
+      `SELECT * FROM \`${this.t.slotLocks}\` WHERE date = ? AND time = ? AND employee_id = ? AND expires_at_ms > ?${forUpdate ? ' FOR UPDATE' : ''}`,
+      [date, `${time}:00`, employeeId, this.now()],
+    );
+    const row = rows[0] as LockRow | undefined;
+    if (!row?.lock_id) return undefined;
+    const [cells] = await db.query<any[]>(`SELECT * FROM \`${this.t.slotLocks}\` WHERE lock_id = ?${forUpdate ? ' FOR UPDATE' : ''}`, [row.lock_id]);
+    return locksOf(cells as LockRow[])[0];
+  }
+
+  async listDay(date: string, employeeId: number): Promise<LockInfo[]> {
+    const [rows] = await this.pool.query<any[]>(
+      `SELECT * FROM \`${this.t.slotLocks}\` WHERE date = ? AND employee_id = ? AND expires_at_ms > ?`,
+      [date, employeeId, this.now()],
+    );
+    return locksOf(rows as LockRow[]);
+  }
+
+  async listAll(): Promise<LockInfo[]> {
+    const now = this.now();
+    const [rows] = await this.pool.query<any[]>(
+      `SELECT * FROM \`${this.t.slotLocks}\` WHERE expires_at >= ? AND expires_at_ms > ?`,
+      [utcSql(now - 1000), now],
+    );
+    return locksOf(rows as LockRow[]);
+  }
+
+  async lockedCells(date: string, employeeId: number): Promise<Set<string>> {
+    return cellsOf(await this.listDay(date, employeeId));
+  }
+
+  async lockedCellsMany(dates: string[], employeeId: number): Promise<Map<string, Set<string>>> {
+    const out = new Map(dates.map((d) => [d, new Set<string>()]));
+    if (dates.length === 0) return out;
+    const [rows] = await this.pool.query<any[]>(
+      `SELECT date, time FROM \`${this.t.slotLocks}\` WHERE employee_id = ? AND date IN (?) AND expires_at_ms > ?`,
+      [employeeId, dates, this.now()],
+    );
+    for (const r of rows) out.get(String(r.date))?.add(hhmm(String(r.time)));
+    return out;
+  }
+
+  /** The latest expiry of any live row (0 when none): the resilient store's watermark. */
+  async liveUntil(): Promise<number> {
+    const now = this.now();
+    const [[row]] = await this.pool.query<any[]>(
+      `SELECT MAX(expires_at_ms) AS until FROM \`${this.t.slotLocks}\` WHERE expires_at >= ?`,
+      [utcSql(now - 1000)],
+    );
+    const until = Number(row?.until ?? 0);
+    return until > now ? until : 0;
+  }
+
+  /** Live rows among some cells (acquire in Redis must respect locks the fallback still holds). */
+  async anyLive(date: string, employeeId: number, cells: string[]): Promise<boolean> {
+    const [rows] = await this.pool.query<any[]>(
+      `SELECT 1 FROM \`${this.t.slotLocks}\` WHERE date = ? AND employee_id = ? AND time IN (?) AND expires_at_ms > ? LIMIT 1`,
+      [date, employeeId, cells.map((c) => `${c}:00`), this.now()],
+    );
+    return rows.length > 0;
+  }
+
+  async takeExpired(limit = 500): Promise<LockInfo[]> {
+    return inTransaction(this.pool, async (conn) => {
+      const now = this.now();
+      // Concurrent sweepers wait on these row locks, then find the rows gone: each expiry is taken once.
+      const [rows] = await conn.query<any[]>(
+        `SELECT * FROM \`${this.t.slotLocks}\` WHERE expires_at <= ? AND (expires_at_ms IS NULL OR expires_at_ms <= ?) ORDER BY expires_at LIMIT ? FOR UPDATE`,
+        [utcSql(now), now, limit],
+      );
+      if (rows.length === 0) return [];
+      await conn.query(`DELETE FROM \`${this.t.slotLocks}\` WHERE id IN (?)`, [rows.map((r) => r.id)]);
+      return locksOf(rows as LockRow[]);
+    });
+  }
+}
+
+/** A refusal decided inside the transaction: roll back, then answer. */
+class Refusal extends Error {
+  constructor(readonly result: AcquireResult) {
+    super(result.status);
+  }
+}
+
+/** Rows (one per cell) grouped into locks. Rows from before the sidecar (no lock_id) count as one-cell locks. */
+function locksOf(rows: LockRow[]): LockInfo[] {
+  const byId = new Map<string, LockInfo>();
+  for (const r of rows) {
+    const id = r.lock_id ?? `legacy-${r.id}`;
+    const time = hhmm(String(r.time));
+    let l = byId.get(id);
+    if (!l) {
+      l = {
+        date: String(r.date),
+        time: r.start_time ? hhmm(String(r.start_time)) : time,
+        times: [],
+        employeeId: Number(r.employee_id),
+        serviceId: Number(r.service_id ?? 0),
+        owner: String(r.client_id),
+        lockId: id,
+        expiresAt: Number(r.expires_at_ms ?? 0),
+        store: 'mysql',
+      };
+      byId.set(id, l);
+    }
+    l.times.push(time);
+  }
+  for (const l of byId.values()) l.times.sort();
+  return [...byId.values()];
+}

@@ -1,0 +1,177 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger';
+import type { RedisGuard } from '../redis/guard';
+import type { AcquireResult, LockInfo, LockRequest, LockStore, ReleaseResult, VerifyResult } from './lock-store';
+import type { MysqlLockStore } from './mysql-lock-store';
+import { cellsOf, type RedisLockStore } from './redis-lock-store';
+
+/** How stale the "MySQL holds live locks until T" watermark may get (other instances' fallback locks). */
+const WATERMARK_REFRESH_MS = 1_000;
+
+/**
+ * Redis while the breaker is closed, MySQL while it is open or Redis is
+ * disabled (RedisGuard counts and logs each fallback operation).
+ *
+ * Locks taken in MySQL during an outage outlive it: until they expire, an
+ * acquire in Redis first asks MySQL whether any of its cells is held there,
+ * and release/verify/list look in both stores. To keep that off the hot path
+ * when no fallback lock exists, a watermark "MySQL has live locks until T"
+ * is kept in memory: raised at once by this instance's own fallback locks,
+ * and re-read from MySQL at most once a second (so another instance's
+ * fallback locks are seen within a second; the booking transaction stays the
+ * final guard either way).
+ */
+export class ResilientLockStore implements LockStore {
+  private mysqlLiveUntil = 0;
+  private watermarkReadAt = 0;
+  private watermarkLoading: Promise<void> | undefined;
+
+  constructor(
+    private readonly guard: RedisGuard,
+    private readonly redisStore: RedisLockStore,
+    readonly mysql: MysqlLockStore,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** True when the last acquire/release etc. would go to Redis. */
+  private get onRedis(): boolean {
+    return this.guard.up;
+  }
+
+  async acquire(req: LockRequest, readKeys?: string[]): Promise<AcquireResult> {
+    if (this.onRedis && (await this.mysqlMayHoldLocks()) && (await this.mysql.anyLive(req.date, req.employeeId, req.cells))) {
+      return { status: 'taken' };
+    }
+    const result = await this.guard.run(
+      'locks',
+      (r) => this.redisStore.acquire(r, req, readKeys),
+      () => this.mysql.acquire(req),
+    );
+    if (result.status === 'acquired' && result.lock.store === 'mysql') {
+      this.mysqlLiveUntil = Math.max(this.mysqlLiveUntil, result.lock.expiresAt);
+    }
+    return result;
+  }
+
+  async verify(date: string, time: string, employeeId: number, lockId: string): Promise<VerifyResult> {
+    return this.firstFound(
+      (r) => this.redisStore.verify(r, date, time, employeeId, lockId),
+      () => this.mysql.verify(date, time, employeeId, lockId),
+    );
+  }
+
+  async release(date: string, time: string, employeeId: number, lockId: string | null): Promise<ReleaseResult> {
+    return this.firstFound(
+      (r) => this.redisStore.release(r, date, time, employeeId, lockId),
+      () => this.mysql.release(date, time, employeeId, lockId),
+    );
+  }
+
+  async listDay(date: string, employeeId: number): Promise<LockInfo[]> {
+    return this.both(
+      (r) => this.redisStore.listDay(r, date, employeeId),
+      () => this.mysql.listDay(date, employeeId),
+      (a, b) => [...a, ...b],
+    );
+  }
+
+  async listAll(): Promise<LockInfo[]> {
+    return this.both(
+      (r) => this.redisStore.listAll(r),
+      () => this.mysql.listAll(),
+      (a, b) => [...a, ...b],
+    );
+  }
+
+  async lockedCells(date: string, employeeId: number): Promise<Set<string>> {
+    return cellsOf(await this.listDay(date, employeeId));
+  }
+
+  async lockedCellsMany(dates: string[], employeeId: number): Promise<Map<string, Set<string>>> {
+    return this.both(
+      (r) => this.redisStore.lockedCellsMany(r, dates, employeeId),
+      () => this.mysql.lockedCellsMany(dates, employeeId),
+      (a, b) => {
+        for (const [d, cells] of b) {
+          const into = a.get(d);
+          if (into) for (const c of cells) into.add(c);
+          else a.set(d, cells);
+        }
+        return a;
+      },
+    );
+  }
+
+  /** Both stores: expiries in Redis (while reachable) and in MySQL (always; rows pile up otherwise). */
+  async takeExpired(limit = 500): Promise<LockInfo[]> {
+    const fromRedis = (await this.guard.tryRedis((r) => this.redisStore.takeExpired(r, limit))) ?? [];
+    const fromMysql = await this.mysql.takeExpired(limit);
+    return [...fromRedis, ...fromMysql];
+  }
+
+  /** Forget the watermark (tests, and an admin who knows better). */
+  resetWatermark(): void {
+    this.mysqlLiveUntil = 0;
+    this.watermarkReadAt = 0;
+  }
+
+  /**
+   * Redis first while it is up; when Redis has no lock of this caller there
+   * (nothing, or another token's: a split brain across an outage leaves one
+   * of each) and MySQL may hold fallback locks, MySQL too. MySQL alone while
+   * Redis is down or disabled.
+   */
+  private async firstFound<T extends { status: string }>(onRedis: (r: Redis) => Promise<T>, onMysql: () => Promise<T>): Promise<T> {
+    if (!this.onRedis) return this.guard.run('locks', onRedis, onMysql);
+    let usedRedis = true;
+    const first = await this.guard.run('locks', onRedis, () => {
+      usedRedis = false;
+      return onMysql();
+    });
+    if (!usedRedis || (first.status !== 'not_found' && first.status !== 'not_owner')) return first;
+    if (!(await this.mysqlMayHoldLocks())) return first;
+    const second = await onMysql();
+    if (second.status === 'not_found') return first;
+    return second;
+  }
+
+  private async both<T>(onRedis: (r: Redis) => Promise<T>, onMysql: () => Promise<T>, merge: (a: T, b: T) => T): Promise<T> {
+    if (!this.onRedis) return this.guard.run('locks', onRedis, onMysql);
+    let usedRedis = true;
+    const first = await this.guard.run('locks', onRedis, () => {
+      usedRedis = false;
+      return onMysql();
+    });
+    if (!usedRedis || !(await this.mysqlMayHoldLocks())) return first;
+    return merge(first, await onMysql());
+  }
+
+  private async mysqlMayHoldLocks(): Promise<boolean> {
+    const now = this.now();
+    if (this.mysqlLiveUntil > now) return true;
+    if (now - this.watermarkReadAt >= WATERMARK_REFRESH_MS) {
+      const load = this.refreshWatermark();
+      // Only the first read is awaited; afterwards a stale-by-a-second answer is fine.
+      if (this.watermarkReadAt === 0) await load;
+    }
+    return this.mysqlLiveUntil > now;
+  }
+
+  private refreshWatermark(): Promise<void> {
+    this.watermarkLoading ??= this.mysql
+      .liveUntil()
+      .then((until) => {
+        this.mysqlLiveUntil = Math.max(until, this.mysqlLiveUntil > this.now() ? this.mysqlLiveUntil : 0);
+        this.watermarkReadAt = this.now();
+      })
+      .catch((err) => {
+        this.logger.warn({ err: (err as Error).message }, 'could not read the MySQL lock watermark');
+        this.watermarkReadAt = this.now();
+      })
+      .finally(() => {
+        this.watermarkLoading = undefined;
+      });
+    return this.watermarkLoading;
+  }
+}

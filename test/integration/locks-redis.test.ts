@@ -1,0 +1,3 @@
+import { lockSuite } from './locks-suite';
+
+lockSuite('Redis', {}, 'redis');

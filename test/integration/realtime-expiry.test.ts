@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { daysFromNow, everyDay, seedCatalogue } from '../helpers/catalogue';
+import { startSidecar, type TestSidecar } from '../helpers/sidecar';
+import { createTestDatabase, deletePrefix, uniquePrefix, type TestDatabase } from '../helpers/services';
+import { sleep, TestSocket, until, wsUrl, type Message } from '../helpers/ws-client';
+
+/**
+ * Expiry events (issue 5 §3): a lock whose TTL runs out is announced as
+ * slot_unlocked/expired within 2 s, exactly once across all instances —
+ * on Redis-held locks (events cross instances through slot_updates) and on
+ * MySQL-held ones (REDIS_ENABLED=false: exactly one instance's sweeper takes
+ * the row, so exactly one instance announces it to its own clients).
+ */
+describe.each([
+  { label: 'Redis', env: {} as Record<string, string>, crossInstance: true },
+  { label: 'MySQL (REDIS_ENABLED=false)', env: { REDIS_ENABLED: 'false' }, crossInstance: false },
+])('lock expiry across two instances on $label', ({ env, crossInstance }) => {
+  let db: TestDatabase;
+  let prefix: string;
+  let a: TestSidecar;
+  let b: TestSidecar;
+  let emp: number;
+  let svc: number;
+  const date = daysFromNow(4);
+  const isExpiry = (m: Message) => m.type === 'slot_unlocked' && m.reason === 'expired';
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    prefix = uniquePrefix();
+    const shared = { LOCK_TTL_SECONDS: '2', TRUST_PROXY: 'true', ...env };
+    a = await startSidecar({ db, prefix, env: shared });
+    b = await startSidecar({ db, prefix, env: shared });
+    const ids = await seedCatalogue(db.pool, {
+      services: [{ name: 'Cut', duration: 60 }],
+      staff: [{ name: 'Ana', hours: everyDay(['09:00', '17:00']) }],
+      settings: { timezone: 'UTC', minNoticeMinutes: 0 },
+    });
+    [svc] = ids.serviceIds as [number];
+    [emp] = ids.staffIds as [number];
+    if (crossInstance) await until(() => a.deps.bridge!['subscriber'].status === 'ready' && b.deps.bridge!['subscriber'].status === 'ready');
+  });
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await deletePrefix(prefix);
+    await db?.drop();
+  });
+
+  it('announces each expired lock once, within 2 s of its TTL', async () => {
+    const subscribe = async (s: TestSidecar) => {
+      const t = await TestSocket.open(wsUrl(s.url));
+      await t.request({ type: 'subscribe', date, employeeId: emp }, (m) => m.type === 'subscribed');
+      return t;
+    };
+    const onA = await subscribe(a);
+    const onB = await subscribe(b);
+    const admin = await TestSocket.open(wsUrl(b.url));
+    await admin.request({ type: 'auth', token: b.adminToken() }, (m) => m.type === 'authenticated');
+
+    const times = ['09:00', '11:00', '14:00'];
+    const locks: { time: string; expiresAt: string; times: string[] }[] = [];
+    for (const [i, time] of times.entries()) {
+      const res = await (i % 2 === 0 ? a : b).api('/locks', {
+        method: 'POST',
+        json: { date, time, employeeId: emp, serviceId: svc },
+        headers: { 'X-Forwarded-For': `10.9.0.${i + 1}` },
+      });
+      expect(res.status).toBe(201);
+      locks.push(await res.json());
+    }
+    const watchers = crossInstance ? [onA, onB] : [];
+    for (const t of watchers) for (const time of times) await t.next((m) => m.type === 'slot_locked' && m.time === time);
+
+    const lastExpiry = Math.max(...locks.map((l) => Date.parse(l.expiresAt)));
+    await sleep(Math.max(0, lastExpiry - Date.now()) + 2_000);
+
+    if (crossInstance) {
+      // Each lock's expiry reached the clients of both instances, once, in time.
+      for (const t of [onA, onB]) {
+        for (const l of locks) {
+          const got = t.messages.filter((m) => isExpiry(m) && m.time === l.time);
+          expect(got).toHaveLength(1);
+          expect(got[0]).toMatchObject({ date, employeeId: emp, times: l.times });
+          expect(got[0]!.ts as number).toBeLessThanOrEqual(Date.parse(l.expiresAt) + 2_000);
+          expect(got[0]).not.toHaveProperty('owner');
+        }
+      }
+      const adminExpiries = admin.messages.filter(isExpiry);
+      expect(adminExpiries).toHaveLength(3);
+      expect(adminExpiries[0]).toHaveProperty('owner');
+    } else {
+      // Without Redis each instance tells only its own clients, and exactly one instance took each row.
+      for (const l of locks) {
+        const got = [...onA.messages, ...onB.messages].filter((m) => isExpiry(m) && m.time === l.time);
+        expect(got).toHaveLength(1);
+        expect(got[0]!.ts as number).toBeLessThanOrEqual(Date.parse(l.expiresAt) + 2_000);
+      }
+    }
+    // And the times are free again over REST.
+    const avail = await (await a.api(`/availability?date=${date}&employeeId=${emp}&serviceId=${svc}`)).json();
+    for (const time of times) expect(avail.slots.find((x: { time: string }) => x.time === time).status).toBe('available');
+    for (const t of [onA, onB, admin]) t.close();
+  });
+});

@@ -2,9 +2,10 @@
  * `npm run bench:ws` — WebSocket fan-out benchmark (issue 5).
  *
  * Opens N clients against one sidecar and against two sidecars sharing Redis
- * (clients split evenly), subscribes them all to one day, publishes slot
- * events on the first instance and measures how long each event takes to
- * reach every client (p50/p99/max over all deliveries). The servers run in
+ * (clients split evenly), subscribes them all to one day, locks a slot with
+ * a real `POST /locks` on the first instance (then releases it) and measures
+ * how long each `slot_locked` takes to reach every client (p50/p99/max over
+ * all deliveries, from the event's `ts`). The servers run in
  * child processes (started with --expose-gc) so their RSS is not polluted by
  * the clients: RSS per idle connection = (RSS with N subscribed idle sockets
  * − RSS before) / N, each after a full GC.
@@ -21,11 +22,14 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WebSocket } from 'ws';
 
-const DAY = '2030-01-07';
+// A working day three days ahead (within the booking window), the employee seeded first.
+const DAY = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
 const EMPLOYEE = 1;
+const SERVICE = 1;
+const TIMES = Array.from({ length: 24 }, (_, i) => `${String(8 + Math.floor(i / 2)).padStart(2, '0')}:${i % 2 ? '30' : '00'}`);
 
-type ToChild = { cmd: 'rss' } | { cmd: 'publish'; n: number } | { cmd: 'count' } | { cmd: 'stop' };
-type FromChild = { ready: number } | { rss: number } | { published: true } | { count: number } | { stopped: true };
+type ToChild = { cmd: 'rss' } | { cmd: 'count' } | { cmd: 'stop' };
+type FromChild = { ready: number } | { rss: number } | { count: number } | { stopped: true };
 
 // ---------------------------------------------------------------- server child
 
@@ -54,9 +58,6 @@ async function serve(): Promise<void> {
         await new Promise((r) => setTimeout(r, 100));
       }
       send({ rss: process.memoryUsage().rss });
-    } else if (m.cmd === 'publish') {
-      deps.hub.publish({ type: 'slot_locked', date: DAY, time: '09:00', times: ['09:00', '09:30'], employeeId: EMPLOYEE, reason: undefined, owner: '127.0.0.1', serviceId: 1 });
-      send({ published: true });
     } else if (m.cmd === 'count') {
       send({ count: deps.clientCount() });
     } else if (m.cmd === 'stop') {
@@ -142,12 +143,13 @@ async function openClients(ports: number[], n: number): Promise<Client[]> {
   return clients;
 }
 
-/** Publishes `events` events one after another; each one must reach every client before the next. */
+/** Holds `events` times one after another; each `slot_locked` must reach every client before the next. */
 async function measure(publisher: Instance, clients: Client[], events: number): Promise<number[]> {
   const samples: number[] = [];
   const warmUp = 2;
   for (let e = 0; e < events + warmUp; e++) {
     if (e === warmUp) samples.length = 0;
+    let locking: Promise<() => Promise<void>> | undefined;
     await new Promise<void>((resolve, reject) => {
       let left = clients.length;
       const timer = setTimeout(() => reject(new Error(`event ${e}: ${left} clients did not receive it within 10 s`)), 10_000);
@@ -161,11 +163,28 @@ async function measure(publisher: Instance, clients: Client[], events: number): 
           }
         };
       }
-      void publisher.ask({ cmd: 'publish', n: e });
+      // Subscribers may hear of the hold before its HTTP answer arrives.
+      locking = lockSlot(publisher.port, TIMES[e % TIMES.length]!);
+      locking.catch(reject);
     });
-    await new Promise((r) => setTimeout(r, 50));
+    // Free the time again, and let that slot_unlocked fan-out finish before the next hold.
+    await (await locking!)();
+    await new Promise((r) => setTimeout(r, 50 + clients.length / 40));
   }
   return samples;
+}
+
+/** A real hold (the event under test); returns its release. */
+async function lockSlot(port: number, time: string): Promise<() => Promise<void>> {
+  const base = `http://127.0.0.1:${port}/appointease/v1/locks`;
+  const json = { 'Content-Type': 'application/json' };
+  const res = await fetch(base, { method: 'POST', headers: json, body: JSON.stringify({ date: DAY, time, employeeId: EMPLOYEE, serviceId: SERVICE }) });
+  if (res.status !== 201) throw new Error(`POST /locks ${time}: ${res.status} ${await res.text()}`);
+  const { lockToken } = (await res.json()) as { lockToken: string };
+  return async () => {
+    const del = await fetch(base, { method: 'DELETE', headers: json, body: JSON.stringify({ date: DAY, time, employeeId: EMPLOYEE, lockToken }) });
+    if (del.status !== 204) throw new Error(`DELETE /locks ${time}: ${del.status}`);
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -238,7 +257,14 @@ export async function run(): Promise<boolean> {
   const sizes = arg('clients', '1000,10000').split(',').map(Number);
   const events = Number(arg('events', '20'));
   const { createTestDatabase, deletePrefix, uniquePrefix } = await import('../helpers/services');
+  const { everyDay, seedCatalogue } = await import('../helpers/catalogue');
   const db = await createTestDatabase();
+  const ids = await seedCatalogue(db.pool, {
+    services: [{ name: 'Bench', duration: 30 }],
+    staff: [{ name: 'Bench', hours: everyDay(['08:00', '20:00']) }],
+    settings: { timezone: 'UTC', minNoticeMinutes: 0 },
+  });
+  if (ids.serviceIds[0] !== SERVICE || ids.staffIds[0] !== EMPLOYEE) throw new Error('unexpected seeded ids');
   const prefix = uniquePrefix();
   const env = { BENCH_DATABASE_URL: db.url, BENCH_PREFIX: prefix };
   console.log(`ws bench: ${events} events per scenario, ulimit -n in this process: see npm script; node ${process.version}`);

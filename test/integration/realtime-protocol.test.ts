@@ -302,3 +302,45 @@ describe('admin token lifetime and shutdown', () => {
     await stopping;
   });
 });
+
+describe('fan-out larger than one slice (1,000 sends per event-loop turn)', () => {
+  let s: TestSidecar;
+  beforeAll(async () => {
+    s = await startSidecar({ env: { WS_MAX_CONNECTIONS_PER_IP: '5000' } });
+  });
+  afterAll(() => s?.stop());
+
+  it('delivers every event to each of 2,500 sockets once and in publish order', async () => {
+    const n = 2_500;
+    const url = wsUrl(s.url);
+    const received: number[][] = Array.from({ length: n }, () => []);
+    const sockets: WebSocket[] = [];
+    for (let start = 0; start < n; start += 250) {
+      await Promise.all(
+        Array.from({ length: 250 }, (_, k) => {
+          const i = start + k;
+          return new Promise<void>((resolve, reject) => {
+            const ws = new WebSocket(url);
+            sockets.push(ws);
+            ws.on('error', reject);
+            ws.on('open', () => ws.send(JSON.stringify({ type: 'subscribe', date: DAY, employeeId: 8 })));
+            ws.on('message', (data) => {
+              const m = JSON.parse(data.toString());
+              if (m.type === 'subscribed') resolve();
+              else if (m.type === 'slot_locked') received[i]!.push(Number(m.time.slice(0, 2)));
+            });
+          });
+        }),
+      );
+    }
+    const hours = [9, 10, 11, 12, 13];
+    for (const h of hours) {
+      const time = `${String(h).padStart(2, '0')}:00`;
+      s.deps.hub.publish({ type: 'slot_locked', date: DAY, time, times: [time], employeeId: 8 });
+    }
+    await until(() => received.every((r) => r.length >= hours.length), 15_000);
+    await sleep(100);
+    for (const r of received) expect(r).toEqual(hours);
+    for (const ws of sockets) ws.terminate();
+  });
+});

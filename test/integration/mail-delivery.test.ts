@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import jwt from 'jsonwebtoken';
 import { DateTime } from 'luxon';
@@ -145,7 +146,7 @@ describe('a dead mail server', () => {
 describe('WordPress relay transport', () => {
   let bridge: Server;
   let s: TestSidecar;
-  const received: { headers: IncomingMessage['headers']; body: any }[] = [];
+  const received: { headers: IncomingMessage['headers']; body: any; sha256: string }[] = [];
   let failNext = 1;
 
   beforeAll(async () => {
@@ -153,8 +154,9 @@ describe('WordPress relay transport', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c) => chunks.push(c));
       req.on('end', () => {
-        received.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-        if (req.url !== '/wp-json/appointease-bridge/v1/mail' || req.method !== 'POST') res.statusCode = 404;
+        const raw = Buffer.concat(chunks);
+        received.push({ headers: req.headers, body: JSON.parse(raw.toString('utf8')), sha256: createHash('sha256').update(raw).digest('hex') });
+        if (req.url !== '/?rest_route=/appointease-bridge/v1/mail' || req.method !== 'POST') res.statusCode = 404;
         else if (failNext-- > 0) res.statusCode = 503;
         else res.statusCode = 200;
         res.end('{}');
@@ -177,11 +179,13 @@ describe('WordPress relay transport', () => {
     await s.deps.mailer.idle();
 
     expect(received).toHaveLength(2); // one 503, one retry that got through
-    const { headers, body } = received[1]!;
+    const { headers, body, sha256 } = received[1]!;
     expect(headers['content-type']).toMatch(/^application\/json/);
     const token = /^Bearer (.+)$/.exec(String(headers.authorization))![1]!;
     const claims = jwt.verify(token, TEST_SECRET, { algorithms: ['HS256'], audience: 'appointease-bridge' }) as jwt.JwtPayload;
     expect(claims.exp! - claims.iat!).toBeLessThanOrEqual(300);
+    // The bridge refuses a token not bound to the exact body bytes.
+    expect(claims.bodySha256).toBe(sha256);
     expect(() => jwt.verify(token, 'another-secret-that-is-32-characters-long', { algorithms: ['HS256'] })).toThrow();
 
     expect(Object.keys(body).sort()).toEqual(['attachments', 'html', 'subject', 'text', 'to']);

@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { MailMessage, MailTransport } from './message';
 
-/** The bridge's receiver (`POST /wp-json/appointease-bridge/v1/mail`) accepts tokens this young only. */
+/** The bridge's receiver (`POST ?rest_route=/appointease-bridge/v1/mail`) accepts tokens this young only. */
 const RELAY_TOKEN_SECONDS = 120;
 
 /** SMTP through nodemailer: `smtp://host:port` or `smtps://user:pass@host:port`. */
@@ -41,16 +42,11 @@ export function smtpTransport(url: string, from: string): MailTransport {
  * HS256 JWT for audience `appointease-bridge`.
  */
 export function wordpressTransport(wordpressUrl: string, secret: string, fetchImpl: typeof fetch = fetch): MailTransport {
-  const endpoint = `${wordpressUrl}/wp-json/appointease-bridge/v1/mail`;
+  // `?rest_route=` works whether or not the site has pretty permalinks (`/wp-json/` needs them).
+  const endpoint = `${wordpressUrl}/?rest_route=/appointease-bridge/v1/mail`;
   return {
     name: 'wordpress',
     async send(m) {
-      const token = jwt.sign({ purpose: 'mail' }, secret, {
-        algorithm: 'HS256',
-        audience: 'appointease-bridge',
-        issuer: 'appointease-sidecar',
-        expiresIn: RELAY_TOKEN_SECONDS,
-      });
       const body = {
         to: m.to,
         subject: m.subject,
@@ -62,10 +58,18 @@ export function wordpressTransport(wordpressUrl: string, secret: string, fetchIm
           contentType: a.contentType,
         })),
       };
+      const payload = JSON.stringify(body);
+      // The token is bound to these exact bytes, so a leaked token cannot send other mail through the site.
+      const token = jwt.sign({ purpose: 'mail', bodySha256: createHash('sha256').update(payload).digest('hex') }, secret, {
+        algorithm: 'HS256',
+        audience: 'appointease-bridge',
+        issuer: 'appointease-sidecar',
+        expiresIn: RELAY_TOKEN_SECONDS,
+      });
       const res = await fetchImpl(endpoint, {
         method: 'POST',
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify(body),
+        body: payload,
         signal: AbortSignal.timeout(15_000),
       });
       if (!res.ok) throw new Error(`WordPress mail relay answered ${res.status}`);

@@ -53,6 +53,8 @@ export class AdminAppointments {
       availability: AvailabilityService;
       hub: SlotEventHub;
       repos: { appointments: AppointmentsRepository; audit: AuditRepository };
+      /** The customer hears about a cancellation made in wp-admin too. */
+      mailer: { cancelled(row: AppointmentRow): void };
     },
   ) {}
 
@@ -95,6 +97,7 @@ export class AdminAppointments {
     const days = new Set([wallClock(block.from, zone).date, row.appointment_date.slice(0, 10), wallClock(block.to - 1, zone).date]);
     await Promise.all([...days].map((d) => this.deps.availability.invalidateDay(d, employeeId)));
     if (!released) return;
+    this.deps.mailer.cancelled(row);
     const date = row.appointment_date.slice(0, 10);
     const windows = snap.staff.get(employeeId)?.workingHours[WEEKDAYS[weekdayOf(date)]!] ?? [];
     this.deps.hub.publish({

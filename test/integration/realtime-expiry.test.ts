@@ -101,3 +101,45 @@ describe.each([
     for (const t of [onA, onB, admin]) t.close();
   });
 });
+
+describe('a time locked again before its old lock was swept (Redis)', () => {
+  let s: TestSidecar;
+  let emp: number;
+  let svc: number;
+  const date = daysFromNow(4);
+  beforeAll(async () => {
+    // The sweeper is driven by hand here, so the race is not left to timing.
+    s = await startSidecar({ env: { LOCK_TTL_SECONDS: '2', TRUST_PROXY: 'true', LOCK_SWEEP_INTERVAL_MS: '60000' } });
+    const ids = await seedCatalogue(s.db.pool, {
+      services: [{ name: 'Cut', duration: 60 }],
+      staff: [{ name: 'Ana', hours: everyDay(['09:00', '17:00']) }],
+      settings: { timezone: 'UTC', minNoticeMinutes: 0 },
+    });
+    [svc] = ids.serviceIds as [number];
+    [emp] = ids.staffIds as [number];
+  });
+  afterAll(() => s?.stop());
+
+  it('announces the old expiry once, then the new holder, so pages end showing the time held', async () => {
+    const t = await TestSocket.open(wsUrl(s.url));
+    await t.request({ type: 'subscribe', date, employeeId: emp }, (m) => m.type === 'subscribed');
+    const lock = (time: string, ip: string) =>
+      s.api('/locks', { method: 'POST', json: { date, time, employeeId: emp, serviceId: svc }, headers: { 'X-Forwarded-For': ip } });
+    expect((await lock('10:00', '10.8.0.1')).status).toBe(201);
+    await sleep(2_100);
+    // Overlaps the expired 10:00–11:00 hold on 10:30.
+    expect((await lock('10:30', '10.8.0.2')).status).toBe(201);
+    await s.deps.sweeper.sweep();
+    await t.next((m) => isExpiry(m) && m.time === '10:00');
+    await until(() => t.count((m) => m.type === 'slot_locked' && m.time === '10:30') === 2);
+    expect(t.messages.at(-1)).toMatchObject({ type: 'slot_locked', time: '10:30', times: ['10:30', '11:00'] });
+    const kinds = t.messages.filter((m) => m.type.startsWith('slot_')).map((m) => `${m.type} ${m.time}`);
+    expect(kinds).toEqual(['slot_locked 10:00', 'slot_locked 10:30', 'slot_unlocked 10:00', 'slot_locked 10:30']);
+    await s.deps.sweeper.sweep();
+    await sleep(100);
+    expect(t.count(isExpiry)).toBe(1);
+    t.close();
+  });
+});
+
+const isExpiry = (m: Message) => m.type === 'slot_unlocked' && m.reason === 'expired';

@@ -97,8 +97,9 @@ class Appointease_Schema {
 			update_option( self::VERSION_OPTION, md5_file( self::definition_path() ), false );
 			delete_option( self::ERROR_OPTION );
 		} else {
-			// Kept for an admin notice; the hash is not stored, so the next admin request retries.
+			// Kept for an admin notice; forgetting the hash makes the next admin request retry.
 			update_option( self::ERROR_OPTION, $report['errors'], false );
+			delete_option( self::VERSION_OPTION );
 		}
 		return $report;
 	}

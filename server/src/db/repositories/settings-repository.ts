@@ -1,0 +1,83 @@
+import type { Pool } from '../pool';
+import type { Tables } from '../schema';
+import type { BookingRules } from '../../services/slot-grid';
+import { isValidZone } from '../../services/time';
+
+export const DEFAULT_RULES: Omit<BookingRules, 'timezone'> = {
+  slotInterval: 30,
+  minNoticeMinutes: 60,
+  maxAdvanceDays: 90,
+};
+
+/**
+ * WordPress's own zone: `timezone_string` when set, else `gmt_offset` hours
+ * (e.g. "5.5" → UTC+5:30), else UTC. A site without the options table (the
+ * demo database) is UTC.
+ */
+export function zoneFromWordPress(timezoneString: string | undefined, gmtOffset: string | undefined): string {
+  if (timezoneString && isValidZone(timezoneString)) return timezoneString;
+  const offset = Number(gmtOffset);
+  if (gmtOffset !== undefined && gmtOffset !== '' && Number.isFinite(offset) && offset !== 0 && Math.abs(offset) <= 14) {
+    const sign = offset < 0 ? '-' : '+';
+    const abs = Math.abs(offset);
+    const h = Math.floor(abs);
+    const m = Math.round((abs - h) * 60);
+    return m ? `UTC${sign}${h}:${String(m).padStart(2, '0')}` : `UTC${sign}${h}`;
+  }
+  return 'UTC';
+}
+
+export class SettingsRepository {
+  constructor(private readonly pool: Pool, private readonly t: Tables) {}
+
+  async wordpressZone(): Promise<string> {
+    try {
+      const [rows] = await this.pool.query<any[]>(
+        `SELECT option_name, option_value FROM \`${this.t.options}\` WHERE option_name IN ('timezone_string', 'gmt_offset')`,
+      );
+      const get = (n: string) => rows.find((r) => r.option_name === n)?.option_value as string | undefined;
+      return zoneFromWordPress(get('timezone_string'), get('gmt_offset'));
+    } catch (err: any) {
+      if (err?.code === 'ER_NO_SUCH_TABLE') return 'UTC';
+      throw err;
+    }
+  }
+
+  /** Stored overrides (JSON values by key). */
+  async stored(): Promise<Record<string, unknown>> {
+    const [rows] = await this.pool.query<any[]>(`SELECT setting_key, setting_value FROM \`${this.t.settings}\``);
+    const out: Record<string, unknown> = {};
+    for (const r of rows) {
+      try {
+        out[r.setting_key] = JSON.parse(r.setting_value);
+      } catch {
+        out[r.setting_key] = r.setting_value;
+      }
+    }
+    return out;
+  }
+
+  /** The effective booking rules: stored overrides over defaults, zone over WordPress's. */
+  async rules(): Promise<BookingRules> {
+    const [stored, wpZone] = await Promise.all([this.stored(), this.wordpressZone()]);
+    const num = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : fallback);
+    const zone = typeof stored.timezone === 'string' && isValidZone(stored.timezone) ? stored.timezone : wpZone;
+    const interval = num(stored.slotInterval, DEFAULT_RULES.slotInterval);
+    return {
+      timezone: zone,
+      slotInterval: interval >= 5 ? interval : DEFAULT_RULES.slotInterval,
+      minNoticeMinutes: num(stored.minNoticeMinutes, DEFAULT_RULES.minNoticeMinutes),
+      maxAdvanceDays: num(stored.maxAdvanceDays, DEFAULT_RULES.maxAdvanceDays),
+    };
+  }
+
+  async save(values: Record<string, unknown>): Promise<void> {
+    for (const [key, value] of Object.entries(values)) {
+      await this.pool.query(
+        `INSERT INTO \`${this.t.settings}\` (setting_key, setting_value, updated_at) VALUES (?, ?, UTC_TIMESTAMP())
+         ON DUPLICATE KEY UPDATE setting_value = VALUES(setting_value), updated_at = VALUES(updated_at)`,
+        [key, JSON.stringify(value)],
+      );
+    }
+  }
+}

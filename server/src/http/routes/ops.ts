@@ -1,0 +1,60 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Router } from 'express';
+import type { AppDeps } from '../../deps';
+import { AppError } from '../../errors';
+import { verifyAdminToken } from '../../services/admin-token';
+import { bearerOf } from '../auth';
+
+/** Health and metrics: what an operator and a load balancer look at. */
+export function opsRoutes(deps: AppDeps): Router {
+  const r = Router();
+
+  r.get('/health', async (_req, res) => {
+    const mysql = await mysqlAnswers(deps);
+    const redis = deps.guard.state === 'disabled' ? 'disabled' : deps.guard.state === 'up' ? 'connected' : 'disconnected';
+    const status = mysql && redis !== 'disconnected' ? 'ok' : 'degraded';
+    res.status(mysql ? 200 : 503).json({
+      status,
+      mysql: mysql ? 'connected' : 'disconnected',
+      redis,
+      websocket: { clients: deps.clientCount() },
+      version: deps.config.version,
+    });
+  });
+
+  r.get('/metrics', async (req, res, next) => {
+    const token = bearerOf(req);
+    const allowed =
+      !!token &&
+      ((deps.config.metricsToken !== '' && safeEqual(token, deps.config.metricsToken)) || verifyAdminToken(token, deps.config.secret) !== undefined);
+    if (!allowed) return next(new AppError(401, 'unauthorized', 'Metrics need an admin token or METRICS_TOKEN'));
+    deps.metrics.wsClients.set(deps.clientCount());
+    res.set('Content-Type', deps.metrics.registry.contentType);
+    res.send(await deps.metrics.registry.metrics());
+  });
+
+  return r;
+}
+
+async function mysqlAnswers(deps: AppDeps): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      deps.pool.query('SELECT 1'),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), 1_000);
+      }),
+    ]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

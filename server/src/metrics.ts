@@ -1,0 +1,36 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * One registry per app instance (not prom-client's global one), so several
+ * sidecars in one test process keep separate counts.
+ */
+export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'appointease_process_' });
+  const m = {
+    registry,
+    cacheHits: new Counter({ name: 'appointease_availability_cache_hits_total', help: 'Availability reads served from the Redis cache', registers: [registry] }),
+    cacheMisses: new Counter({ name: 'appointease_availability_cache_misses_total', help: 'Availability reads computed from MySQL', registers: [registry] }),
+    locksAcquired: new Counter({ name: 'appointease_locks_acquired_total', help: 'Slot locks granted', labelNames: ['store'] as const, registers: [registry] }),
+    locksRefused: new Counter({ name: 'appointease_locks_refused_total', help: 'Slot lock requests refused', labelNames: ['reason'] as const, registers: [registry] }),
+    fallbackOperations: new Counter({
+      name: 'appointease_redis_fallback_operations_total',
+      help: 'Operations served by the MySQL fallback instead of Redis',
+      labelNames: ['duty', 'reason'] as const,
+      registers: [registry],
+    }),
+    redisUp: new Gauge({ name: 'appointease_redis_up', help: '1 when Redis is in use, 0 when the MySQL fallback is', registers: [registry] }),
+    wsClients: new Gauge({ name: 'appointease_websocket_clients', help: 'Open WebSocket connections on this instance', registers: [registry] }),
+    bookings: new Counter({ name: 'appointease_bookings_total', help: 'Booking attempts by outcome', labelNames: ['outcome'] as const, registers: [registry] }),
+    httpDuration: new Histogram({
+      name: 'appointease_http_request_duration_seconds',
+      help: 'HTTP request latency',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,26 @@
+/**
+ * Every Redis key and channel, in one place, behind REDIS_KEY_PREFIX.
+ * Shapes follow the blueprint (`slot:{date}:{time}:emp{id}`, `avail:{date}:emp{id}`,
+ * `otp:{email}`, `session:{token}`, `rate:{type}:{id}`, channel `slot_updates`).
+ */
+export function redisKeys(prefix: string) {
+  return {
+    prefix,
+    slot: (date: string, time: string, employeeId: number) => `${prefix}slot:${date}:${time}:emp${employeeId}`,
+    /** Sorted set of the day's locks for one employee, scored by expiry (ms); replaces KEYS scans. */
+    lockIndex: (date: string, employeeId: number) => `${prefix}locks:${date}:emp${employeeId}`,
+    /** Sorted set of every lock index key with its latest expiry: the sweeper's and admin list's entry point. */
+    lockDays: () => `${prefix}locks:days`,
+    /** Per-client count of held locks (cap MAX_LOCKS_PER_CLIENT). */
+    clientLocks: (clientId: string) => `${prefix}locks:client:${clientId}`,
+    availability: (date: string, employeeId: number) => `${prefix}avail:${date}:emp${employeeId}`,
+    availabilityGeneration: (date: string, employeeId: number) => `${prefix}avail-gen:${date}:emp${employeeId}`,
+    catalogueGeneration: () => `${prefix}catalogue-gen`,
+    otp: (email: string) => `${prefix}otp:${email}`,
+    session: (tokenHash: string) => `${prefix}session:${tokenHash}`,
+    rate: (type: string, id: string) => `${prefix}rate:${type}:${id}`,
+    slotUpdatesChannel: () => `${prefix}slot_updates`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;

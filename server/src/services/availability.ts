@@ -1,0 +1,202 @@
+import type { AppointmentRow, AppointmentsRepository } from '../db/repositories/appointments-repository';
+import type { CalendarRepository } from '../db/repositories/calendar-repository';
+import { WEEKDAYS, type StaffRecord } from '../db/repositories/staff-repository';
+import { AppError } from '../errors';
+import type { Metrics } from '../metrics';
+import type { AvailabilityCache, CachedDay } from '../stores/availability-cache';
+import { Catalogue, type CatalogueSnapshot } from './catalogue';
+import {
+  availabilityOf,
+  candidateAt,
+  dayReason,
+  type BusyBlock,
+  type Candidate,
+  type DayAvailability,
+  type DayPlan,
+  type ServiceShape,
+} from './slot-grid';
+import { addDays, daysInMonth, localDateTimeInstant, weekdayOf } from './time';
+
+/** Where live lock cells come from (the lock store); overlaid on every read, never cached. */
+export interface LockOverlay {
+  lockedCells(date: string, employeeId: number): Promise<Set<string>>;
+  lockedCellsMany(dates: string[], employeeId: number): Promise<Map<string, Set<string>>>;
+}
+
+const NO_LOCKS: LockOverlay = {
+  lockedCells: async () => new Set(),
+  lockedCellsMany: async (dates) => new Map(dates.map((d) => [d, new Set<string>()])),
+};
+
+const MINUTE = 60_000;
+
+export interface AvailabilityBody extends DayAvailability {
+  date: string;
+  employeeId: number;
+  serviceId: number;
+  timezone: string;
+}
+
+/** The busy time of a stored appointment; rows without an end (AppointEase's) take the service's duration. */
+export function busyBlockOf(row: AppointmentRow, snap: CatalogueSnapshot, zone: string): BusyBlock {
+  const service = row.service_id == null ? undefined : snap.services.get(Number(row.service_id));
+  const start = localDateTimeInstant(row.appointment_date, zone);
+  const end = row.end_date ? localDateTimeInstant(row.end_date, zone) : start + (service?.duration ?? snap.rules.slotInterval) * MINUTE;
+  const before = row.buffer_before ?? service?.bufferBefore ?? 0;
+  const after = row.buffer_after ?? service?.bufferAfter ?? 0;
+  return { start, end, from: start - before * MINUTE, to: end + after * MINUTE };
+}
+
+/**
+ * Availability: the database-derived day plan (cached in Redis behind a
+ * generation check, computed once per key under concurrent misses) plus live
+ * locks and the clock.
+ */
+export class AvailabilityService {
+  private readonly inflight = new Map<string, Promise<DayPlan>>();
+  locks: LockOverlay = NO_LOCKS;
+
+  constructor(
+    private readonly deps: {
+      catalogue: Catalogue;
+      cache: AvailabilityCache;
+      appointments: AppointmentsRepository;
+      calendar: CalendarRepository;
+      metrics: Metrics;
+      now?: () => number;
+    },
+  ) {}
+
+  private now(): number {
+    return this.deps.now ? this.deps.now() : Date.now();
+  }
+
+  async forDay(date: string, employeeId: number, serviceId: number): Promise<AvailabilityBody> {
+    const cached = await this.deps.cache.read(date, employeeId);
+    const snap = await this.deps.catalogue.snapshot(cached?.catalogueGeneration);
+    const service = Catalogue.activeService(snap, serviceId);
+    const employee = Catalogue.employeeFor(snap, employeeId, serviceId);
+    const [plan, locked] = await Promise.all([this.planFor(date, employee, snap, cached), this.locks.lockedCells(date, employeeId)]);
+    const day = availabilityOf(plan, service, snap.rules, this.now(), locked);
+    return { date, employeeId, serviceId, timezone: snap.rules.timezone, ...day };
+  }
+
+  async forMonth(month: string, employeeId: number, serviceId: number): Promise<{ month: string; employeeId: number; serviceId: number; timezone: string; days: { date: string; available: number }[] }> {
+    const dates = daysInMonth(month);
+    const cached = await this.deps.cache.readMany(dates, employeeId);
+    const catGen = cached?.values().next().value?.catalogueGeneration;
+    const snap = await this.deps.catalogue.snapshot(catGen);
+    const service = Catalogue.activeService(snap, serviceId);
+    const employee = Catalogue.employeeFor(snap, employeeId, serviceId);
+    const now = this.now();
+
+    // Days refused as a whole (past, too far) need neither plan nor locks.
+    const open = dates.filter((d) => {
+      const r = dayReason({ date: d, windows: [{ start: '00:00', end: '00:01' }] }, snap.rules, now);
+      return r !== 'past_date' && r !== 'too_far_advance';
+    });
+    const missing = open.filter((d) => !cached?.get(d)?.plan);
+    if (cached) {
+      this.deps.metrics.cacheHits.inc(open.length - missing.length);
+      this.deps.metrics.cacheMisses.inc(missing.length);
+    }
+    const computed = missing.length ? await this.computePlans(missing, employee, snap) : new Map<string, DayPlan>();
+    if (cached) {
+      await Promise.all([...computed.values()].map((p) => this.deps.cache.store(p, cached.get(p.date)!)));
+    }
+    const locks = open.length ? await this.locks.lockedCellsMany(open, employeeId) : new Map<string, Set<string>>();
+    const days = dates.map((date) => {
+      const plan = cached?.get(date)?.plan ?? computed.get(date);
+      if (!plan) return { date, available: 0 };
+      const day = availabilityOf(plan, service, snap.rules, now, locks.get(date));
+      return { date, available: day.slots.filter((s) => s.status === 'available').length };
+    });
+    return { month, employeeId, serviceId, timezone: snap.rules.timezone, days };
+  }
+
+  /**
+   * The candidate for a requested start if that time can be booked now,
+   * ignoring locks (the lock store checks those atomically). Throws 404 for
+   * unknown service/employee and 409 slot_unavailable otherwise.
+   */
+  async bookableCandidate(
+    date: string,
+    time: string,
+    employeeId: number,
+    serviceId: number,
+    options: { ignoreAppointmentId?: number } = {},
+  ): Promise<{ candidate: Candidate; service: ServiceShape & { id: number; name: string }; snap: CatalogueSnapshot }> {
+    const cached = await this.deps.cache.read(date, employeeId);
+    const snap = await this.deps.catalogue.snapshot(cached?.catalogueGeneration);
+    const service = Catalogue.activeService(snap, serviceId);
+    const employee = Catalogue.employeeFor(snap, employeeId, serviceId);
+    let plan = await this.planFor(date, employee, snap, cached);
+    if (options.ignoreAppointmentId !== undefined) plan = await this.computePlan(date, employee, snap, options.ignoreAppointmentId);
+    const day = availabilityOf(plan, service, snap.rules, this.now());
+    const slot = day.slots.find((s) => s.time === time);
+    const candidate = candidateAt(plan, service, snap.rules, time);
+    if (!slot || !candidate || slot.status !== 'available') {
+      throw new AppError(409, 'slot_unavailable', day.reason ? `No bookable times on ${date} (${day.reason})` : `${date} ${time} is not available`);
+    }
+    return { candidate, service, snap };
+  }
+
+  /** After a booking, cancellation or reschedule: this employee's day must be recomputed. */
+  async invalidateDay(date: string, employeeId: number): Promise<void> {
+    await this.deps.cache.invalidateDay(date, employeeId);
+  }
+
+  private async planFor(date: string, employee: StaffRecord, snap: CatalogueSnapshot, cached: CachedDay | undefined): Promise<DayPlan> {
+    if (cached?.plan) {
+      this.deps.metrics.cacheHits.inc();
+      return cached.plan;
+    }
+    if (cached) this.deps.metrics.cacheMisses.inc();
+    // Single flight: concurrent misses for one key share one computation.
+    const key = `${date}:${employee.id}`;
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = (async () => {
+        const plan = await this.computePlan(date, employee, snap);
+        // Generations were read before MySQL: a change committed meanwhile makes this store a no-op.
+        if (cached) await this.deps.cache.store(plan, cached);
+        return plan;
+      })().finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
+    }
+    return p;
+  }
+
+  private async computePlan(date: string, employee: StaffRecord, snap: CatalogueSnapshot, ignoreAppointmentId?: number): Promise<DayPlan> {
+    return (await this.computePlans([date], employee, snap, ignoreAppointmentId)).get(date)!;
+  }
+
+  /** Day plans for several dates of one employee from three queries. */
+  async computePlans(dates: string[], employee: StaffRecord, snap: CatalogueSnapshot, ignoreAppointmentId?: number): Promise<Map<string, DayPlan>> {
+    const first = dates[0]!;
+    const last = dates[dates.length - 1]!;
+    const zone = snap.rules.timezone;
+    const [blackouts, timeOff, rows] = await Promise.all([
+      this.deps.calendar.blackoutsBetween(first, last),
+      this.deps.calendar.timeOffBetween(employee.id, first, last),
+      // A day's busy time can start the evening before (long services, buffers over midnight).
+      this.deps.appointments.holdingTimeBetween(employee.id, `${addDays(first, -1)} 00:00:00`, `${addDays(last, 2)} 00:00:00`),
+    ]);
+    const busy = rows.filter((r) => r.id !== ignoreAppointmentId).map((r) => busyBlockOf(r, snap, zone));
+    const out = new Map<string, DayPlan>();
+    for (const date of dates) {
+      const plan: DayPlan = { date, employeeId: employee.id, windows: [], busy: [] };
+      if (blackouts.some((b) => b.startDate <= date && date <= b.endDate)) plan.reason = 'blackout';
+      else if (timeOff.some((t) => t.startDate <= date && date <= t.endDate)) plan.reason = 'time_off';
+      else {
+        plan.windows = employee.workingHours[WEEKDAYS[weekdayOf(date)]!] ?? [];
+        if (plan.windows.length === 0) plan.reason = 'non_working_day';
+        const dayStart = localDateTimeInstant(`${addDays(date, -1)} 00:00:00`, zone);
+        const dayEnd = localDateTimeInstant(`${addDays(date, 2)} 00:00:00`, zone);
+        plan.busy = busy.filter((b) => b.to > dayStart && b.from < dayEnd);
+      }
+      out.set(date, plan);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,83 @@
+import type { ServiceRecord, ServicesRepository } from '../db/repositories/services-repository';
+import type { StaffRecord, StaffRepository } from '../db/repositories/staff-repository';
+import type { SettingsRepository } from '../db/repositories/settings-repository';
+import type { AvailabilityCache } from '../stores/availability-cache';
+import { AppError } from '../errors';
+import type { BookingRules } from './slot-grid';
+
+export interface CatalogueSnapshot {
+  services: Map<number, ServiceRecord>;
+  staff: Map<number, StaffRecord>;
+  rules: BookingRules;
+}
+
+/** Without Redis to tell instances apart, a snapshot is trusted this long. */
+const LOCAL_SNAPSHOT_MS = 1_000;
+
+/**
+ * Services, staff and booking rules as one in-process snapshot, so a cached
+ * availability read needs no MySQL query. The snapshot is tagged with the
+ * catalogue generation in Redis; an admin change on any instance bumps it.
+ */
+export class Catalogue {
+  private snap: { gen: string | undefined; at: number; value: CatalogueSnapshot } | undefined;
+  private loading: Promise<CatalogueSnapshot> | undefined;
+
+  constructor(
+    private readonly repos: { services: ServicesRepository; staff: StaffRepository; settings: SettingsRepository },
+    private readonly cache: AvailabilityCache,
+  ) {}
+
+  /**
+   * The current snapshot. `generation` is the catalogue generation the caller
+   * already read from Redis (saves a round trip); undefined = Redis not in use.
+   */
+  async snapshot(generation?: string): Promise<CatalogueSnapshot> {
+    const gen = generation ?? (this.cache.usable ? await this.cache.catalogueGeneration() : undefined);
+    const s = this.snap;
+    if (s && gen !== undefined && s.gen === gen) return s.value;
+    if (s && gen === undefined && s.gen === undefined && Date.now() - s.at < LOCAL_SNAPSHOT_MS) return s.value;
+    this.loading ??= this.load(gen).finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async load(gen: string | undefined): Promise<CatalogueSnapshot> {
+    const [services, staff, rules] = await Promise.all([
+      this.repos.services.all(),
+      this.repos.staff.all(),
+      this.repos.settings.rules(),
+    ]);
+    const value: CatalogueSnapshot = {
+      services: new Map(services.map((s) => [s.id, s])),
+      staff: new Map(staff.map((s) => [s.id, s])),
+      rules,
+    };
+    this.snap = { gen, at: Date.now(), value };
+    return value;
+  }
+
+  /** After any admin change: drop the local snapshot and void every instance's cached days. */
+  async changed(): Promise<void> {
+    this.snap = undefined;
+    await this.cache.invalidateCatalogue();
+  }
+
+  /** An active service, or 404. */
+  static activeService(snap: CatalogueSnapshot, id: number): ServiceRecord {
+    const s = snap.services.get(id);
+    if (!s || !s.active) throw new AppError(404, 'not_found', `Service ${id} not found`);
+    return s;
+  }
+
+  /** An active employee who performs the service, or 404. */
+  static employeeFor(snap: CatalogueSnapshot, employeeId: number, serviceId?: number): StaffRecord {
+    const e = snap.staff.get(employeeId);
+    if (!e || !e.active) throw new AppError(404, 'not_found', `Employee ${employeeId} not found`);
+    if (serviceId !== undefined && e.serviceIds.length > 0 && !e.serviceIds.includes(serviceId)) {
+      throw new AppError(404, 'not_found', `Employee ${employeeId} does not perform service ${serviceId}`);
+    }
+    return e;
+  }
+}

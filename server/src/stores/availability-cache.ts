@@ -1,0 +1,96 @@
+import type { RedisGuard } from '../redis/guard';
+import type { RedisKeys } from '../redis/keys';
+import { runScript } from '../redis/scripts';
+import type { DayPlan } from '../services/slot-grid';
+
+export interface CachedDay {
+  plan: DayPlan | undefined;
+  dayGeneration: string;
+  catalogueGeneration: string;
+}
+
+/** Generations outlive any cached plan by far; a day nobody touches for two days needs none. */
+const GENERATION_TTL_SECONDS = 2 * 86_400;
+
+/**
+ * The availability cache (`avail:{date}:emp{id}`): the database-derived part
+ * of a day, tagged with the catalogue generation it was computed under. There
+ * is no MySQL twin: without Redis, availability is computed from MySQL each
+ * time, so every method here degrades to "miss" / no-op while Redis is down.
+ */
+export class AvailabilityCache {
+  constructor(
+    private readonly guard: RedisGuard,
+    private readonly keys: RedisKeys,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  get usable(): boolean {
+    return this.guard.up;
+  }
+
+  /** One round trip: the plan and both generations. */
+  async read(date: string, employeeId: number): Promise<CachedDay | undefined> {
+    const got = await this.guard.tryRedis((r) =>
+      r.mget(this.keys.availability(date, employeeId), this.keys.availabilityGeneration(date, employeeId), this.keys.catalogueGeneration()),
+    );
+    if (!got) return undefined;
+    return this.decode(got[0] ?? null, got[1] ?? null, got[2] ?? null);
+  }
+
+  /** Many days of one employee in one round trip (the month view). */
+  async readMany(dates: string[], employeeId: number): Promise<Map<string, CachedDay> | undefined> {
+    const keys = dates.flatMap((d) => [this.keys.availability(d, employeeId), this.keys.availabilityGeneration(d, employeeId)]);
+    const got = await this.guard.tryRedis((r) => r.mget(...keys, this.keys.catalogueGeneration()));
+    if (!got) return undefined;
+    const cat = got[got.length - 1] ?? null;
+    const out = new Map<string, CachedDay>();
+    dates.forEach((d, i) => out.set(d, this.decode(got[2 * i] ?? null, got[2 * i + 1] ?? null, cat)));
+    return out;
+  }
+
+  private decode(value: string | null, dayGen: string | null, catGen: string | null): CachedDay {
+    const catalogueGeneration = catGen ?? '0';
+    let plan: DayPlan | undefined;
+    if (value) {
+      try {
+        const parsed = JSON.parse(value) as { g: string; p: DayPlan };
+        // A plan computed under an older catalogue (hours, services, settings changed) is a miss.
+        if (parsed.g === catalogueGeneration) plan = parsed.p;
+      } catch {
+        plan = undefined;
+      }
+    }
+    return { plan, dayGeneration: dayGen ?? '0', catalogueGeneration };
+  }
+
+  /** Stores a plan unless the day or the catalogue changed since `seen` was read. */
+  async store(plan: DayPlan, seen: Pick<CachedDay, 'dayGeneration' | 'catalogueGeneration'>): Promise<boolean> {
+    const stored = await this.guard.tryRedis((r) =>
+      runScript<number>(
+        r,
+        'avail-store',
+        [this.keys.availability(plan.date, plan.employeeId), this.keys.availabilityGeneration(plan.date, plan.employeeId), this.keys.catalogueGeneration()],
+        [seen.dayGeneration, seen.catalogueGeneration, JSON.stringify({ g: seen.catalogueGeneration, p: plan }), this.ttlSeconds],
+      ),
+    );
+    return stored === 1;
+  }
+
+  async invalidateDay(date: string, employeeId: number): Promise<void> {
+    await this.guard.tryRedis((r) =>
+      runScript(r, 'avail-invalidate', [this.keys.availability(date, employeeId), this.keys.availabilityGeneration(date, employeeId)], [GENERATION_TTL_SECONDS]),
+    );
+  }
+
+  /** Any catalogue change (hours, services, settings, time off, blackouts) voids every cached day. */
+  async invalidateCatalogue(): Promise<void> {
+    await this.guard.tryRedis((r) => r.incr(this.keys.catalogueGeneration()));
+  }
+
+  /** The catalogue generation alone (to validate an in-process catalogue snapshot). */
+  async catalogueGeneration(): Promise<string | undefined> {
+    const v = await this.guard.tryRedis((r) => r.get(this.keys.catalogueGeneration()));
+    return v === undefined ? undefined : (v ?? '0');
+  }
+}

@@ -1,0 +1,63 @@
+import { testConfig, type Config } from '../../server/src/config';
+import { buildDeps } from '../../server/src/deps';
+import { createLogger } from '../../server/src/logger';
+import { startServer, type RunningServer } from '../../server/src/server';
+import { signAdminToken } from '../../server/src/services/admin-token';
+import { createTestDatabase, deletePrefix, REDIS_URL, uniquePrefix, type TestDatabase } from './services';
+
+export const TEST_SECRET = 'test-secret-that-is-at-least-32-characters-long';
+
+export interface TestSidecar extends RunningServer {
+  db: TestDatabase;
+  prefix: string;
+  config: Config;
+  adminToken(): string;
+  /** fetch against the sidecar's API base. */
+  api(path: string, init?: RequestInit & { json?: unknown; token?: string }): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real sidecar on port 0 with its own database and key prefix.
+ * `env` overrides the contract's variables; `db` shares a database between
+ * two instances (multi-instance tests).
+ */
+export async function startSidecar(options: { env?: Record<string, string>; db?: TestDatabase; prefix?: string; demo?: boolean } = {}): Promise<TestSidecar> {
+  const db = options.db ?? (await createTestDatabase());
+  const prefix = options.prefix ?? uniquePrefix();
+  const config = testConfig({
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: prefix,
+    APPOINTEASE_SECRET: TEST_SECRET,
+    PORT: '0',
+    ...options.env,
+  });
+  const logger = createLogger({ logLevel: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const deps = await buildDeps(config, logger, { demo: options.demo });
+  const running = await startServer(deps, 0, '127.0.0.1');
+  const ownsDb = !options.db;
+  const ownsPrefix = !options.prefix;
+  return {
+    ...running,
+    db,
+    prefix,
+    config,
+    adminToken: () => signAdminToken(TEST_SECRET, 1),
+    api(path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (init.json !== undefined) headers.set('Content-Type', 'application/json');
+      if (init.token) headers.set('Authorization', `Bearer ${init.token}`);
+      return fetch(`${running.url}/appointease/v1${path}`, {
+        ...init,
+        headers,
+        body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+      });
+    },
+    async stop() {
+      await running.close();
+      if (ownsPrefix) await deletePrefix(prefix, config.redis.url);
+      if (ownsDb) await db.drop();
+    },
+  };
+}

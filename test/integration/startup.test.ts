@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, freePort, uniquePrefix, type TestDatabase } from '../helpers/services';
+
+const ROOT = new URL('../../', import.meta.url);
+const TSX = new URL('../../node_modules/.bin/tsx', import.meta.url).pathname;
+
+function run(env: Record<string, string>) {
+  const child = spawn(TSX, ['server/src/index.ts'], { cwd: ROOT, env: { PATH: process.env.PATH!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => out };
+}
+
+/** `npm start` as a process: no build step, one-line config errors, graceful shutdown. */
+describe('the sidecar process', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db?.drop());
+
+  it('stops with one line naming the variable on a bad value', async () => {
+    const p = run({ NODE_ENV: 'test', LOCK_TTL_SECONDS: 'soon' });
+    expect(await p.exited).toBe(1);
+    expect(p.output().trim()).toMatch(/^Invalid LOCK_TTL_SECONDS: [^\n]+$/);
+  });
+
+  it('refuses to start in production without a secret', async () => {
+    const p = run({ NODE_ENV: 'production', MAIL_TRANSPORT: 'smtp://127.0.0.1:2525' });
+    expect(await p.exited).toBe(1);
+    expect(p.output().trim()).toMatch(/^Invalid APPOINTEASE_SECRET: /);
+  });
+
+  it('serves, then shuts down cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const p = run({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      PORT: String(port),
+      DATABASE_URL: db.url,
+      REDIS_KEY_PREFIX: uniquePrefix(),
+      APPOINTEASE_SECRET: 'x'.repeat(40),
+    });
+    const deadline = Date.now() + 15_000;
+    let health: Response | undefined;
+    while (Date.now() < deadline) {
+      try {
+        health = await fetch(`http://127.0.0.1:${port}/appointease/v1/health`);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    expect(health?.status).toBe(200);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(p.output()).toContain('shutting down');
+  });
+});

@@ -182,6 +182,16 @@ describe.skipIf(prerequisite)('bridge plugin, configured by wp-config constants'
     });
   });
 
+  it('checks health at APPOINTEASE_SIDECAR_INTERNAL_URL when defined (containers: the public URL may not be reachable from PHP)', async () => {
+    const deadPort = await freePort();
+    const health = async (define: string) =>
+      JSON.parse(await wp.phpAsync(`${define} echo wp_json_encode( Appointease_Settings::health( false ) );`)) as { ok: boolean; status: string };
+    expect(await health('')).toMatchObject({ ok: true, status: 'ok' });
+    expect(await health(`define( 'APPOINTEASE_SIDECAR_INTERNAL_URL', 'http://127.0.0.1:${deadPort}' );`)).toMatchObject({ ok: false, status: 'down' });
+    // The widget still gets the public URL.
+    expect(wp.php(`define( 'APPOINTEASE_SIDECAR_INTERNAL_URL', 'http://sidecar:8787' ); echo do_shortcode( '[appointease]' );`)).toContain(`api="${sidecarUrl}"`);
+  });
+
   it('logged no PHP warning or notice from the plugin', () => {
     expect(wp.pluginWarnings()).toEqual([]);
   });

@@ -214,6 +214,22 @@ ${code}
     }
   }
 
+  /**
+   * Like php() but without blocking Node's event loop, for PHP that calls back into a
+   * server living in this test process (spawnSync would deadlock it).
+   */
+  phpAsync(code: string): Promise<string> {
+    const file = join(this.dir, `appointease-test-${randomBytes(4).toString('hex')}.php`);
+    writeFileSync(file, `<?php\n$_SERVER['HTTP_HOST'] = '127.0.0.1:${this.port}';\nrequire __DIR__ . '/wp-load.php';\n${code}\n`);
+    return new Promise((ok, fail) => {
+      execFile('php', [file], { cwd: this.dir, timeout: 60_000 }, (error, stdout, stderr) => {
+        rmSync(file, { force: true });
+        if (error) fail(new Error(`php failed: ${stderr}\n${stdout}`));
+        else ok(stdout);
+      });
+    });
+  }
+
   /** Like php(), for code that echoes one JSON value. */
   phpJson<T = unknown>(code: string): T {
     const out = this.php(code);

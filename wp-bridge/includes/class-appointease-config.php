@@ -61,6 +61,23 @@ class Appointease_Config {
 	}
 
 	/**
+	 * The URL WordPress itself uses to reach the sidecar (the health check).
+	 *
+	 * Usually the public URL. In containers or behind split DNS the server cannot always
+	 * reach the address browsers use (http://localhost:8787 inside the WordPress container
+	 * is the container itself), so APPOINTEASE_SIDECAR_INTERNAL_URL may override it.
+	 */
+	public static function internal_url() {
+		if ( defined( 'APPOINTEASE_SIDECAR_INTERNAL_URL' ) && is_string( APPOINTEASE_SIDECAR_INTERNAL_URL ) ) {
+			$internal = self::normalize_url( APPOINTEASE_SIDECAR_INTERNAL_URL );
+			if ( '' !== $internal ) {
+				return $internal;
+			}
+		}
+		return self::sidecar_url();
+	}
+
+	/**
 	 * The shared HS256 secret, or '' when unset. Never print this.
 	 */
 	public static function secret() {

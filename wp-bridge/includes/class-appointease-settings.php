@@ -98,7 +98,7 @@ class Appointease_Settings {
 	 * @return array{ok: bool, status: string, body: array|null, message: string}
 	 */
 	public static function health( $use_cache = true ) {
-		$url = Appointease_Config::sidecar_url();
+		$url = Appointease_Config::internal_url();
 		if ( '' === $url ) {
 			return array(
 				'ok'      => false,

@@ -4,10 +4,10 @@
 // plugin. Nothing here mocks WordPress: the plugin runs under the real core.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -121,6 +121,16 @@ export class WordPress {
         const copied = spawnSync('cp', ['-a', from, this.dir]);
         if (copied.status !== 0) throw new Error(`cannot copy ${from}: ${copied.stderr}`);
       }
+    }
+    // Debian replaces bundled libraries (underscore, jQuery plugins, getID3…) with relative
+    // symlinks into /usr/share; relative to the temp dir they would dangle, so point them
+    // at their real targets.
+    const links = spawnSync('find', [this.dir, '-type', 'l'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    for (const link of links) {
+      const source = join(WORDPRESS_SOURCE, relative(this.dir, link));
+      if (!existsSync(source)) continue;
+      rmSync(link);
+      symlinkSync(realpathSync(source), link);
     }
     const content = join(this.dir, 'wp-content');
     for (const sub of ['plugins', 'themes', 'mu-plugins', 'uploads']) mkdirSync(join(content, sub), { recursive: true });

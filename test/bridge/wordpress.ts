@@ -257,6 +257,9 @@ ${code}
       cwd: this.dir,
       env: { ...process.env, PHP_CLI_SERVER_WORKERS: '3' },
       stdio: ['ignore', 'ignore', 'pipe'],
+      // Its own process group: with workers, SIGTERM to the parent alone leaves the
+      // worker processes running, so destroy() signals the whole group.
+      detached: true,
     });
     this.server = server;
     server.stderr?.resume();
@@ -327,7 +330,11 @@ ${code}
       const server = this.server;
       this.server = null;
       const exited = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
+      try {
+        if (server.pid) process.kill(-server.pid, 'SIGTERM');
+      } catch {
+        server.kill('SIGTERM');
+      }
       await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
     }
     try {

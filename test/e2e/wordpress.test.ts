@@ -7,7 +7,7 @@
 //     force-releasing it,
 //   a subscriber, who gets neither a token nor the admin page.
 // Screenshots go to test/artifacts/ (gitignored).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -79,6 +79,7 @@ describe.skipIf(prerequisite)('WordPress + bridge + sidecar + widget in Chromium
   let browser: Browser;
   let staffId: number;
   let bookingPageId: number;
+  let prefix = '';
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -103,7 +104,7 @@ describe.skipIf(prerequisite)('WordPress + bridge + sidecar + widget in Chromium
     staffId = ids.staff;
     bookingPageId = ids.page;
 
-    const prefix = `e2e${Date.now().toString(36)}:`;
+    prefix = `e2e${Date.now().toString(36)}:`;
     sidecar = await startSidecar(sidecarPort, {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
@@ -131,6 +132,8 @@ describe.skipIf(prerequisite)('WordPress + bridge + sidecar + widget in Chromium
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
     }
     await wp?.destroy();
+    // The sidecar's Redis keys of this run (SCAN, never KEYS).
+    if (prefix) spawnSync('sh', ['-c', `redis-cli -h 127.0.0.1 --scan --pattern '${prefix}*' | xargs -r redis-cli -h 127.0.0.1 del`]);
   }, 60_000);
 
   it('a visitor books through the [appointease] page, confirming with the code WordPress mailed', async () => {

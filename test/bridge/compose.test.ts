@@ -1,0 +1,107 @@
+// docker-compose.yml and the Dockerfile cannot run here (no Docker engine), so they are
+// checked statically: the services and wiring `docker compose up` depends on, and the
+// sidecar's environment fed through the sidecar's own config parser.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseConfig } from '../../server/src/config.js';
+import { REPO_ROOT } from './wordpress.js';
+
+interface Service {
+  image?: string;
+  build?: string | { context: string };
+  command?: string[] | string;
+  ports?: string[];
+  environment?: Record<string, string>;
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
+}
+
+const raw = readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
+const compose = parse(raw, { merge: true }) as { services: Record<string, Service> };
+
+/** Compose's `${VAR:-default}` with no .env: every variable takes its default. */
+function interpolate(value: string): string {
+  return value.replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_m, _name, fallback) => fallback ?? '').replace(/\$\$/g, '$');
+}
+const env = (service: string) => Object.fromEntries(Object.entries(compose.services[service].environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]));
+
+describe('docker-compose.yml', () => {
+  it('has exactly MariaDB, Redis, WordPress and the sidecar', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['db', 'redis', 'sidecar', 'wordpress']);
+    expect(compose.services.db.image).toMatch(/^mariadb:/);
+    expect(compose.services.redis.image).toMatch(/^redis:/);
+    expect(compose.services.wordpress.image).toMatch(/^wordpress:/);
+    expect(compose.services.sidecar.build).toBe('.');
+  });
+
+  it('runs Redis with a password, 256 MB and the volatile-lru policy, persisted', () => {
+    const command = (compose.services.redis.command as string[]).map(interpolate).join(' ');
+    expect(command).toMatch(/--requirepass \S{8,}/);
+    expect(command).toContain('--maxmemory 256mb');
+    expect(command).toContain('--maxmemory-policy volatile-lru');
+    expect(command).toContain('--appendonly yes');
+    expect(compose.services.redis.ports).toBeUndefined(); // not published to the host
+  });
+
+  it('publishes WordPress on 8080 and the sidecar on 8787, and mounts the plugin from ./wp-bridge', () => {
+    expect(compose.services.wordpress.ports).toEqual(['8080:80']);
+    expect(compose.services.sidecar.ports).toEqual(['8787:8787']);
+    expect(compose.services.wordpress.volumes).toContain('./wp-bridge:/var/www/html/wp-content/plugins/appointease-bridge:ro');
+    expect(compose.services.sidecar.command).toEqual(['sh', '-c', 'npm run migrate && exec npm start']);
+    expect(compose.services.sidecar.depends_on).toMatchObject({ db: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+  });
+
+  it('gives WordPress and the sidecar the same secret and consistent credentials', () => {
+    const wp = env('wordpress');
+    const sidecar = env('sidecar');
+    const db = env('db');
+    expect(sidecar.APPOINTEASE_SECRET.length).toBeGreaterThanOrEqual(32);
+    expect(wp.APPOINTEASE_SECRET).toBe(sidecar.APPOINTEASE_SECRET);
+    expect(wp.WORDPRESS_CONFIG_EXTRA).toContain("define( 'APPOINTEASE_SIDECAR_URL', 'http://localhost:8787' );");
+    expect(wp.WORDPRESS_CONFIG_EXTRA).toContain("define( 'APPOINTEASE_SIDECAR_INTERNAL_URL', 'http://sidecar:8787' );");
+    expect(wp.WORDPRESS_CONFIG_EXTRA).toContain("define( 'APPOINTEASE_SECRET', getenv( 'APPOINTEASE_SECRET' ) );");
+
+    const database = new URL(sidecar.DATABASE_URL);
+    expect(database.hostname).toBe('db');
+    expect(decodeURIComponent(database.username)).toBe(db.MARIADB_USER);
+    expect(decodeURIComponent(database.password)).toBe(db.MARIADB_PASSWORD);
+    expect(database.pathname).toBe(`/${db.MARIADB_DATABASE}`);
+    expect(wp.WORDPRESS_DB_PASSWORD).toBe(db.MARIADB_PASSWORD);
+    expect(wp.WORDPRESS_TABLE_PREFIX).toBe(sidecar.WP_TABLE_PREFIX);
+
+    const redis = new URL(sidecar.REDIS_URL);
+    const command = (compose.services.redis.command as string[]).map(interpolate);
+    expect(redis.hostname).toBe('redis');
+    expect(decodeURIComponent(redis.password)).toBe(command[command.indexOf('--requirepass') + 1]);
+
+    expect(sidecar.ALLOWED_ORIGINS.split(',')).toContain('http://localhost:8080');
+    expect(sidecar.HOST).toBe('0.0.0.0');
+  });
+
+  it("passes the sidecar's own configuration validation as a production config", () => {
+    const config = parseConfig(env('sidecar'));
+    expect(config.nodeEnv).toBe('production');
+    expect(config.mail.transport).toBe('wordpress');
+    expect(config.mail.wordpressUrl).toBe('http://wordpress');
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+  const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+
+  it('builds on node:20 with npm ci and starts with npm start', () => {
+    expect(dockerfile).toMatch(/^FROM node:20\b/m);
+    expect(dockerfile).toMatch(/^RUN npm ci\b/m);
+    expect(dockerfile).toMatch(/^CMD \["npm", "start"\]$/m);
+    expect(dockerfile).toMatch(/^ENV NODE_ENV=production/m);
+  });
+
+  it('only runs npm scripts that package.json defines', () => {
+    const used = [...dockerfile.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]);
+    expect(used.length).toBeGreaterThan(0);
+    for (const script of used) expect(Object.keys(scripts), `npm run ${script}`).toContain(script);
+  });
+});

@@ -1,0 +1,235 @@
+// End to end with a real WordPress: Debian's wordpress package served by `php -S`, the bridge
+// plugin from this repo activated in it, the sidecar started as its own process (as
+// `npm start` would) on the same database, and Debian's Chromium driving three people:
+//   a visitor who books through [appointease] (the one-time code arrives by mail that the
+//     sidecar relays through the bridge's signed /mail route into wp_mail),
+//   an administrator watching Live locks while a second visitor holds a time, then
+//     force-releasing it,
+//   a subscriber, who gets neither a token nor the admin page.
+// Screenshots go to test/artifacts/ (gitignored).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, WordPress, freePort, missingPrerequisite } from '../bridge/wordpress.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = join(REPO_ROOT, 'test/artifacts');
+const SECRET = `e2e-secret-${'x'.repeat(40)}`;
+const prerequisite = missingPrerequisite() ?? (existsSync(CHROMIUM) ? null : `Chromium is missing at ${CHROMIUM} (apt-get install chromium)`);
+
+describe('prerequisites of the WordPress end-to-end test', () => {
+  it('php-cli, php-mysql, wordpress and chromium are installed', () => {
+    expect(prerequisite, prerequisite ?? '').toBeNull();
+  });
+});
+
+async function startSidecar(port: number, env: Record<string, string>): Promise<{ url: string; process: ChildProcess; output: () => string }> {
+  let output = '';
+  const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['server/src/index.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`sidecar exited: ${output}`);
+    try {
+      if ((await fetch(`${url}/appointease/v1/health`)).ok) return { url, process: child, output: () => output };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill('SIGTERM');
+  throw new Error(`sidecar did not become healthy: ${output}`);
+}
+
+async function login(context: BrowserContext, wp: WordPress, user: string, password: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${wp.url}/wp-login.php`);
+  await page.fill('#user_login', user);
+  await page.fill('#user_pass', password);
+  await Promise.all([page.waitForURL(/wp-admin/), page.click('#wp-submit')]);
+  return page;
+}
+
+/** The one-time code from the newest mail to `email` that WordPress sent. */
+async function codeFromMail(wp: WordPress, email: string): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const mail = wp
+      .mails()
+      .filter((m) => m.to.includes(email))
+      .at(-1);
+    const code = mail?.mime.match(/\b(\d{6})\b/)?.[1];
+    if (code) return code;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no code mailed to ${email}`);
+}
+
+describe.skipIf(prerequisite)('WordPress + bridge + sidecar + widget in Chromium', () => {
+  let wp: WordPress;
+  let sidecar: Awaited<ReturnType<typeof startSidecar>>;
+  let browser: Browser;
+  let staffId: number;
+  let bookingPageId: number;
+  let prefix = '';
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const sidecarPort = await freePort();
+    // The URL is fixed before WordPress exists, so wp-config can carry it as a constant.
+    const sidecarUrl = `http://127.0.0.1:${sidecarPort}`;
+    wp = await WordPress.create({ label: 'e2e', constants: { APPOINTEASE_SIDECAR_URL: sidecarUrl, APPOINTEASE_SECRET: SECRET } });
+    await wp.serve();
+
+    // A catalogue as an existing AppointEase site stores it: working hours as JSON, every day.
+    const ids = wp.phpJson<{ service: number; staff: number; page: number }>(`
+      global $wpdb;
+      $wpdb->insert( $wpdb->prefix . 'appointease_services', array( 'name' => 'Consultation', 'duration' => 30, 'price' => 0 ) );
+      $service = $wpdb->insert_id;
+      $hours = array();
+      foreach ( array( 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun' ) as $day ) { $hours[ $day ] = array( '00:00', '23:30' ); }
+      $wpdb->insert( $wpdb->prefix . 'appointease_staff', array( 'name' => 'Dana Example', 'email' => 'dana@example.com', 'working_hours' => wp_json_encode( $hours ) ) );
+      $staff = $wpdb->insert_id;
+      $page = wp_insert_post( array( 'post_type' => 'page', 'post_status' => 'publish', 'post_title' => 'Book a consultation', 'post_content' => "[appointease service=\\"$service\\" employee=\\"$staff\\"]" ) );
+      echo wp_json_encode( array( 'service' => $service, 'staff' => $staff, 'page' => $page ) );
+    `);
+    staffId = ids.staff;
+    bookingPageId = ids.page;
+
+    prefix = `e2e${Date.now().toString(36)}:`;
+    sidecar = await startSidecar(sidecarPort, {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: `mysql://root@127.0.0.1:3306/${wp.dbName}`,
+      WP_TABLE_PREFIX: wp.prefix,
+      REDIS_KEY_PREFIX: prefix,
+      APPOINTEASE_SECRET: SECRET,
+      ALLOWED_ORIGINS: wp.url,
+      // Mail (the one-time code) goes through the bridge's signed relay into wp_mail.
+      MAIL_TRANSPORT: 'wordpress',
+      WORDPRESS_URL: wp.url,
+      MAIL_FROM: 'AppointEase <no-reply@example.com>',
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (sidecar) {
+      const exited = new Promise((r) => sidecar.process.once('exit', r));
+      sidecar.process.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    }
+    await wp?.destroy();
+    // The sidecar's Redis keys of this run (SCAN, never KEYS).
+    if (prefix) spawnSync('sh', ['-c', `redis-cli -h 127.0.0.1 --scan --pattern '${prefix}*' | xargs -r redis-cli -h 127.0.0.1 del`]);
+  }, 60_000);
+
+  it('a visitor books through the [appointease] page, confirming with the code WordPress mailed', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto(`${wp.url}/?page_id=${bookingPageId}`);
+    await expect.poll(() => page.locator('appointease-booking').count()).toBe(1);
+
+    const time = page.getByRole('button', { name: /^\d\d:\d\d$/ }).and(page.locator(':not([disabled]):not([aria-disabled="true"])')).first();
+    await time.waitFor({ timeout: 20_000 });
+    await time.click();
+    await page.getByLabel('Name', { exact: true }).fill('Ada Lovelace');
+    await page.getByLabel('Email', { exact: true }).fill('ada@example.com');
+    await page.getByRole('button', { name: 'Send code' }).click();
+    const code = await codeFromMail(wp, 'ada@example.com');
+    await page.getByLabel('Verification code', { exact: true }).fill(code);
+    await page.getByRole('button', { name: 'Confirm booking' }).click();
+    const reference = page.getByText(/APT-\d{4}-\d{6}/).first();
+    await reference.waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'wordpress-booking-confirmed.png'), fullPage: true });
+
+    const ref = (await reference.textContent())!.match(/APT-\d{4}-\d{6}/)![0];
+    expect(wp.phpJson<string>(`global $wpdb; echo wp_json_encode( $wpdb->get_var( $wpdb->prepare( "SELECT status FROM {$wpdb->prefix}appointments WHERE strong_id = %s AND email = %s", ${JSON.stringify(ref)}, 'ada@example.com' ) ) );`)).toBe('confirmed');
+    expect(consoleErrors).toEqual([]);
+    await context.close();
+  }, 90_000);
+
+  it("an administrator's Live locks page shows another browser's hold within 2 s and force-releases it", async () => {
+    const adminContext = await browser.newContext();
+    const admin = await login(adminContext, wp, 'admin', 'admin-pass');
+    admin.on('dialog', (dialog) => void dialog.accept());
+    await admin.goto(`${wp.url}/wp-admin/admin.php?page=appointease`);
+    await admin.locator('.appointease-feed[data-state="live"]').waitFor({ timeout: 15_000 });
+    await expect.poll(() => admin.locator('tr[data-lock]').count()).toBe(0);
+
+    const visitorContext = await browser.newContext();
+    const visitor = await visitorContext.newPage();
+    await visitor.goto(`${wp.url}/?page_id=${bookingPageId}`);
+    const time = visitor.getByRole('button', { name: /^\d\d:\d\d$/ }).and(visitor.locator(':not([disabled]):not([aria-disabled="true"])')).first();
+    await time.waitFor({ timeout: 20_000 });
+    const heldTime = (await time.textContent())!.trim();
+    const locked = visitor.waitForResponse((r) => r.url().includes('/appointease/v1/locks') && r.request().method() === 'POST');
+    await time.click();
+    const lockResponse = await locked;
+    expect(lockResponse.status()).toBe(201);
+    const lockedAt = Date.now();
+    const lock = (await lockResponse.json()) as { date: string; time: string; employeeId: number };
+
+    const row = admin.locator(`tr[data-lock="${lock.date} ${lock.time} ${staffId}"]`);
+    await row.waitFor({ timeout: 2_000 });
+    expect(Date.now() - lockedAt).toBeLessThanOrEqual(2_000);
+    expect(lock.time).toBe(heldTime);
+    await expect.poll(() => row.textContent()).toContain('Dana Example');
+    await expect.poll(() => row.textContent()).toContain('Consultation');
+    // The countdown runs: remaining time is shown as m:ss and goes down.
+    const first = await row.locator('.appointease-countdown').textContent();
+    expect(first).toMatch(/^\d+:\d\d$/);
+    await admin.waitForTimeout(1_100);
+    expect(await row.locator('.appointease-countdown').textContent()).not.toBe(first);
+    await admin.screenshot({ path: join(ARTIFACTS, 'wordpress-live-locks.png'), fullPage: true });
+
+    await row.getByRole('button', { name: 'Force release' }).click();
+    await row.waitFor({ state: 'detached', timeout: 5_000 });
+    const remaining = (await (await fetch(`${sidecar.url}/appointease/v1/locks?date=${lock.date}&employeeId=${staffId}`)).json()) as { locks: Array<{ time: string }> };
+    expect(remaining.locks.map((l) => l.time)).not.toContain(lock.time);
+    await admin.screenshot({ path: join(ARTIFACTS, 'wordpress-live-locks-released.png'), fullPage: true });
+    await visitorContext.close();
+    await adminContext.close();
+  }, 90_000);
+
+  it('a subscriber gets no admin page and no token', async () => {
+    const context = await browser.newContext();
+    const page = await login(context, wp, 'subscriber', 'subscriber-pass');
+    const response = await page.goto(`${wp.url}/wp-admin/admin.php?page=appointease`);
+    expect(response?.status()).toBe(403);
+    await expect.poll(() => page.textContent('body')).toContain('Sorry, you are not allowed to access this page.');
+    await page.screenshot({ path: join(ARTIFACTS, 'wordpress-subscriber-refused.png'), fullPage: true });
+
+    const nonce = wp.restNonce((await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; '));
+    const statuses = await page.evaluate(
+      async ({ url, nonce }) => {
+        const withNonce = await fetch(url, { method: 'POST', headers: { 'X-WP-Nonce': nonce } });
+        const without = await fetch(url, { method: 'POST' });
+        return { withNonce: withNonce.status, without: without.status, body: await withNonce.text() };
+      },
+      { url: `${wp.url}/?rest_route=/appointease-bridge/v1/token`, nonce },
+    );
+    expect(statuses.withNonce).toBe(403);
+    expect(statuses.without).toBe(401);
+    expect(statuses.body).not.toContain('token"');
+    await context.close();
+  }, 60_000);
+
+  it('left no PHP warnings from the plugin', () => {
+    expect(wp.pluginWarnings()).toEqual([]);
+  });
+});

@@ -1,0 +1,40 @@
+// Entry of the wp-admin bundle: mounts the page named by data-page on #appointease-admin.
+import { render } from 'preact';
+import { Api, type AdminConfig } from './api';
+import { AppointmentsPage } from './pages/appointments';
+import { BusinessSettingsPage } from './pages/business-settings';
+import { LiveLocksPage } from './pages/live-locks';
+import { ServicesPage } from './pages/services';
+import { StaffPage } from './pages/staff';
+import { TimeOffPage } from './pages/time-off';
+
+declare global {
+  interface Window {
+    appointeaseAdmin?: AdminConfig;
+  }
+}
+
+const PAGES = {
+  locks: LiveLocksPage,
+  appointments: AppointmentsPage,
+  services: ServicesPage,
+  staff: StaffPage,
+  'time-off': TimeOffPage,
+  settings: BusinessSettingsPage,
+} as const;
+
+function start() {
+  const mount = document.getElementById('appointease-admin');
+  const config = window.appointeaseAdmin;
+  if (!mount || !config) return;
+  const Page = PAGES[mount.dataset.page as keyof typeof PAGES];
+  if (!Page) {
+    mount.textContent = 'Unknown AppointEase page.';
+    return;
+  }
+  mount.textContent = '';
+  render(<Page api={new Api(config)} />, mount);
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+else start();

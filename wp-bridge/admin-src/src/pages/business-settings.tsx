@@ -1,0 +1,63 @@
+// The sidecar's business settings (GET|PUT /admin/settings), shown under the bridge's own
+// connection settings on the Settings page.
+import { useEffect, useState } from 'preact/hooks';
+import type { Api } from '../api';
+import type { BusinessSettings } from '../types';
+import { Notice, useAction, useLoad } from '../ui';
+
+export function BusinessSettingsPage({ api }: { api: Api }) {
+  const loaded = useLoad(() => api.get<BusinessSettings>('/admin/settings'));
+  const [draft, setDraft] = useState<BusinessSettings | null>(null);
+  const [saved, setSaved] = useState(false);
+  const action = useAction();
+  useEffect(() => setDraft(loaded.data), [loaded.data]);
+
+  if (loaded.error) return <Notice>{loaded.error}</Notice>;
+  if (!draft) return <p>Loading…</p>;
+
+  const number = (key: 'slotInterval' | 'minNoticeMinutes' | 'maxAdvanceDays', label: string, min: number) => (
+    <tr>
+      <th scope="row">
+        <label for={`appointease-${key}`}>{label}</label>
+      </th>
+      <td>
+        <input id={`appointease-${key}`} type="number" min={min} class="small-text" required value={draft[key]} onInput={(e) => setDraft({ ...draft, [key]: Number(e.currentTarget.value) })} />
+      </td>
+    </tr>
+  );
+
+  return (
+    <form
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setSaved(false);
+        if (await action.run(() => api.put('/admin/settings', draft))) setSaved(true);
+      }}
+    >
+      <h2>Booking rules (stored by the sidecar)</h2>
+      {action.error && <Notice>{action.error}</Notice>}
+      {saved && <Notice kind="success">Booking rules saved.</Notice>}
+      <table class="form-table" role="presentation">
+        <tbody>
+          <tr>
+            <th scope="row">
+              <label for="appointease-timezone">Time zone</label>
+            </th>
+            <td>
+              <input id="appointease-timezone" class="regular-text" required value={draft.timezone} onInput={(e) => setDraft({ ...draft, timezone: e.currentTarget.value })} />
+              <p class="description">An IANA zone such as Europe/Berlin; by default WordPress's own.</p>
+            </td>
+          </tr>
+          {number('slotInterval', 'Slot interval (minutes)', 5)}
+          {number('minNoticeMinutes', 'Minimum notice (minutes)', 0)}
+          {number('maxAdvanceDays', 'Bookable days ahead', 1)}
+        </tbody>
+      </table>
+      <p>
+        <button type="submit" class="button button-primary" disabled={action.busy}>
+          Save booking rules
+        </button>
+      </p>
+    </form>
+  );
+}

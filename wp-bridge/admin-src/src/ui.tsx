@@ -1,0 +1,63 @@
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { type Api, errorText } from './api';
+import type { Service, Staff } from './types';
+
+export function Notice({ kind = 'error', children }: { kind?: 'error' | 'success' | 'warning' | 'info'; children: ComponentChildren }) {
+  return (
+    <div class={`notice notice-${kind} inline`} role={kind === 'error' ? 'alert' : 'status'}>
+      <p>{children}</p>
+    </div>
+  );
+}
+
+/** Loads something once (and again on reload()), keeping loading/error state. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []) {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const reload = useCallback(() => {
+    setLoading(true);
+    return load()
+      .then((value) => {
+        setData(value);
+        setError(null);
+      })
+      .catch((e) => setError(errorText(e)))
+      .finally(() => setLoading(false));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+  return { data, error, loading, reload, setData };
+}
+
+/** Services and staff, for showing names instead of ids. */
+export function useCatalogue(api: Api) {
+  const services = useLoad(() => api.get<{ services: Service[] }>('/admin/services').then((r) => r.services));
+  const staff = useLoad(() => api.get<{ staff: Staff[] }>('/admin/staff').then((r) => r.staff));
+  const serviceName = (id: number) => services.data?.find((s) => s.id === id)?.name ?? `#${id}`;
+  const staffName = (id: number) => staff.data?.find((s) => s.id === id)?.name ?? `#${id}`;
+  return { services, staff, serviceName, staffName };
+}
+
+/** Runs an action, reporting its failure; returns whether it succeeded. */
+export function useAction() {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async (action: () => Promise<unknown>): Promise<boolean> => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+      return true;
+    } catch (e) {
+      setError(errorText(e));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, busy, run, setError };
+}

@@ -1,0 +1,262 @@
+<?php
+/**
+ * Creates and upgrades AppointEase's tables from wp-bridge/schema/schema.json.
+ *
+ * @package AppointEase_Bridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Additive schema installer.
+ *
+ * The sidecar's `npm run migrate` reads the same schema.json, so either side may run
+ * first. Sites that already run the AppointEase plugin have these tables with their own
+ * rows: this class therefore only creates missing tables and adds missing columns and
+ * indexes — it never drops or modifies anything. dbDelta() is deliberately not used: it
+ * parses CREATE TABLE text with whitespace-sensitive regexes and may alter existing
+ * column types; here every decision comes from information_schema instead.
+ */
+class Appointease_Schema {
+
+	const VERSION_OPTION = 'appointease_bridge_schema_hash';
+	const ERROR_OPTION   = 'appointease_bridge_schema_errors';
+
+	/**
+	 * Activation hook.
+	 */
+	public static function activate() {
+		self::install();
+	}
+
+	/**
+	 * Re-runs the installer after a plugin update (updates do not fire the activation hook).
+	 */
+	public static function maybe_upgrade() {
+		$path = self::definition_path();
+		if ( ! is_readable( $path ) ) {
+			return;
+		}
+		if ( get_option( self::VERSION_OPTION ) !== md5_file( $path ) ) {
+			self::install();
+		}
+	}
+
+	/**
+	 * Where the shared definition lives.
+	 */
+	public static function definition_path() {
+		return APPOINTEASE_BRIDGE_DIR . 'schema/schema.json';
+	}
+
+	/**
+	 * Creates missing tables, columns and indexes.
+	 *
+	 * @param string|null $prefix Table prefix; defaults to $wpdb->prefix.
+	 * @return array{created: string[], columns: string[], indexes: string[], errors: string[]} What was done.
+	 */
+	public static function install( $prefix = null ) {
+		global $wpdb;
+		$report = array(
+			'created' => array(),
+			'columns' => array(),
+			'indexes' => array(),
+			'errors'  => array(),
+		);
+
+		$definition = self::load_definition();
+		if ( is_wp_error( $definition ) ) {
+			$report['errors'][] = $definition->get_error_message();
+			update_option( self::ERROR_OPTION, $report['errors'], false );
+			return $report;
+		}
+		$prefix = null === $prefix ? $wpdb->prefix : $prefix;
+
+		// Errors are collected into the report; printing them mid-activation would break the redirect.
+		$suppressed = $wpdb->suppress_errors( true );
+		foreach ( $definition['tables'] as $table ) {
+			$name = $prefix . $table['name'];
+			if ( ! self::is_identifier( $name ) ) {
+				$report['errors'][] = 'Invalid table name: ' . $name;
+				continue;
+			}
+			if ( ! self::table_exists( $name ) ) {
+				if ( false === $wpdb->query( self::create_statement( $name, $table ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- identifiers validated, definitions come from the plugin's own schema.json.
+					$report['errors'][] = $name . ': ' . $wpdb->last_error;
+				} else {
+					$report['created'][] = $name;
+				}
+				continue;
+			}
+			self::add_missing_columns( $name, $table, $report );
+			self::add_missing_indexes( $name, $table, $report );
+		}
+		$wpdb->suppress_errors( $suppressed );
+
+		if ( empty( $report['errors'] ) ) {
+			update_option( self::VERSION_OPTION, md5_file( self::definition_path() ), false );
+			delete_option( self::ERROR_OPTION );
+		} else {
+			// Kept for an admin notice; forgetting the hash makes the next admin request retry.
+			update_option( self::ERROR_OPTION, $report['errors'], false );
+			delete_option( self::VERSION_OPTION );
+		}
+		return $report;
+	}
+
+	/**
+	 * Reads and validates schema.json.
+	 *
+	 * @return array|WP_Error
+	 */
+	public static function load_definition() {
+		$path = self::definition_path();
+		$json = is_readable( $path ) ? file_get_contents( $path ) : false; // phpcs:ignore WordPress.WP.AlternativeFunctions.file_get_contents_file_get_contents -- local file.
+		$data = false === $json ? null : json_decode( $json, true );
+		if ( ! is_array( $data ) || ! isset( $data['tables'] ) || ! is_array( $data['tables'] ) ) {
+			return new WP_Error( 'appointease_schema', 'The schema definition ' . $path . ' is missing or not valid JSON.' );
+		}
+		foreach ( $data['tables'] as $table ) {
+			if ( ! isset( $table['name'], $table['columns'] ) || ! self::is_identifier( $table['name'] ) || ! is_array( $table['columns'] ) ) {
+				return new WP_Error( 'appointease_schema', 'The schema definition has a malformed table entry.' );
+			}
+			foreach ( $table['columns'] as $column ) {
+				if ( ! is_array( $column ) || 2 !== count( $column ) || ! self::is_identifier( $column[0] ) || ! is_string( $column[1] ) ) {
+					return new WP_Error( 'appointease_schema', 'The schema definition has a malformed column in ' . $table['name'] . '.' );
+				}
+			}
+			foreach ( isset( $table['indexes'] ) ? $table['indexes'] : array() as $index ) {
+				if ( ! isset( $index['name'], $index['columns'] ) || ! self::is_identifier( $index['name'] ) || array() === $index['columns'] ) {
+					return new WP_Error( 'appointease_schema', 'The schema definition has a malformed index in ' . $table['name'] . '.' );
+				}
+			}
+		}
+		return $data;
+	}
+
+	/**
+	 * The CREATE TABLE statement for a table definition.
+	 *
+	 * @param string $name  Prefixed table name.
+	 * @param array  $table Table definition.
+	 */
+	public static function create_statement( $name, array $table ) {
+		global $wpdb;
+		$lines = array();
+		foreach ( $table['columns'] as $column ) {
+			$lines[] = self::quote( $column[0] ) . ' ' . $column[1];
+		}
+		if ( ! empty( $table['primaryKey'] ) ) {
+			$lines[] = 'PRIMARY KEY (' . self::column_list( $table['primaryKey'] ) . ')';
+		}
+		foreach ( isset( $table['indexes'] ) ? $table['indexes'] : array() as $index ) {
+			$lines[] = ( ! empty( $index['unique'] ) ? 'UNIQUE KEY ' : 'KEY ' ) . self::quote( $index['name'] ) . ' (' . self::column_list( $index['columns'] ) . ')';
+		}
+		return 'CREATE TABLE IF NOT EXISTS ' . self::quote( $name ) . " (\n  " . implode( ",\n  ", $lines ) . "\n) " . $wpdb->get_charset_collate();
+	}
+
+	/**
+	 * Adds the columns of the definition that the live table lacks.
+	 *
+	 * @param string $name   Prefixed table name.
+	 * @param array  $table  Table definition.
+	 * @param array  $report Report to append to.
+	 */
+	private static function add_missing_columns( $name, array $table, array &$report ) {
+		global $wpdb;
+		$existing = array_map( 'strtolower', $wpdb->get_col( $wpdb->prepare( 'SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s', $name ) ) );
+		$previous = null;
+		foreach ( $table['columns'] as $column ) {
+			list( $column_name, $definition ) = $column;
+			if ( in_array( strtolower( $column_name ), $existing, true ) ) {
+				$previous = $column_name;
+				continue;
+			}
+			if ( false !== stripos( $definition, 'AUTO_INCREMENT' ) ) {
+				// An auto-increment column must be a key; bolting one onto a table that has its own
+				// primary key would fail or change the table's identity, so it is reported, not forced.
+				$report['errors'][] = $name . '.' . $column_name . ': missing auto-increment column not added';
+				continue;
+			}
+			// Same position as in the definition, so tables created and upgraded look alike.
+			$position = null === $previous ? ' FIRST' : ' AFTER ' . self::quote( $previous );
+			$sql      = 'ALTER TABLE ' . self::quote( $name ) . ' ADD COLUMN ' . self::quote( $column_name ) . ' ' . $definition . $position;
+			if ( false === $wpdb->query( $sql ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- identifiers validated, definition from schema.json.
+				$report['errors'][] = $name . '.' . $column_name . ': ' . $wpdb->last_error;
+			} else {
+				$report['columns'][] = $name . '.' . $column_name;
+				$previous            = $column_name;
+			}
+		}
+	}
+
+	/**
+	 * Adds the indexes (and primary key) of the definition that the live table lacks, by name.
+	 *
+	 * @param string $name   Prefixed table name.
+	 * @param array  $table  Table definition.
+	 * @param array  $report Report to append to.
+	 */
+	private static function add_missing_indexes( $name, array $table, array &$report ) {
+		global $wpdb;
+		$existing = array_map( 'strtolower', $wpdb->get_col( $wpdb->prepare( 'SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s', $name ) ) );
+		$wanted   = isset( $table['indexes'] ) ? $table['indexes'] : array();
+		if ( ! empty( $table['primaryKey'] ) && ! in_array( 'primary', $existing, true ) ) {
+			$sql = 'ALTER TABLE ' . self::quote( $name ) . ' ADD PRIMARY KEY (' . self::column_list( $table['primaryKey'] ) . ')';
+			if ( false === $wpdb->query( $sql ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- identifiers validated.
+				$report['errors'][] = $name . '.PRIMARY: ' . $wpdb->last_error;
+			} else {
+				$report['indexes'][] = $name . '.PRIMARY';
+			}
+		}
+		foreach ( $wanted as $index ) {
+			if ( in_array( strtolower( $index['name'] ), $existing, true ) ) {
+				continue;
+			}
+			$sql = 'ALTER TABLE ' . self::quote( $name ) . ' ADD ' . ( ! empty( $index['unique'] ) ? 'UNIQUE INDEX ' : 'INDEX ' ) . self::quote( $index['name'] ) . ' (' . self::column_list( $index['columns'] ) . ')';
+			// A unique index over rows that already collide fails; that is reported and the rest goes on.
+			if ( false === $wpdb->query( $sql ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- identifiers validated.
+				$report['errors'][] = $name . '.' . $index['name'] . ': ' . $wpdb->last_error;
+			} else {
+				$report['indexes'][] = $name . '.' . $index['name'];
+			}
+		}
+	}
+
+	/**
+	 * Whether a table exists in the current database.
+	 *
+	 * @param string $name Prefixed table name.
+	 */
+	public static function table_exists( $name ) {
+		global $wpdb;
+		return '1' === (string) $wpdb->get_var( $wpdb->prepare( 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s', $name ) );
+	}
+
+	/**
+	 * Whether a string is safe to use as a backtick-quoted identifier.
+	 *
+	 * @param mixed $name Candidate.
+	 */
+	private static function is_identifier( $name ) {
+		return is_string( $name ) && 1 === preg_match( '/^[A-Za-z0-9_]{1,64}$/', $name );
+	}
+
+	/**
+	 * Backtick-quotes a validated identifier.
+	 *
+	 * @param string $name Identifier.
+	 */
+	private static function quote( $name ) {
+		return '`' . $name . '`';
+	}
+
+	/**
+	 * A quoted, comma-separated column list.
+	 *
+	 * @param string[] $columns Column names.
+	 */
+	private static function column_list( array $columns ) {
+		return implode( ', ', array_map( array( __CLASS__, 'quote' ), array_filter( $columns, array( __CLASS__, 'is_identifier' ) ) ) );
+	}
+}

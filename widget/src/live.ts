@@ -127,6 +127,9 @@ export class LiveConnection {
       if (msg?.type === 'subscribed') {
         const k = { date: msg.date, employeeId: Number(msg.employeeId) };
         if (this.wanted.has(keyOf(k))) this.handlers.onSubscribed(k);
+      } else if (msg?.type === 'refetch') {
+        // The server may have missed events (its Redis subscriber reconnected): reload every watched day.
+        for (const k of this.wanted.values()) this.handlers.onSubscribed(k);
       } else if (typeof msg?.type === 'string' && msg.type.startsWith('slot_')) {
         const k = { date: msg.date, employeeId: Number(msg.employeeId) };
         if (this.wanted.has(keyOf(k))) this.handlers.onEvent({ ...msg, employeeId: k.employeeId });

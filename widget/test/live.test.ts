@@ -71,6 +71,15 @@ describe('LiveConnection', () => {
     expect(events.map((e) => [e.type, e.date])).toEqual([['slot_locked', '2025-10-28']]);
   });
 
+  it('a refetch hint reloads every watched day', () => {
+    const { live, sockets, subscribed } = setup();
+    live.start();
+    live.setSubscriptions([{ date: '2025-10-28', employeeId: 2 }, { date: '2025-10-28', employeeId: 3 }]);
+    sockets[0]!.open();
+    sockets[0]!.receive({ type: 'refetch' });
+    expect(subscribed.sort()).toEqual(['2025-10-28|2', '2025-10-28|3']);
+  });
+
   it('reconnects with growing backoff and resubscribes', () => {
     const { live, sockets, timers, statuses } = setup();
     live.start();

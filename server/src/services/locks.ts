@@ -84,6 +84,7 @@ export class LockService {
     const lockToken = newLockToken();
     const lockId = lockIdOf(lockToken);
     const result = await this.deps.store.acquire(this.request(input, fast.cells, lockId), this.deps.cache.readKeys(input.date, input.employeeId));
+    this.announceExpired(result.expired);
     const cached = result.read ? this.deps.cache.decode(result.read[0] ?? null, result.read[1] ?? null, result.read[2] ?? null) : undefined;
     if (cached) this.catalogueGeneration = cached.catalogueGeneration;
     if (cached && cached.catalogueGeneration !== fast.generation) {
@@ -112,6 +113,7 @@ export class LockService {
     const { candidate } = await this.checkBookable(input);
     const lockToken = newLockToken();
     const result = await this.deps.store.acquire(this.request(input, candidate.cells, lockIdOf(lockToken)));
+    this.announceExpired(result.expired);
     if (result.status !== 'acquired') return this.refuse(result.status, input);
     return this.granted(result.lock, lockToken);
   }
@@ -251,7 +253,12 @@ export class LockService {
     return this.deps.store.takeExpired(limit);
   }
 
-  private publishUnlocked(lock: LockInfo, reason: 'released' | 'admin'): void {
+  /** Expired locks an acquire took over itself (MySQL store): announced here since no sweep will find them. */
+  private announceExpired(expired: LockInfo[] | undefined): void {
+    for (const lock of expired ?? []) this.publishUnlocked(lock, 'expired');
+  }
+
+  private publishUnlocked(lock: LockInfo, reason: 'released' | 'admin' | 'expired'): void {
     this.deps.hub.publish({ type: 'slot_unlocked', date: lock.date, time: lock.time, times: lock.times, employeeId: lock.employeeId, reason, serviceId: lock.serviceId });
   }
 }

@@ -47,6 +47,12 @@ export type AcquireResult = (
 ) & {
   /** Values of `readKeys` read in the same Redis call (absent when the lock went to MySQL). */
   read?: (string | null)[];
+  /**
+   * Expired locks this acquire took over (MySQL replaces expired rows in its
+   * own transaction): the sweeper will not see them, so the caller announces
+   * their expiry. Whole locks, every cell, each reported exactly once.
+   */
+  expired?: LockInfo[];
 };
 
 /** What a cell lookup found: nothing, someone else's lock, or the caller's. */

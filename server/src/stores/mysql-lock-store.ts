@@ -54,6 +54,7 @@ export class MysqlLockStore implements LockStore {
     const now = this.now();
     const expiresAt = now + req.ttlMs;
     const cells = [...req.cells].sort();
+    const expired = await this.removeExpiredCovering(conn, req.date, req.employeeId, cells, now);
     // Insert every cell; a live row stays as it is, an expired one is taken over.
     // Assignments run left to right, so expires_at_ms (the condition) is set last.
     const values = cells.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
@@ -82,7 +83,31 @@ export class MysqlLockStore implements LockStore {
     return {
       status: 'acquired',
       lock: { date: req.date, time: req.time, times: cells, employeeId: req.employeeId, serviceId: req.serviceId, owner: req.owner, lockId: req.lockId, expiresAt, store: 'mysql' },
+      ...(expired.length ? { expired } : {}),
     };
+  }
+
+  /**
+   * Deletes, inside the acquire transaction, every expired lock that holds one
+   * of the requested cells — all of its rows, not just the overlapping ones —
+   * and returns them. Taking them here (rather than letting the upsert
+   * overwrite them) means the sweeper cannot miss them and no lock's expiry is
+   * announced twice or in part. A refused acquire rolls this back.
+   */
+  private async removeExpiredCovering(conn: PoolConnection, date: string, employeeId: number, cells: string[], now: number): Promise<LockInfo[]> {
+    const [hits] = await conn.query<any[]>(
+      `SELECT id, lock_id FROM \`${this.t.slotLocks}\` WHERE date = ? AND employee_id = ? AND time IN (?) AND (expires_at_ms IS NULL OR expires_at_ms <= ?) FOR UPDATE`,
+      [date, employeeId, cells.map((c) => `${c}:00`), now],
+    );
+    if (hits.length === 0) return [];
+    const lockIds = [...new Set(hits.map((h) => h.lock_id).filter((id): id is string => id != null))];
+    const legacyIds = hits.filter((h) => h.lock_id == null).map((h) => h.id);
+    const [rows] = await conn.query<any[]>(
+      `SELECT * FROM \`${this.t.slotLocks}\` WHERE ${lockIds.length ? 'lock_id IN (?)' : '0'} OR ${legacyIds.length ? 'id IN (?)' : '0'} FOR UPDATE`,
+      [...(lockIds.length ? [lockIds] : []), ...(legacyIds.length ? [legacyIds] : [])],
+    );
+    await conn.query(`DELETE FROM \`${this.t.slotLocks}\` WHERE id IN (?)`, [rows.map((r) => r.id)]);
+    return locksOf(rows as LockRow[]);
   }
 
   async verify(date: string, time: string, employeeId: number, lockId: string): Promise<VerifyResult> {

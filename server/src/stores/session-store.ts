@@ -35,9 +35,9 @@ export class SessionStore {
     private readonly t: Tables,
     private readonly ttlSeconds: number,
   ) {
-    guard.on('up', () => void this.replayRevocations().catch(() => {}));
+    guard.on('up', () => void this.startReplay());
     // Tombstones left by another (perhaps stopped) instance while Redis was down.
-    if (guard.state === 'up') void this.replayRevocations().catch(() => {});
+    if (guard.state === 'up') void this.startReplay();
   }
 
   static hash(token: string): string {
@@ -57,6 +57,9 @@ export class SessionStore {
     if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return undefined;
     const hash = SessionStore.hash(token);
     if (this.pendingRevocations.has(hash)) return undefined;
+    // Right after Redis returns it may still hold sessions revoked during the outage:
+    // wait for the replay (a few DELs) rather than serve one of them.
+    if (this.replaying) await this.replaying;
     let session = await this.guard.run(
       'session',
       async (r) => {
@@ -88,6 +91,17 @@ export class SessionStore {
       [hash, Date.now()],
     );
     return rows[0] ? { email: String(rows[0].email), expiresAt: Number(rows[0].expires_at_ms) } : undefined;
+  }
+
+  private replaying: Promise<void> | undefined;
+
+  private startReplay(): Promise<void> {
+    this.replaying ??= this.replayRevocations()
+      .catch(() => {})
+      .finally(() => {
+        this.replaying = undefined;
+      });
+    return this.replaying;
   }
 
   private async replayRevocations(): Promise<void> {

@@ -4,11 +4,10 @@ import type { AuditRepository } from '../db/repositories/audit-repository';
 import { AppError, invalid, notFound } from '../errors';
 import type { SlotEventHub } from '../realtime/events';
 import type { AdminActor } from './admin-catalogue';
+import { invalidateDaysOf, releaseAppointmentTime } from './appointment-time';
 import { busyBlockOf, type AvailabilityService } from './availability';
 import type { Catalogue, CatalogueSnapshot } from './catalogue';
-import type { TimeWindow } from './slot-grid';
-import { WEEKDAYS } from '../db/repositories/staff-repository';
-import { addDays, isoUtc, localInstant, minutesOf, wallClock, weekdayOf } from './time';
+import { addDays, isoUtc, wallClock } from './time';
 
 export const ADMIN_STATUSES = ['confirmed', 'pending', 'completed', 'cancelled', 'no-show'] as const;
 export type AdminStatus = (typeof ADMIN_STATUSES)[number];
@@ -90,40 +89,10 @@ export class AdminAppointments {
   }
 
   private async afterChange(row: AppointmentRow, snap: CatalogueSnapshot, released: boolean): Promise<void> {
-    const zone = snap.rules.timezone;
-    const employeeId = Number(row.employee_id);
-    const block = busyBlockOf(row, snap, zone);
-    // Buffers may reach into the neighbouring days, whose plans include this appointment too.
-    const days = new Set([wallClock(block.from, zone).date, row.appointment_date.slice(0, 10), wallClock(block.to - 1, zone).date]);
-    await Promise.all([...days].map((d) => this.deps.availability.invalidateDay(d, employeeId)));
-    if (!released) return;
+    if (!released) return invalidateDaysOf(this.deps.availability, row, snap);
+    await releaseAppointmentTime(this.deps, row, snap, 'cancelled');
     this.deps.mailer.cancelled(row);
-    const date = row.appointment_date.slice(0, 10);
-    const windows = snap.staff.get(employeeId)?.workingHours[WEEKDAYS[weekdayOf(date)]!] ?? [];
-    this.deps.hub.publish({
-      type: 'slot_released',
-      reason: 'cancelled',
-      date,
-      time: row.appointment_date.slice(11, 16),
-      times: cellsCovering(date, block.from, block.to, windows, snap.rules.slotInterval, zone),
-      employeeId,
-      serviceId: row.service_id == null ? undefined : Number(row.service_id),
-    });
   }
-}
-
-/** Grid cells (as the slot grid lays them out from each window's start) that [from, to) touches. */
-function cellsCovering(date: string, from: number, to: number, windows: TimeWindow[], interval: number, zone: string): string[] {
-  const out: string[] = [];
-  const cellLen = interval * 60_000;
-  const spans = windows.length ? windows : [{ start: '00:00', end: '23:59' }];
-  for (const w of spans) {
-    for (let m = minutesOf(w.start); m < minutesOf(w.end); m += interval) {
-      const at = localInstant(date, m, zone);
-      if (at !== null && at < to && at + cellLen > from) out.push(wallClock(at, zone).time);
-    }
-  }
-  return out;
 }
 
 function viewOf(r: AppointmentRow, snap: CatalogueSnapshot): AdminAppointment {

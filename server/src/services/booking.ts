@@ -7,10 +7,11 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { SlotEventHub } from '../realtime/events';
 import type { LockInfo } from '../stores/lock-store';
+import { releaseAppointmentTime } from './appointment-time';
 import { busyBlockOf, type AvailabilityService } from './availability';
 import { Catalogue, type CatalogueSnapshot } from './catalogue';
 import type { LockService } from './locks';
-import { addDays, isoUtc, localInstant, minutesOf, timeOf, toLocalSql, wallClock } from './time';
+import { addDays, isoUtc, localInstant, minutesOf, toLocalSql, wallClock } from './time';
 
 const MINUTE = 60_000;
 
@@ -242,13 +243,12 @@ export class BookingService {
     const appointment = appointmentView(row, snap, { withEmail: true }) as AppointmentView & { email: string };
     const oldDate = current.appointment_date.slice(0, 10);
     const oldTime = current.appointment_date.slice(11, 16);
-    const days: [string, number][] = [[input.date, employeeId]];
-    if (oldEmployee !== null) days.push([oldDate, oldEmployee]);
     this.deps.metrics.bookings.inc({ outcome: 'rescheduled' });
-    await this.afterCommit(lock, input.lockToken, days);
-    if (oldEmployee !== null) {
-      const old = busyBlockOf(current, snap, snap.rules.timezone);
-      this.deps.hub.publish({ type: 'slot_released', date: oldDate, time: oldTime, times: cellsCovering(old.from, old.to, oldDate, snap), employeeId: oldEmployee, reason: 'rescheduled' });
+    await this.afterCommit(lock, input.lockToken, [[input.date, employeeId]]);
+    try {
+      await releaseAppointmentTime(this.deps, current, snap, 'rescheduled');
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message }, 'moved, but the old time could not be announced free');
     }
     this.deps.hub.publish({ type: 'slot_booked', date: input.date, time: input.time, times: lock.times, employeeId, serviceId });
     this.runHooks(this.onRescheduled, { appointment, row, snap, from: { date: oldDate, time: oldTime, employeeId: oldEmployee } });
@@ -343,15 +343,4 @@ function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }
 
-/** Grid cells of `date` an interval touches (for the event's `times`; a hint, clients refetch). */
-function cellsCovering(from: number, to: number, date: string, snap: CatalogueSnapshot): string[] {
-  const zone = snap.rules.timezone;
-  const step = snap.rules.slotInterval;
-  const out: string[] = [];
-  for (let m = 0; m < 24 * 60; m += step) {
-    const at = localInstant(date, m, zone);
-    if (at !== null && at < to && at + step * MINUTE > from) out.push(timeOf(m));
-  }
-  return out;
-}
 

@@ -1,16 +1,14 @@
 import type { AuditRepository } from '../db/repositories/audit-repository';
 import { isReleased, type CustomerAppointmentsRepository } from '../db/repositories/customer-appointments-repository';
 import type { AppointmentRow, AppointmentsRepository } from '../db/repositories/appointments-repository';
-import { WEEKDAYS } from '../db/repositories/staff-repository';
 import { inTransaction, type Pool } from '../db/pool';
 import { AppError, notFound } from '../errors';
 import type { Mailer } from '../mail/mailer';
 import type { SlotEventHub } from '../realtime/events';
+import { releaseAppointmentTime } from './appointment-time';
 import { appointmentView, type AppointmentView } from './booking';
 import { busyBlockOf, type AvailabilityService } from './availability';
 import type { Catalogue, CatalogueSnapshot } from './catalogue';
-import { candidateAt } from './slot-grid';
-import { wallClock, weekdayOf } from './time';
 
 /**
  * A customer's own appointments (CONTRACT §6). The customer is the session's
@@ -70,40 +68,12 @@ export class SelfService {
     return view(result.row, snap);
   }
 
-  /** After an appointment stops holding its time: recompute the day and tell subscribers. */
+  /** After an appointment stops holding its time: recompute the days, tell subscribers, mail the customer. */
   private async released(row: AppointmentRow, snap: CatalogueSnapshot): Promise<void> {
-    const shown = view(row, snap);
-    if (shown.employeeId != null) {
-      const zone = snap.rules.timezone;
-      const block = busyBlockOf(row, snap, zone);
-      // Buffers may reach into the neighbouring days, whose plans hold this appointment too.
-      const days = new Set([wallClock(block.from, zone).date, shown.date, wallClock(block.to - 1, zone).date]);
-      await Promise.all([...days].map((d) => this.deps.availability.invalidateDay(d, shown.employeeId!)));
-      this.deps.hub.publish({
-        type: 'slot_released',
-        reason: 'cancelled',
-        date: shown.date,
-        time: shown.time,
-        times: cellsOf(row, snap),
-        employeeId: shown.employeeId,
-        serviceId: shown.serviceId ?? undefined,
-      });
-    }
+    await releaseAppointmentTime(this.deps, row, snap, 'cancelled');
     this.deps.mailer.cancelled(row);
   }
 }
 
 /** The customer sees their own email; everything else is the booking's view. */
 const view = (row: AppointmentRow, snap: CatalogueSnapshot) => appointmentView(row, snap, { withEmail: true });
-
-/** The grid cells an appointment covered (the lock's cells), for the event's `times`. */
-export function cellsOf(row: AppointmentRow, snap: CatalogueSnapshot): string[] {
-  const zone = snap.rules.timezone;
-  const { start } = busyBlockOf(row, snap, zone);
-  const local = wallClock(start, zone);
-  const service = row.service_id == null ? undefined : snap.services.get(Number(row.service_id));
-  const employee = row.employee_id == null ? undefined : snap.staff.get(Number(row.employee_id));
-  if (!service || !employee) return [local.time];
-  const windows = employee.workingHours[WEEKDAYS[weekdayOf(local.date)]!] ?? [];
-  return candidateAt({ date: local.date, windows }, service, snap.rules, local.time)?.cells ?? [local.time];
-}

@@ -190,11 +190,16 @@ describe.skipIf(prerequisite)('WordPress + bridge + sidecar + widget in Chromium
     expect(lock.time).toBe(heldTime);
     await expect.poll(() => row.textContent()).toContain('Dana Example');
     await expect.poll(() => row.textContent()).toContain('Consultation');
-    // The countdown runs: remaining time is shown as m:ss and goes down.
-    const first = await row.locator('.appointease-countdown').textContent();
-    expect(first).toMatch(/^\d+:\d\d$/);
-    await admin.waitForTimeout(1_100);
-    expect(await row.locator('.appointease-countdown').textContent()).not.toBe(first);
+    // The countdown runs: remaining time is shown as m:ss and goes down. It ticks once a
+    // second, but a loaded machine may delay a tick; a fixed 1.1 s sleep raced that.
+    const seconds = async () => {
+      const text = (await row.locator('.appointease-countdown').textContent()) ?? '';
+      expect(text).toMatch(/^\d+:\d\d$/);
+      const [m, s] = text.split(':').map(Number);
+      return m * 60 + s;
+    };
+    const first = await seconds();
+    await expect.poll(seconds, { timeout: 5_000 }).toBeLessThan(first);
     await admin.screenshot({ path: join(ARTIFACTS, 'wordpress-live-locks.png'), fullPage: true });
 
     await row.getByRole('button', { name: 'Force release' }).click();

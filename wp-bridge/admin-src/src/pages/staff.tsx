@@ -174,7 +174,10 @@ export function StaffPage({ api }: { api: Api }) {
           <tbody>
             {list.data.map((s) => (
               <tr key={s.id}>
-                <td>{s.name}</td>
+                <td>
+                  {s.name}
+                  {s.active === false && <em> (inactive: kept for its appointments)</em>}
+                </td>
                 <td>{s.email}</td>
                 <td>{s.serviceIds?.length ? s.serviceIds.map(serviceName).join(', ') : 'All'}</td>
                 <td>

@@ -159,6 +159,8 @@ describe.skipIf(prerequisite)('wp-admin catalogue and appointment pages against 
     // A reload shows what the sidecar has, not what the page remembered.
     await adminPage('appointease-time-off');
     await admin.locator('tbody tr', { hasText: 'Public holiday' }).waitFor();
+    await admin.getByLabel('Staff member').selectOption({ label: 'Robin Rivera' });
+    await admin.locator('tbody tr', { hasText: 'Conference' }).waitFor();
     await admin.screenshot({ path: join(ARTIFACTS, 'wordpress-admin-time-off.png'), fullPage: true });
   }, 60_000);
 

@@ -132,6 +132,38 @@ describe.skipIf(prerequisite)('wp-admin catalogue and appointment pages against 
     await admin.screenshot({ path: join(ARTIFACTS, 'wordpress-admin-staff.png'), fullPage: true });
   }, 60_000);
 
+  it('Staff: an edit the sidecar refuses shows its reason and changes nothing; a fixed one clears the phone', async () => {
+    await adminPage('appointease-staff');
+    const row = admin.locator('tbody tr', { hasText: 'Robin Rivera' });
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await admin.getByLabel('Phone').fill('');
+    // 60 minutes plus a 15-minute buffer cannot fit into one-hour windows.
+    for (const day of ['Monday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']) await admin.getByLabel(day).fill('09:00-10:00');
+    await admin.getByRole('button', { name: 'Save staff member' }).click();
+    const alert = admin.locator('#appointease-admin .notice-error');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('needs 75 minutes');
+    const unchanged = (await adminApi<{ staff: Array<Record<string, any>> }>('/staff')).staff.find((s) => s.id === staffId)!;
+    expect(unchanged.phone).toBe('+44 20 7946 0000');
+    expect(unchanged.workingHours.wed).toEqual([{ start: '10:00', end: '18:00' }]);
+
+    // The form kept what was typed; widen Wednesday and save again.
+    await admin.getByLabel('Wednesday').fill('10:00-18:00');
+    await admin.getByRole('button', { name: 'Save staff member' }).click();
+    await admin.getByRole('button', { name: 'Save staff member' }).waitFor({ state: 'detached' });
+    await noAlert();
+    const saved = (await adminApi<{ staff: Array<Record<string, any>> }>('/staff')).staff.find((s) => s.id === staffId)!;
+    expect(saved.phone ?? '').toBe('');
+    expect(saved.workingHours).toEqual({
+      mon: [{ start: '09:00', end: '10:00' }],
+      wed: [{ start: '10:00', end: '18:00' }],
+      thu: [{ start: '09:00', end: '10:00' }],
+      fri: [{ start: '09:00', end: '10:00' }],
+      sat: [{ start: '09:00', end: '10:00' }],
+    });
+    expect(saved.serviceIds).toEqual([serviceId]);
+  }, 60_000);
+
   it('Time off & blackouts: adds time off for the staff member and a blackout date', async () => {
     await adminPage('appointease-time-off');
     await admin.getByLabel('Staff member').selectOption({ label: 'Robin Rivera' });

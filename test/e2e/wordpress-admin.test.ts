@@ -232,6 +232,7 @@ describe.skipIf(prerequisite)('wp-admin catalogue and appointment pages against 
     await expect.poll(() => wp.mails().filter((m) => m.to.includes('grace@example.com')).map((m) => m.subject), { timeout: 15_000 }).toContain(
       'Your appointment was cancelled (APT-2030-000777)',
     );
+    await expect.poll(() => wp.mails().filter((m) => m.to.includes('alan@example.com')).map((m) => m.subject), { timeout: 15_000 }).toEqual([expect.stringMatching(/^Your appointment was cancelled/)]);
     await admin.screenshot({ path: join(ARTIFACTS, 'wordpress-admin-appointments.png'), fullPage: true });
   }, 60_000);
 

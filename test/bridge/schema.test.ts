@@ -131,3 +131,68 @@ describe.skipIf(prerequisite)('schema installer', () => {
     expect(wp.pluginWarnings()).toEqual([]);
   });
 });
+
+describe.skipIf(prerequisite)('schema installer on AppointEase-shaped slot locks', () => {
+  let wp: WordPress;
+  const P = 'ae_';
+  const table = `${P}appointease_slot_locks`;
+  const q = (sql: string) => mysql(`USE \`${wp.dbName}\`; ${sql}`);
+  const uniqueIndexes = () =>
+    q(`SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '${table}' AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY' ORDER BY INDEX_NAME`)
+      .trim()
+      .split('\n')
+      .filter(Boolean);
+  const allIndexes = () =>
+    q(`SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '${table}'`).trim().split('\n').sort();
+
+  beforeAll(async () => {
+    wp = await WordPress.create({ label: 'schemaslot', tablePrefix: P, activate: false });
+    // The AppointEase plugin's own table: its unique index has another name than ours
+    // (unique_slot vs uniq_slot) over the same columns, and a live lock row.
+    q(`CREATE TABLE ${table} (
+        id mediumint(9) NOT NULL AUTO_INCREMENT,
+        date date NOT NULL,
+        time time NOT NULL,
+        employee_id mediumint(9) NOT NULL,
+        client_id varchar(255) NOT NULL,
+        expires_at datetime NOT NULL,
+        created_at timestamp DEFAULT CURRENT_TIMESTAMP,
+        PRIMARY KEY (id),
+        UNIQUE KEY unique_slot (date, time, employee_id),
+        KEY idx_expires (expires_at),
+        KEY idx_client (client_id)
+      );
+      INSERT INTO ${table} (date, time, employee_id, client_id, expires_at) VALUES ('2030-01-01', '09:00:00', 1, 'client-abc', '2030-01-01 09:10:00');`);
+  }, 60_000);
+  afterAll(async () => wp?.destroy());
+
+  it('activation adds no second unique index over the same columns, only what is really missing', () => {
+    const activated = wp.php(`
+      require_once ABSPATH . 'wp-admin/includes/plugin.php';
+      $result = activate_plugin( 'appointease-bridge/appointease-bridge.php' );
+      echo is_wp_error( $result ) ? $result->get_error_message() : 'ok';
+    `);
+    expect(activated).toBe('ok');
+    expect(uniqueIndexes()).toEqual(['unique_slot']);
+    expect(allIndexes()).toEqual(['PRIMARY', 'idx_client', 'idx_expires', 'idx_lock', 'unique_slot']);
+    expect(q(`SELECT client_id FROM ${table}`).trim()).toBe('client-abc');
+    expect(wp.php(`echo wp_json_encode( get_option( 'appointease_bridge_schema_errors', array() ) );`)).toBe('[]');
+  });
+
+  it('a second activation changes nothing', () => {
+    const before = q(`SHOW CREATE TABLE \`${table}\``);
+    const report = wp.phpJson<Report>(`
+      require_once ABSPATH . 'wp-admin/includes/plugin.php';
+      deactivate_plugins( 'appointease-bridge/appointease-bridge.php' );
+      activate_plugin( 'appointease-bridge/appointease-bridge.php' );
+      echo wp_json_encode( Appointease_Schema::install() );
+    `);
+    expect(report).toEqual({ created: [], columns: [], indexes: [], errors: [] });
+    expect(q(`SHOW CREATE TABLE \`${table}\``)).toBe(before);
+    expect(uniqueIndexes()).toEqual(['unique_slot']);
+  });
+
+  it('logged no PHP warning or notice from the plugin', () => {
+    expect(wp.pluginWarnings()).toEqual([]);
+  });
+});

@@ -7,71 +7,19 @@
 //     force-releasing it,
 //   a subscriber, who gets neither a token nor the admin page.
 // Screenshots go to test/artifacts/ (gitignored).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, WordPress, freePort, missingPrerequisite } from '../bridge/wordpress.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = join(REPO_ROOT, 'test/artifacts');
-const SECRET = `e2e-secret-${'x'.repeat(40)}`;
-const prerequisite = missingPrerequisite() ?? (existsSync(CHROMIUM) ? null : `Chromium is missing at ${CHROMIUM} (apt-get install chromium)`);
+import { WordPress, freePort } from '../bridge/wordpress.js';
+import { ARTIFACTS, CHROMIUM, SECRET, codeFromMail, login, prerequisite, startSidecar } from './wordpress-harness.js';
 
 describe('prerequisites of the WordPress end-to-end test', () => {
   it('php-cli, php-mysql, wordpress and chromium are installed', () => {
     expect(prerequisite, prerequisite ?? '').toBeNull();
   });
 });
-
-async function startSidecar(port: number, env: Record<string, string>): Promise<{ url: string; process: ChildProcess; output: () => string }> {
-  let output = '';
-  const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['server/src/index.ts'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`sidecar exited: ${output}`);
-    try {
-      if ((await fetch(`${url}/appointease/v1/health`)).ok) return { url, process: child, output: () => output };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill('SIGTERM');
-  throw new Error(`sidecar did not become healthy: ${output}`);
-}
-
-async function login(context: BrowserContext, wp: WordPress, user: string, password: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${wp.url}/wp-login.php`);
-  await page.fill('#user_login', user);
-  await page.fill('#user_pass', password);
-  await Promise.all([page.waitForURL(/wp-admin/), page.click('#wp-submit')]);
-  return page;
-}
-
-/** The one-time code from the newest mail to `email` that WordPress sent. */
-async function codeFromMail(wp: WordPress, email: string): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const mail = wp
-      .mails()
-      .filter((m) => m.to.includes(email))
-      .at(-1);
-    const code = mail?.mime.match(/\b(\d{6})\b/)?.[1];
-    if (code) return code;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no code mailed to ${email}`);
-}
 
 describe.skipIf(prerequisite)('WordPress + bridge + sidecar + widget in Chromium', () => {
   let wp: WordPress;
@@ -190,11 +138,16 @@ describe.skipIf(prerequisite)('WordPress + bridge + sidecar + widget in Chromium
     expect(lock.time).toBe(heldTime);
     await expect.poll(() => row.textContent()).toContain('Dana Example');
     await expect.poll(() => row.textContent()).toContain('Consultation');
-    // The countdown runs: remaining time is shown as m:ss and goes down.
-    const first = await row.locator('.appointease-countdown').textContent();
-    expect(first).toMatch(/^\d+:\d\d$/);
-    await admin.waitForTimeout(1_100);
-    expect(await row.locator('.appointease-countdown').textContent()).not.toBe(first);
+    // The countdown runs: remaining time is shown as m:ss and goes down. It ticks once a
+    // second, but a loaded machine may delay a tick; a fixed 1.1 s sleep raced that.
+    const seconds = async () => {
+      const text = (await row.locator('.appointease-countdown').textContent()) ?? '';
+      expect(text).toMatch(/^\d+:\d\d$/);
+      const [m, s] = text.split(':').map(Number);
+      return m * 60 + s;
+    };
+    const first = await seconds();
+    await expect.poll(seconds, { timeout: 5_000 }).toBeLessThan(first);
     await admin.screenshot({ path: join(ARTIFACTS, 'wordpress-live-locks.png'), fullPage: true });
 
     await row.getByRole('button', { name: 'Force release' }).click();

@@ -191,7 +191,12 @@ class Appointease_Schema {
 	}
 
 	/**
-	 * Adds the indexes (and primary key) of the definition that the live table lacks, by name.
+	 * Adds the indexes (and primary key) of the definition that the live table lacks.
+	 *
+	 * An index counts as present when one of that name exists, or when one under another name
+	 * has the same columns in the same order and the same uniqueness (the AppointEase plugin's
+	 * own `unique_slot`, for instance): a second identical index would only slow every write.
+	 * The sidecar's migrate.ts applies the same rule, so either side may run first.
 	 *
 	 * @param string $name   Prefixed table name.
 	 * @param array  $table  Table definition.
@@ -199,8 +204,22 @@ class Appointease_Schema {
 	 */
 	private static function add_missing_indexes( $name, array $table, array &$report ) {
 		global $wpdb;
-		$existing = array_map( 'strtolower', $wpdb->get_col( $wpdb->prepare( 'SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s', $name ) ) );
-		$wanted   = isset( $table['indexes'] ) ? $table['indexes'] : array();
+		$rows     = $wpdb->get_results( $wpdb->prepare( 'SELECT INDEX_NAME, COLUMN_NAME, NON_UNIQUE FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s ORDER BY INDEX_NAME, SEQ_IN_INDEX', $name ), ARRAY_A );
+		$existing = array();
+		$columns  = array();
+		foreach ( (array) $rows as $row ) {
+			$index = strtolower( $row['INDEX_NAME'] );
+			if ( ! isset( $columns[ $index ] ) ) {
+				$existing[]        = $index;
+				$columns[ $index ] = array( 'unique' => 0 === (int) $row['NON_UNIQUE'], 'columns' => array() );
+			}
+			$columns[ $index ]['columns'][] = strtolower( $row['COLUMN_NAME'] );
+		}
+		$shapes = array();
+		foreach ( $columns as $shape ) {
+			$shapes[] = self::index_shape( $shape['unique'], $shape['columns'] );
+		}
+		$wanted = isset( $table['indexes'] ) ? $table['indexes'] : array();
 		if ( ! empty( $table['primaryKey'] ) && ! in_array( 'primary', $existing, true ) ) {
 			$sql = 'ALTER TABLE ' . self::quote( $name ) . ' ADD PRIMARY KEY (' . self::column_list( $table['primaryKey'] ) . ')';
 			if ( false === $wpdb->query( $sql ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- identifiers validated.
@@ -213,6 +232,9 @@ class Appointease_Schema {
 			if ( in_array( strtolower( $index['name'] ), $existing, true ) ) {
 				continue;
 			}
+			if ( in_array( self::index_shape( ! empty( $index['unique'] ), array_map( 'strtolower', $index['columns'] ) ), $shapes, true ) ) {
+				continue;
+			}
 			$sql = 'ALTER TABLE ' . self::quote( $name ) . ' ADD ' . ( ! empty( $index['unique'] ) ? 'UNIQUE INDEX ' : 'INDEX ' ) . self::quote( $index['name'] ) . ' (' . self::column_list( $index['columns'] ) . ')';
 			// A unique index over rows that already collide fails; that is reported and the rest goes on.
 			if ( false === $wpdb->query( $sql ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- identifiers validated.
@@ -221,6 +243,16 @@ class Appointease_Schema {
 				$report['indexes'][] = $name . '.' . $index['name'];
 			}
 		}
+	}
+
+	/**
+	 * A comparable description of an index: uniqueness plus its ordered columns.
+	 *
+	 * @param bool     $unique  Whether the index is unique.
+	 * @param string[] $columns Lower-cased column names in index order.
+	 */
+	private static function index_shape( $unique, array $columns ) {
+		return ( $unique ? 'u:' : 'k:' ) . implode( ',', $columns );
 	}
 
 	/**

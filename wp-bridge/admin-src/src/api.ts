@@ -101,7 +101,10 @@ export class Api {
     const data = await response.json().catch(() => null);
     if (!response.ok) {
       const error = data?.error;
-      throw new ApiError(response.status, error?.code ?? 'http_error', error?.message ?? `The sidecar answered HTTP ${response.status}.`);
+      // The message names the first problem; an admin fixing a form wants all of them at once.
+      const more = Array.isArray(error?.details) ? error.details.slice(1).map((d: { field?: string; message?: string }) => `${d.field}: ${d.message}`) : [];
+      const message = [error?.message ?? `The sidecar answered HTTP ${response.status}.`, ...more].join('; ');
+      throw new ApiError(response.status, error?.code ?? 'http_error', message);
     }
     return data as T;
   }

@@ -34,16 +34,20 @@ export interface Staff {
   phone?: string | null;
   serviceIds: number[];
   workingHours: WorkingHours;
+  active?: boolean;
 }
 
 export interface Appointment {
   id: number;
-  reference: string;
+  /** Null for rows the original AppointEase plugin stored without one; those are addressed by id. */
+  reference: string | null;
   date: string;
   time: string;
   endTime?: string;
-  employeeId: number;
-  serviceId: number;
+  employeeId: number | null;
+  employeeName?: string | null;
+  serviceId: number | null;
+  serviceName?: string | null;
   status: string;
   name: string;
   email: string;

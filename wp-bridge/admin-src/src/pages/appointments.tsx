@@ -11,6 +11,9 @@ function isoDay(offsetDays: number): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
+/** The sidecar addresses rows the original plugin stored without a reference by their numeric id. */
+const addressOf = (a: Appointment) => a.reference ?? String(a.id);
+
 export function AppointmentsPage({ api }: { api: Api }) {
   const { staff, serviceName, staffName } = useCatalogue(api);
   const [filter, setFilter] = useState({ from: isoDay(0), to: isoDay(30), employeeId: '' });
@@ -22,8 +25,8 @@ export function AppointmentsPage({ api }: { api: Api }) {
   const action = useAction();
 
   const cancel = async (appointment: Appointment) => {
-    if (!window.confirm(`Cancel ${appointment.reference} (${appointment.name}, ${appointment.date} ${appointment.time})?`)) return;
-    if (await action.run(() => api.put(`/admin/appointments/${encodeURIComponent(appointment.reference)}`, { status: 'cancelled' }))) void list.reload();
+    if (!window.confirm(`Cancel ${appointment.reference ?? `#${appointment.id}`} (${appointment.name}, ${appointment.date} ${appointment.time})?`)) return;
+    if (await action.run(() => api.put(`/admin/appointments/${encodeURIComponent(addressOf(appointment))}`, { status: 'cancelled' }))) void list.reload();
   };
 
   return (
@@ -71,10 +74,8 @@ export function AppointmentsPage({ api }: { api: Api }) {
           </thead>
           <tbody>
             {list.data?.map((a) => (
-              <tr key={a.reference}>
-                <td>
-                  <code>{a.reference}</code>
-                </td>
+              <tr key={a.id}>
+                <td>{a.reference ? <code>{a.reference}</code> : <span title="Stored without a reference">#{a.id}</span>}</td>
                 <td>{a.date}</td>
                 <td>
                   {a.time}
@@ -85,8 +86,8 @@ export function AppointmentsPage({ api }: { api: Api }) {
                   <br />
                   <a href={`mailto:${a.email}`}>{a.email}</a>
                 </td>
-                <td>{staffName(a.employeeId)}</td>
-                <td>{serviceName(a.serviceId)}</td>
+                <td>{a.employeeName ?? (a.employeeId === null ? '—' : staffName(a.employeeId))}</td>
+                <td>{a.serviceName ?? (a.serviceId === null ? '—' : serviceName(a.serviceId))}</td>
                 <td>{a.status}</td>
                 <td>
                   {a.status !== 'cancelled' && (

@@ -5,6 +5,8 @@ import type { Api } from '../api';
 import type { BusinessSettings } from '../types';
 import { Notice, useAction, useLoad } from '../ui';
 
+const RULES = ['timezone', 'slotInterval', 'minNoticeMinutes', 'maxAdvanceDays'] as const;
+
 export function BusinessSettingsPage({ api }: { api: Api }) {
   const loaded = useLoad(() => api.get<BusinessSettings>('/admin/settings'));
   const [draft, setDraft] = useState<BusinessSettings | null>(null);
@@ -31,7 +33,11 @@ export function BusinessSettingsPage({ api }: { api: Api }) {
       onSubmit={async (e) => {
         e.preventDefault();
         setSaved(false);
-        if (await action.run(() => api.put('/admin/settings', draft))) setSaved(true);
+        // Only what was changed: sending the shown values back would pin each as an override
+        // (the time zone would stop following WordPress's).
+        const changed = RULES.filter((key) => draft[key] !== loaded.data?.[key]);
+        const patch = Object.fromEntries(changed.map((key) => [key, draft[key]]));
+        if (await action.run(async () => loaded.setData(await api.put<BusinessSettings>('/admin/settings', patch)))) setSaved(true);
       }}
     >
       <h2>Booking rules (stored by the sidecar)</h2>

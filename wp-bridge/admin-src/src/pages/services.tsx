@@ -122,7 +122,7 @@ export function ServicesPage({ api }: { api: Api }) {
               <tr key={s.id}>
                 <td>{s.name}</td>
                 <td>{s.duration} min</td>
-                <td>{s.price}</td>
+                <td>{Number(s.price).toFixed(2)}</td>
                 <td>
                   {s.bufferBefore ?? 0} / {s.bufferAfter ?? 0} min
                 </td>

@@ -63,7 +63,8 @@ export function StaffPage({ api }: { api: Api }) {
       }
       if (parsed.length) workingHours[day] = parsed; // a missing weekday is a day off
     }
-    const body = { name: draft.name.trim(), email: draft.email.trim(), phone: draft.phone.trim() || undefined, serviceIds: draft.serviceIds, workingHours };
+    // An empty phone is sent as '' so that clearing the field clears it (a PUT leaves out-of-body fields alone).
+    const body = { name: draft.name.trim(), email: draft.email.trim(), phone: draft.phone.trim(), serviceIds: draft.serviceIds, workingHours };
     const ok = await action.run(() => (editing === 'new' ? api.post('/admin/staff', body) : api.put(`/admin/staff/${editing}`, body)));
     if (ok) {
       setEditing(null);
@@ -174,7 +175,10 @@ export function StaffPage({ api }: { api: Api }) {
           <tbody>
             {list.data.map((s) => (
               <tr key={s.id}>
-                <td>{s.name}</td>
+                <td>
+                  {s.name}
+                  {s.active === false && <em> (inactive: kept for its appointments)</em>}
+                </td>
                 <td>{s.email}</td>
                 <td>{s.serviceIds?.length ? s.serviceIds.map(serviceName).join(', ') : 'All'}</td>
                 <td>

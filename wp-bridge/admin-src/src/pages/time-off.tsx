@@ -1,7 +1,7 @@
 // Time off (one staff member) and blackout dates (the whole business).
-// CONTRACT §7 defines creating and deleting these. Listing uses GET /admin/blackout-dates and
-// GET /admin/staff/{id}/time-off, which the contract does not name yet: when the sidecar
-// answers 404 the page says so and still lists what was added here.
+// CONTRACT §7 defines creating and deleting these; listing (GET /admin/blackout-dates and
+// GET /admin/staff/{id}/time-off, docs/admin-api.md) is the sidecar's addition. Against a sidecar
+// without it (404) the page says so and still lists what was added here.
 import { useState } from 'preact/hooks';
 import { ApiError, type Api } from '../api';
 import type { TimeOff } from '../types';

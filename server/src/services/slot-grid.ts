@@ -118,11 +118,18 @@ function computeCandidates(plan: Pick<DayPlan, 'date' | 'windows'>, service: Ser
   return out;
 }
 
+// Asked for on every lock request and day view, and it changes once a day.
+let horizon = { today: '', days: -1, last: '' };
+function lastBookableDay(today: string, maxAdvanceDays: number): string {
+  if (horizon.today !== today || horizon.days !== maxAdvanceDays) horizon = { today, days: maxAdvanceDays, last: addDays(today, maxAdvanceDays) };
+  return horizon.last;
+}
+
 /** The day-level refusal, if any, before looking at single times. */
 export function dayReason(plan: Pick<DayPlan, 'date' | 'windows' | 'reason'>, rules: BookingRules, now: number): DayReason | undefined {
   const today = todayIn(rules.timezone, now);
   if (plan.date < today) return 'past_date';
-  if (plan.date > addDays(today, rules.maxAdvanceDays)) return 'too_far_advance';
+  if (plan.date > lastBookableDay(today, rules.maxAdvanceDays)) return 'too_far_advance';
   if (plan.reason) return plan.reason;
   if (plan.windows.length === 0) return 'non_working_day';
   return undefined;

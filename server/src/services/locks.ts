@@ -161,6 +161,7 @@ export class LockService {
 
   private granted(lock: LockInfo, lockToken: string): LockGranted {
     this.deps.metrics.locksAcquired.inc({ store: lock.store });
+    const expiresAt = isoUtc(lock.expiresAt);
     this.deps.hub.publish({
       type: 'slot_locked',
       date: lock.date,
@@ -168,7 +169,7 @@ export class LockService {
       times: lock.times,
       employeeId: lock.employeeId,
       owner: lock.owner,
-      expiresAt: isoUtc(lock.expiresAt),
+      expiresAt,
       serviceId: lock.serviceId,
     });
     return {
@@ -178,7 +179,7 @@ export class LockService {
       times: lock.times,
       employeeId: lock.employeeId,
       serviceId: lock.serviceId,
-      expiresAt: isoUtc(lock.expiresAt),
+      expiresAt,
       ttlSeconds: this.deps.config.lockTtlSeconds,
     };
   }
@@ -263,4 +264,5 @@ export class LockService {
   }
 }
 
-const byTime = (a: { time: string }, b: { time: string }) => a.time.localeCompare(b.time);
+// HH:MM compares as plain strings; localeCompare (ICU collation) cost more than the rest of a day listing.
+const byTime = (a: { time: string }, b: { time: string }) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0);

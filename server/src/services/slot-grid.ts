@@ -87,13 +87,29 @@ function gridOf(date: string, window: TimeWindow, interval: number, zone: string
 export function candidatesFor(plan: Pick<DayPlan, 'date' | 'windows'>, service: ServiceShape, rules: Pick<BookingRules, 'timezone' | 'slotInterval'>): readonly Candidate[] {
   // The grid is a pure function of these inputs and costs dozens of zone
   // conversions; every availability read and lock request asks for it again.
-  const key = `${plan.date}|${rules.timezone}|${rules.slotInterval}|${service.duration},${service.bufferBefore},${service.bufferAfter}|${plan.windows.map((w) => `${w.start}-${w.end}`).join(',')}`;
+  const key = `${plan.date}|${rules.timezone}|${rules.slotInterval}|${service.duration},${service.bufferBefore},${service.bufferAfter}|${windowsKey(plan.windows)}`;
   const hit = gridMemo.get(key);
   if (hit) return hit;
   const computed = Object.freeze(computeCandidates(plan, service, rules));
   if (gridMemo.size >= GRID_MEMO_SIZE) gridMemo.delete(gridMemo.keys().next().value!);
   gridMemo.set(key, computed);
   return computed;
+}
+
+/**
+ * The windows part of the memo key. Windows arrays are long-lived (the
+ * catalogue snapshot's weekly hours, memoised cached plans), so their text is
+ * remembered per array rather than rebuilt on every lock request; contents
+ * are only read here, and an array is never edited after a plan is built.
+ */
+const windowsKeys = new WeakMap<readonly TimeWindow[], string>();
+function windowsKey(windows: readonly TimeWindow[]): string {
+  let key = windowsKeys.get(windows);
+  if (key === undefined) {
+    key = windows.map((w) => `${w.start}-${w.end}`).join(',');
+    windowsKeys.set(windows, key);
+  }
+  return key;
 }
 
 const GRID_MEMO_SIZE = 5_000;

@@ -189,5 +189,16 @@ function statusOf(c: Candidate, busy: BusyBlock[], earliest: number, lockedCells
 
 /** The candidate for a requested start time, or undefined when it is not on the grid or does not fit. */
 export function candidateAt(plan: Pick<DayPlan, 'date' | 'windows'>, service: ServiceShape, rules: BookingRules, time: string): Candidate | undefined {
-  return candidatesFor(plan, service, rules).find((c) => c.time === time);
+  const all = candidatesFor(plan, service, rules);
+  let byTime = candidatesByTime.get(all);
+  if (!byTime) {
+    byTime = new Map();
+    // First one wins, as a scan would find it.
+    for (const c of all) if (!byTime.has(c.time)) byTime.set(c.time, c);
+    candidatesByTime.set(all, byTime);
+  }
+  return byTime.get(time);
 }
+
+/** Every lock request looks one time up in a memoised day's candidates: index them once. */
+const candidatesByTime = new WeakMap<readonly Candidate[], Map<string, Candidate>>();

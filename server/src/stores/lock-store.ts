@@ -124,8 +124,8 @@ export function decodeLock(value: string, date: string, employeeId: number): Loc
     serviceId: Number(serviceId),
     times: times ? times.split(',') : [],
     expiresAt: Number(expiresAt),
-    // IPv6 owners contain no '|', but keep whatever follows intact anyway.
-    owner: parts.slice(5).join('|'),
+    // IPv6 owners contain no '|', but keep whatever follows intact anyway (a day listing decodes every lock: no slice+join when there is nothing to rejoin).
+    owner: parts.length === 6 ? parts[5]! : parts.slice(5).join('|'),
     employeeId,
     store: 'redis',
   };

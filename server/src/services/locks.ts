@@ -95,7 +95,8 @@ export class LockService {
     if (result.status === 'acquired') {
       try {
         const { candidate } = await this.deps.availability.bookableCandidate(input.date, input.time, input.employeeId, input.serviceId, { cached });
-        if (candidate.cells.join() !== fast.cells.join()) throw new AppError(409, 'slot_unavailable', `${input.date} ${input.time} is not available`);
+        // Usually the very same memoised array (same grid key); compare contents otherwise.
+        if (candidate.cells !== fast.cells && candidate.cells.join() !== fast.cells.join()) throw new AppError(409, 'slot_unavailable', `${input.date} ${input.time} is not available`);
       } catch (err) {
         await this.deps.store.release(input.date, input.time, input.employeeId, lockId).catch(() => {});
         if (err instanceof AppError && err.status === 409) this.deps.metrics.locksRefused.inc({ reason: 'unavailable' });
@@ -133,7 +134,7 @@ export class LockService {
    * undefined when the plain path should decide (unknown day rules, no
    * Redis, a time off the grid).
    */
-  private async cellsFromCatalogue(input: AcquireInput): Promise<{ cells: string[]; generation: string } | undefined> {
+  private async cellsFromCatalogue(input: AcquireInput): Promise<{ cells: readonly string[]; generation: string } | undefined> {
     if (!this.deps.cache.usable) return undefined;
     const generation = this.catalogueGeneration ?? (await this.deps.cache.catalogueGeneration());
     if (generation === undefined) return undefined;
@@ -143,11 +144,13 @@ export class LockService {
     const plan = { date: input.date, windows: employee.workingHours[WEEKDAYS[weekdayOf(input.date)]!] ?? [] };
     if (dayReason(plan, snap.rules, this.now())) return undefined;
     const candidate = candidateAt(plan, service, snap.rules, input.time);
-    return candidate ? { cells: [...candidate.cells], generation } : undefined;
+    // The memoised grid's own array: only read here; request() copies it for the store.
+    return candidate ? { cells: candidate.cells, generation } : undefined;
   }
 
   private request(input: AcquireInput, cells: readonly string[], lockId: string): LockRequest {
-    return { ...input, cells: [...cells], lockId, ttlMs: this.deps.config.lockTtlSeconds * 1000, maxPerClient: this.deps.config.maxLocksPerClient };
+    const { date, time, employeeId, serviceId, owner } = input;
+    return { date, time, employeeId, serviceId, owner, cells: cells.slice(), lockId, ttlMs: this.deps.config.lockTtlSeconds * 1000, maxPerClient: this.deps.config.maxLocksPerClient };
   }
 
   private refuse(status: 'taken' | 'too_many', input: AcquireInput): never {
@@ -161,6 +164,7 @@ export class LockService {
 
   private granted(lock: LockInfo, lockToken: string): LockGranted {
     this.deps.metrics.locksAcquired.inc({ store: lock.store });
+    const expiresAt = isoUtc(lock.expiresAt);
     this.deps.hub.publish({
       type: 'slot_locked',
       date: lock.date,
@@ -168,7 +172,7 @@ export class LockService {
       times: lock.times,
       employeeId: lock.employeeId,
       owner: lock.owner,
-      expiresAt: isoUtc(lock.expiresAt),
+      expiresAt,
       serviceId: lock.serviceId,
     });
     return {
@@ -178,7 +182,7 @@ export class LockService {
       times: lock.times,
       employeeId: lock.employeeId,
       serviceId: lock.serviceId,
-      expiresAt: isoUtc(lock.expiresAt),
+      expiresAt,
       ttlSeconds: this.deps.config.lockTtlSeconds,
     };
   }
@@ -263,4 +267,5 @@ export class LockService {
   }
 }
 
-const byTime = (a: { time: string }, b: { time: string }) => a.time.localeCompare(b.time);
+// HH:MM compares as plain strings; localeCompare (ICU collation) cost more than the rest of a day listing.
+const byTime = (a: { time: string }, b: { time: string }) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0);

@@ -87,13 +87,29 @@ function gridOf(date: string, window: TimeWindow, interval: number, zone: string
 export function candidatesFor(plan: Pick<DayPlan, 'date' | 'windows'>, service: ServiceShape, rules: Pick<BookingRules, 'timezone' | 'slotInterval'>): readonly Candidate[] {
   // The grid is a pure function of these inputs and costs dozens of zone
   // conversions; every availability read and lock request asks for it again.
-  const key = `${plan.date}|${rules.timezone}|${rules.slotInterval}|${service.duration},${service.bufferBefore},${service.bufferAfter}|${plan.windows.map((w) => `${w.start}-${w.end}`).join(',')}`;
+  const key = `${plan.date}|${rules.timezone}|${rules.slotInterval}|${service.duration},${service.bufferBefore},${service.bufferAfter}|${windowsKey(plan.windows)}`;
   const hit = gridMemo.get(key);
   if (hit) return hit;
   const computed = Object.freeze(computeCandidates(plan, service, rules));
   if (gridMemo.size >= GRID_MEMO_SIZE) gridMemo.delete(gridMemo.keys().next().value!);
   gridMemo.set(key, computed);
   return computed;
+}
+
+/**
+ * The windows part of the memo key. Windows arrays are long-lived (the
+ * catalogue snapshot's weekly hours, memoised cached plans), so their text is
+ * remembered per array rather than rebuilt on every lock request; contents
+ * are only read here, and an array is never edited after a plan is built.
+ */
+const windowsKeys = new WeakMap<readonly TimeWindow[], string>();
+function windowsKey(windows: readonly TimeWindow[]): string {
+  let key = windowsKeys.get(windows);
+  if (key === undefined) {
+    key = windows.map((w) => `${w.start}-${w.end}`).join(',');
+    windowsKeys.set(windows, key);
+  }
+  return key;
 }
 
 const GRID_MEMO_SIZE = 5_000;
@@ -118,11 +134,18 @@ function computeCandidates(plan: Pick<DayPlan, 'date' | 'windows'>, service: Ser
   return out;
 }
 
+// Asked for on every lock request and day view, and it changes once a day.
+let horizon = { today: '', days: -1, last: '' };
+function lastBookableDay(today: string, maxAdvanceDays: number): string {
+  if (horizon.today !== today || horizon.days !== maxAdvanceDays) horizon = { today, days: maxAdvanceDays, last: addDays(today, maxAdvanceDays) };
+  return horizon.last;
+}
+
 /** The day-level refusal, if any, before looking at single times. */
 export function dayReason(plan: Pick<DayPlan, 'date' | 'windows' | 'reason'>, rules: BookingRules, now: number): DayReason | undefined {
   const today = todayIn(rules.timezone, now);
   if (plan.date < today) return 'past_date';
-  if (plan.date > addDays(today, rules.maxAdvanceDays)) return 'too_far_advance';
+  if (plan.date > lastBookableDay(today, rules.maxAdvanceDays)) return 'too_far_advance';
   if (plan.reason) return plan.reason;
   if (plan.windows.length === 0) return 'non_working_day';
   return undefined;
@@ -166,5 +189,16 @@ function statusOf(c: Candidate, busy: BusyBlock[], earliest: number, lockedCells
 
 /** The candidate for a requested start time, or undefined when it is not on the grid or does not fit. */
 export function candidateAt(plan: Pick<DayPlan, 'date' | 'windows'>, service: ServiceShape, rules: BookingRules, time: string): Candidate | undefined {
-  return candidatesFor(plan, service, rules).find((c) => c.time === time);
+  const all = candidatesFor(plan, service, rules);
+  let byTime = candidatesByTime.get(all);
+  if (!byTime) {
+    byTime = new Map();
+    // First one wins, as a scan would find it.
+    for (const c of all) if (!byTime.has(c.time)) byTime.set(c.time, c);
+    candidatesByTime.set(all, byTime);
+  }
+  return byTime.get(time);
 }
+
+/** Every lock request looks one time up in a memoised day's candidates: index them once. */
+const candidatesByTime = new WeakMap<readonly Candidate[], Map<string, Candidate>>();

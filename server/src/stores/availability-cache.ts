@@ -9,6 +9,38 @@ export interface CachedDay {
   catalogueGeneration: string;
 }
 
+/**
+ * Decoded plans by their exact stored text: every lock request and day view
+ * reads the same few plans again and again, and parsing each copy was a
+ * good part of the lock hot path. Keyed by the text itself, not by
+ * generation, so a plan recomputed under unchanged generations (after its
+ * TTL) is never mistaken for the old one. Entries are frozen: callers share them.
+ */
+const PLAN_MEMO_SIZE = 2_000;
+const planMemo = new Map<string, { g: string; p: DayPlan } | null>();
+
+function parsedPlan(value: string): { g: string; p: DayPlan } | null {
+  const hit = planMemo.get(value);
+  if (hit !== undefined) return hit;
+  let parsed: { g: string; p: DayPlan } | null;
+  try {
+    parsed = deepFreeze(JSON.parse(value) as { g: string; p: DayPlan });
+  } catch {
+    parsed = null;
+  }
+  if (planMemo.size >= PLAN_MEMO_SIZE) planMemo.delete(planMemo.keys().next().value!);
+  planMemo.set(value, parsed);
+  return parsed;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /** Generations outlive any cached plan by far; a day nobody touches for two days needs none. */
 const GENERATION_TTL_SECONDS = 2 * 86_400;
 
@@ -58,13 +90,9 @@ export class AvailabilityCache {
     const catalogueGeneration = catGen ?? '0';
     let plan: DayPlan | undefined;
     if (value) {
-      try {
-        const parsed = JSON.parse(value) as { g: string; p: DayPlan };
-        // A plan computed under an older catalogue (hours, services, settings changed) is a miss.
-        if (parsed.g === catalogueGeneration) plan = parsed.p;
-      } catch {
-        plan = undefined;
-      }
+      const parsed = parsedPlan(value);
+      // A plan computed under an older catalogue (hours, services, settings changed) is a miss.
+      if (parsed && parsed.g === catalogueGeneration) plan = parsed.p;
     }
     return { plan, dayGeneration: dayGen ?? '0', catalogueGeneration };
   }

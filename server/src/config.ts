@@ -232,9 +232,12 @@ export function parseConfig(env: Record<string, string | undefined>, version = '
 }
 
 /** Reads `.env` (when present) into process.env, then parses it. */
-export function loadConfig(version: string): Config {
+export function loadConfig(version: string, defaults: Record<string, string> = {}): Config {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  return parseConfig(process.env, version);
+  // `defaults` fill only what the environment leaves unset (the demo runs as development).
+  const env = { ...process.env };
+  for (const [k, v] of Object.entries(defaults)) if (env[k] === undefined || env[k] === '') env[k] = v;
+  return parseConfig(env, version);
 }
 
 /** Tests build configs from a few overrides on top of safe test defaults. */

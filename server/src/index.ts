@@ -5,10 +5,10 @@ import { startServer, type RunningServer } from './server';
 import { VERSION } from './version';
 
 /** `npm start`: load config, wire, listen, and shut down gracefully on SIGTERM/SIGINT. */
-export async function main(options: { demo?: boolean; onListening?: (s: RunningServer) => void } = {}): Promise<RunningServer> {
+export async function main(options: { demo?: boolean; configDefaults?: Record<string, string>; onListening?: (s: RunningServer) => void } = {}): Promise<RunningServer> {
   let config;
   try {
-    config = loadConfig(VERSION);
+    config = loadConfig(VERSION, options.configDefaults);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

@@ -16,9 +16,11 @@ import { seedDemoCatalogue } from './demo-catalogue';
  * needed, migrates, seeds a demo catalogue into an empty one, builds the
  * widget if it is missing, and starts the sidecar with /demo.
  */
+/** The demo runs as development (a random admin secret, mail printed to the log) unless told otherwise. */
+const DEMO_DEFAULTS = { NODE_ENV: 'development' };
+
 async function run(): Promise<void> {
-  process.env.NODE_ENV ??= 'development';
-  const config = loadConfig(VERSION);
+  const config = loadConfig(VERSION, DEMO_DEFAULTS);
   await ensureDatabase(config.databaseUrl);
   const pool = createPool(config.databaseUrl, { connectionLimit: 1 });
   try {
@@ -35,6 +37,7 @@ async function run(): Promise<void> {
   }
   await main({
     demo: true,
+    configDefaults: DEMO_DEFAULTS,
     onListening: (s) => {
       console.log(`\nAppointEase demo: ${s.url}/demo`);
       console.log(`API:               ${s.url}/appointease/v1/services`);

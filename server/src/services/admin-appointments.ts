@@ -1,13 +1,14 @@
 import { inTransaction, type Pool } from '../db/pool';
-import { RELEASED_STATUSES, type AppointmentRow, type AppointmentsRepository } from '../db/repositories/appointments-repository';
+import { isReleased, type AppointmentRow, type AppointmentsRepository } from '../db/repositories/appointments-repository';
 import type { AuditRepository } from '../db/repositories/audit-repository';
 import { AppError, invalid, notFound } from '../errors';
 import type { SlotEventHub } from '../realtime/events';
 import type { AdminActor } from './admin-catalogue';
+import { appointmentView, type AppointmentView } from './booking';
 import { invalidateDaysOf, releaseAppointmentTime } from './appointment-time';
-import { busyBlockOf, type AvailabilityService } from './availability';
+import type { AvailabilityService } from './availability';
 import type { Catalogue, CatalogueSnapshot } from './catalogue';
-import { addDays, isoUtc, wallClock } from './time';
+import { addDays } from './time';
 
 export const ADMIN_STATUSES = ['confirmed', 'pending', 'completed', 'cancelled', 'no-show'] as const;
 export type AdminStatus = (typeof ADMIN_STATUSES)[number];
@@ -16,23 +17,12 @@ export type AdminStatus = (typeof ADMIN_STATUSES)[number];
 export const MAX_LIST_DAYS = 366;
 const MAX_LIST_ROWS = 5_000;
 
-const releases = (status: string | null) => status != null && (RELEASED_STATUSES as readonly string[]).includes(status);
-
-export interface AdminAppointment {
-  id: number;
+/** The customer's view of CONTRACT §6 plus what only admins see. */
+export interface AdminAppointment extends Omit<AppointmentView, 'reference' | 'email'> {
   reference: string | null;
-  date: string;
-  time: string;
-  endTime: string;
-  start: string;
-  end: string;
-  employeeId: number | null;
-  employeeName: string | null;
-  serviceId: number | null;
-  serviceName: string | null;
-  status: string;
-  name: string;
   email: string;
+  employeeName: string | null;
+  serviceName: string | null;
   phone: string | null;
   notes: string | null;
   createdAt: string | null;
@@ -72,7 +62,7 @@ export class AdminAppointments {
       if (row.status === status) return { row, changed: false };
       // Bringing a cancelled appointment back could overlap a booking made since;
       // that check belongs to the booking path, so a new booking is the way back.
-      if (releases(row.status) && !releases(status)) {
+      if (isReleased(row.status) && !isReleased(status)) {
         throw new AppError(409, 'invalid_transition', 'A cancelled appointment cannot be reinstated; book the time again instead');
       }
       await this.deps.repos.appointments.adminSetStatus(row.id, status, conn);
@@ -84,7 +74,7 @@ export class AdminAppointments {
     });
     const snap = await this.deps.catalogue.snapshot();
     const view = viewOf(row, snap);
-    if (changed && row.employee_id != null) await this.afterChange(row, snap, releases(status));
+    if (changed && row.employee_id != null) await this.afterChange(row, snap, isReleased(status));
     return view;
   }
 
@@ -96,25 +86,14 @@ export class AdminAppointments {
 }
 
 function viewOf(r: AppointmentRow, snap: CatalogueSnapshot): AdminAppointment {
-  const zone = snap.rules.timezone;
-  const block = busyBlockOf(r, snap, zone);
-  const employee = r.employee_id == null ? undefined : snap.staff.get(Number(r.employee_id));
-  const service = r.service_id == null ? undefined : snap.services.get(Number(r.service_id));
+  const base = appointmentView(r, snap, { withEmail: true });
   return {
-    id: Number(r.id),
+    ...base,
+    // Rows from the original plugin may have no reference; admins address them by id.
     reference: r.strong_id ?? null,
-    date: r.appointment_date.slice(0, 10),
-    time: r.appointment_date.slice(11, 16),
-    endTime: wallClock(block.end, zone).time,
-    start: isoUtc(block.start),
-    end: isoUtc(block.end),
-    employeeId: r.employee_id == null ? null : Number(r.employee_id),
-    employeeName: employee?.name ?? null,
-    serviceId: r.service_id == null ? null : Number(r.service_id),
-    serviceName: service?.name ?? null,
-    status: r.status ?? 'confirmed',
-    name: r.name,
     email: r.email,
+    employeeName: base.employeeId == null ? null : (snap.staff.get(base.employeeId)?.name ?? null),
+    serviceName: base.serviceId == null ? null : (snap.services.get(base.serviceId)?.name ?? null),
     phone: r.phone ?? null,
     notes: r.notes ?? null,
     createdAt: r.created_at ?? null,

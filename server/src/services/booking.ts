@@ -1,6 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
 import { inTransaction, type Pool, type PoolConnection } from '../db/pool';
-import { RELEASED_STATUSES, type AppointmentRow, type AppointmentsRepository } from '../db/repositories/appointments-repository';
+import { isReleased, type AppointmentRow, type AppointmentsRepository } from '../db/repositories/appointments-repository';
 import type { AuditRepository } from '../db/repositories/audit-repository';
 import { AppError, notFound } from '../errors';
 import type { Logger } from '../logger';
@@ -333,10 +333,6 @@ export class BookingService {
         .catch((err) => this.deps.logger.error({ err }, 'booking hook failed'));
     }
   }
-}
-
-function isReleased(status: string | null): boolean {
-  return (RELEASED_STATUSES as readonly string[]).includes(String(status ?? '').toLowerCase());
 }
 
 function sha256(s: string): string {

@@ -1,5 +1,6 @@
 import type { AuditRepository } from '../db/repositories/audit-repository';
-import { isReleased, type CustomerAppointmentsRepository } from '../db/repositories/customer-appointments-repository';
+import { isReleased } from '../db/repositories/appointments-repository';
+import type { CustomerAppointmentsRepository } from '../db/repositories/customer-appointments-repository';
 import type { AppointmentRow, AppointmentsRepository } from '../db/repositories/appointments-repository';
 import { inTransaction, type Pool } from '../db/pool';
 import { AppError, notFound } from '../errors';

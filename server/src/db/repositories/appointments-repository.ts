@@ -4,6 +4,11 @@ import type { Tables } from '../schema';
 /** Statuses that no longer hold time. Everything else (confirmed, pending, completed…) does. */
 export const RELEASED_STATUSES = ['cancelled', 'canceled', 'rejected'] as const;
 
+/** Whether a status no longer holds time; case-insensitive like the SQL `NOT IN` under the table's collation. */
+export function isReleased(status: string | null | undefined): boolean {
+  return status != null && (RELEASED_STATUSES as readonly string[]).includes(status.toLowerCase());
+}
+
 export interface AppointmentRow {
   id: number;
   name: string;

@@ -1,6 +1,6 @@
 import type { Pool, PoolConnection } from '../pool';
 import type { Tables } from '../schema';
-import { RELEASED_STATUSES, type AppointmentRow } from './appointments-repository';
+import type { AppointmentRow } from './appointments-repository';
 
 /**
  * A customer's own appointments (CONTRACT §6), beside the booking's
@@ -22,6 +22,3 @@ export class CustomerAppointmentsRepository {
   }
 }
 
-export function isReleased(status: string | null | undefined): boolean {
-  return status != null && (RELEASED_STATUSES as readonly string[]).includes(status.toLowerCase());
-}

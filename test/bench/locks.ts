@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
@@ -39,7 +40,23 @@ interface Result {
   p99: number;
   rps: number;
   errors: number;
+  /** CPU time per request, µs: the server process (all threads) and redis-server. */
+  serverCpu: number;
+  redisCpu: number;
 }
+
+/** CPU nanoseconds a process has run, all its threads (schedstat: exact, unlike the 10 ms ticks of stat). */
+function cpuNs(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    let ns = 0;
+    for (const t of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+    return ns;
+  } catch {
+    return 0; // not Linux, or the process is gone: the CPU columns read 0
+  }
+}
+const watched = { server: undefined as number | undefined, redis: undefined as number | undefined };
 
 async function load(port: number, n: number, concurrency: number, request: (i: number) => Req, expect: number): Promise<Result> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
@@ -67,6 +84,7 @@ async function load(port: number, n: number, concurrency: number, request: (i: n
       req.on('error', reject);
       req.end(r.body);
     });
+  const cpu0 = [cpuNs(watched.server), cpuNs(watched.redis)];
   const t0 = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -74,10 +92,11 @@ async function load(port: number, n: number, concurrency: number, request: (i: n
     }),
   );
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu1 = [cpuNs(watched.server), cpuNs(watched.redis)];
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
-  return { p50: q(0.5), p99: q(0.99), rps: n / seconds, errors };
+  return { p50: q(0.5), p99: q(0.99), rps: n / seconds, errors, serverCpu: (cpu1[0]! - cpu0[0]!) / n / 1e3, redisCpu: (cpu1[1]! - cpu0[1]!) / n / 1e3 };
 }
 
 export async function run(): Promise<void> {
@@ -143,6 +162,9 @@ export async function run(): Promise<void> {
       createInterface({ input: child!.stdout! }).once('line', (l) => resolve(JSON.parse(l)));
       child!.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
     });
+    watched.server = child.pid;
+    // The local redis-server's own CPU (REDIS_URL is 127.0.0.1): the Lua script's cost shows there.
+    watched.redis = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]) || undefined;
 
     let seq = 0;
     const slot = () => {
@@ -204,14 +226,17 @@ export async function run(): Promise<void> {
         }
       }
       const pick = (rs: Result[], k: keyof Result) => median(rs.map((r) => r[k]));
+      const summary = (rs: Result[]) => ({ p50: pick(rs, 'p50'), p99: pick(rs, 'p99'), rps: pick(rs, 'rps'), serverCpu: pick(rs, 'serverCpu'), redisCpu: pick(rs, 'redisCpu'), errors: rs.reduce((a, r) => a + r.errors, 0) });
       return {
-        side: { p50: pick(side, 'p50'), p99: pick(side, 'p99'), rps: pick(side, 'rps'), errors: side.reduce((a, r) => a + r.errors, 0) },
-        bare: { p50: pick(bare, 'p50'), p99: pick(bare, 'p99'), rps: pick(bare, 'rps'), errors: bare.reduce((a, r) => a + r.errors, 0) },
+        side: summary(side),
+        bare: summary(bare),
         p50Ratio: median(side.map((r, i) => r.p50 / bare[i]!.p50)),
         rpsRatio: median(side.map((r, i) => r.rps / bare[i]!.rps)),
       };
     };
 
+    // BENCH_ONLY="POST /locks@16,GET /locks": run only the rows whose "route@clients" contains one of these.
+    const only = process.env.BENCH_ONLY?.split(',').map((o) => o.trim()).filter(Boolean);
     const rows: string[][] = [];
     const fmt = (n: number) => n.toFixed(3);
     for (const c of [1, 16]) {
@@ -223,17 +248,20 @@ export async function run(): Promise<void> {
         // Not the sidecar: what an unconditional MySQL look-up would add to a bare lock.
         ['bare SET NX + MySQL check', ports.bare, postBareMysql, postBare, 201],
       ] as const) {
+        if (only && !only.some((o) => `${name}@${c}`.includes(o))) continue;
         const r = await compare(c, n, port, sidecarReq, bareReq, status);
-        rows.push([name, String(c), fmt(r.side.p50), fmt(r.side.p99), r.side.rps.toFixed(0), fmt(r.bare.p50), fmt(r.bare.p99), r.bare.rps.toFixed(0), r.p50Ratio.toFixed(2), r.rpsRatio.toFixed(2), String(r.side.errors + r.bare.errors)]);
+        const us = (x: number) => x.toFixed(0);
+        rows.push([name, String(c), fmt(r.side.p50), fmt(r.side.p99), r.side.rps.toFixed(0), fmt(r.bare.p50), fmt(r.bare.p99), r.bare.rps.toFixed(0), r.p50Ratio.toFixed(2), r.rpsRatio.toFixed(2), `${us(r.side.serverCpu)}/${us(r.bare.serverCpu)}`, `${us(r.side.redisCpu)}/${us(r.bare.redisCpu)}`, String(r.side.errors + r.bare.errors)]);
       }
     }
-    const head = ['route', 'clients', 'p50 ms', 'p99 ms', 'req/s', 'bare p50', 'bare p99', 'bare req/s', 'p50 ratio', 'rps ratio', 'errors'];
+    const head = ['route', 'clients', 'p50 ms', 'p99 ms', 'req/s', 'bare p50', 'bare p99', 'bare req/s', 'p50 ratio', 'rps ratio', 'node µs/req', 'redis µs/req', 'errors'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (r: string[]) => r.map((v, i) => v.padStart(widths[i]!)).join('  ');
     console.log(`${SEEDED_LOCKS.toLocaleString('en')} active locks over ${DAYS} days × ${SEEDED_EMPLOYEES} employees; sidecar and bare routes in one server process; medians of ${ROUNDS} alternating rounds; day plans cached (viewed) before holding`);
     console.log(line(head));
     for (const r of rows) console.log(line(r));
     console.log('targets: p50 ratio ≤ 1.5; rps ratio ≥ 0.6 at 16 clients');
+    console.log('µs/req columns: CPU time per request of the server process and of redis-server, sidecar/bare');
   } finally {
     if (child && child.exitCode === null) {
       child.kill('SIGTERM');

@@ -4,7 +4,7 @@ import { API_BASE } from '../base';
 import { adminLockRoutes } from './admin-locks';
 import { appointmentRoutes } from './appointments';
 import { catalogueRoutes } from './catalogue';
-import { lockRoutes } from './locks';
+import { mountLockRoutes } from './locks';
 import { demoRoutes } from './demo';
 import { identityRoutes } from './identity';
 import { myAppointmentsRoutes } from './my-appointments';
@@ -16,7 +16,7 @@ import { adminRoutes } from './admin';
 export function mountRoutes(app: Express, deps: AppDeps): void {
   // The lock routes are the hottest (every hold, every day view's lock list): first, so
   // express does not walk the other routers' routes for each of them. Only '/locks' is theirs.
-  app.use(API_BASE, lockRoutes(deps));
+  mountLockRoutes(app, deps);
   app.use(API_BASE, opsRoutes(deps));
   app.use(`${API_BASE}/admin`, adminRoutes(deps));
   app.use(API_BASE, catalogueRoutes(deps));

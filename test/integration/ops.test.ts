@@ -51,6 +51,17 @@ describe('health, metrics and the HTTP edge', () => {
     expect((await missing.json()).error.code).toBe('not_found');
   });
 
+  it('marks every response nosniff and gives each error its own request id', async () => {
+    const ok = await s.api('/settings');
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('x-content-type-options')).toBe('nosniff');
+    const a = await s.api('/nope');
+    const b = await s.api('/nope');
+    expect(a.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(a.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(b.headers.get('x-request-id')).not.toBe(a.headers.get('x-request-id'));
+  });
+
   it('rejects admin-looking tokens with the wrong algorithm on /metrics', async () => {
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: '1', aud: 'appointease-admin', exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url')}.`;
     expect((await s.api('/metrics', { token: none })).status).toBe(401);

@@ -9,10 +9,22 @@ import type { IncomingMessage } from 'node:http';
 export function clientIpOf(req: IncomingMessage, trustProxy: boolean): string {
   let ip = req.socket.remoteAddress ?? 'unknown';
   if (trustProxy) {
-    const header = req.headers['x-forwarded-for'];
-    const value = Array.isArray(header) ? header.join(',') : header;
-    const last = value?.split(',').map((s) => s.trim()).filter(Boolean).pop();
+    const last = lastForwardedFor(req.headers['x-forwarded-for']);
     if (last) ip = last;
   }
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+/** The last non-empty entry of X-Forwarded-For (every lock and code request reads it: no arrays). */
+function lastForwardedFor(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header.join(',') : header;
+  if (!value) return undefined;
+  let end = value.length;
+  while (end > 0) {
+    const start = value.lastIndexOf(',', end - 1) + 1;
+    const entry = value.slice(start, end).trim();
+    if (entry) return entry;
+    end = start - 1;
+  }
+  return undefined;
 }

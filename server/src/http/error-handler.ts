@@ -19,6 +19,8 @@ export function errorHandler(logger: Logger) {
       e = new AppError(500, 'internal_error', 'Something went wrong on our side; please try again');
     }
     if (res.headersSent) return;
+    // Only errors carry an id: it is what a customer or operator quotes, and what the 500 log line holds.
+    res.setHeader('X-Request-Id', req.requestId);
     if (e.headers) res.set(e.headers);
     const body: { error: { code: string; message: string; details?: unknown } } = { error: { code: e.code, message: e.message } };
     if (e.details !== undefined) body.error.details = e.details;

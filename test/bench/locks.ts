@@ -141,7 +141,7 @@ export async function run(): Promise<void> {
     await redis.set(`${prefix}bare:probe`, 'x'.repeat(64));
 
     // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the server process there.
-    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-interval=250', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
     child = spawn(process.execPath, [...profile, '--import', 'tsx', new URL('./support/lock-servers.ts', import.meta.url).pathname], {
       env: {
         ...process.env,

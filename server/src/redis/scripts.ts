@@ -15,16 +15,19 @@ interface ScriptFile {
   lua: string;
 }
 
-let cached: ScriptFile[] | undefined;
+let cached: Map<string, ScriptFile> | undefined;
 
-function scriptFiles(): ScriptFile[] {
+/** Every script file by name (read once). */
+function scriptFiles(): Map<string, ScriptFile> {
   if (cached) return cached;
-  cached = readdirSync(SCRIPT_DIR)
-    .filter((f) => f.endsWith('.lua'))
-    .map((file) => {
-      const m = /^(.+?)(?:-(\d+))?\.lua$/.exec(file)!;
-      return { name: m[1]!, numberOfKeys: m[2] ? Number(m[2]) : undefined, lua: readFileSync(new URL(file, SCRIPT_DIR), 'utf8') };
-    });
+  cached = new Map(
+    readdirSync(SCRIPT_DIR)
+      .filter((f) => f.endsWith('.lua'))
+      .map((file) => {
+        const m = /^(.+?)(?:-(\d+))?\.lua$/.exec(file)!;
+        return [m[1]!, { name: m[1]!, numberOfKeys: m[2] ? Number(m[2]) : undefined, lua: readFileSync(new URL(file, SCRIPT_DIR), 'utf8') }];
+      }),
+  );
   return cached;
 }
 
@@ -33,7 +36,7 @@ const defined = new WeakSet<Redis>();
 /** Registers every script on a connection (ioredis then uses EVALSHA with an EVAL fallback). */
 export function defineScripts(redis: Redis): void {
   if (defined.has(redis)) return;
-  for (const s of scriptFiles()) {
+  for (const s of scriptFiles().values()) {
     redis.defineCommand(s.name, s.numberOfKeys === undefined ? { lua: s.lua } : { numberOfKeys: s.numberOfKeys, lua: s.lua });
   }
   defined.add(redis);
@@ -42,7 +45,7 @@ export function defineScripts(redis: Redis): void {
 /** Runs a script by name with keys and arguments; the one place that touches ioredis' dynamic commands. */
 export async function runScript<T = unknown>(redis: Redis, name: string, keys: string[], args: (string | number)[]): Promise<T> {
   defineScripts(redis);
-  const file = scriptFiles().find((s) => s.name === name);
+  const file = scriptFiles().get(name);
   if (!file) throw new Error(`Unknown Lua script ${name}`);
   const fn = (redis as unknown as Record<string, (...a: unknown[]) => Promise<T>>)[name]!;
   if (file.numberOfKeys === undefined) return fn.call(redis, keys.length, ...keys, ...args);

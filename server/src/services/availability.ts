@@ -137,14 +137,22 @@ export class AvailabilityService {
     const employee = Catalogue.employeeFor(snap, employeeId, serviceId);
     let plan = await this.planFor(date, employee, snap, cached);
     if (options.ignoreAppointmentId !== undefined) plan = await this.computePlan(date, employee, snap, options.ignoreAppointmentId);
-    // Only the one time asked for (the lock hot path): same rules as availabilityOf, without building the whole day.
+    return { candidate: this.bookableIn(plan, service, snap, time), service, snap };
+  }
+
+  /**
+   * The candidate at `time` in a plan already at hand, or 409 slot_unavailable:
+   * the same rules as availabilityOf for the one time asked for, without
+   * building the whole day. Synchronous, for the lock hot path.
+   */
+  bookableIn(plan: DayPlan, service: ServiceShape, snap: CatalogueSnapshot, time: string): Candidate {
     const now = this.now();
     const reason = dayReason(plan, snap.rules, now);
     const candidate = reason ? undefined : candidateAt(plan, service, snap.rules, time);
     if (!candidate || candidateStatus(candidate, plan.busy, now + snap.rules.minNoticeMinutes * MINUTE) !== 'available') {
-      throw new AppError(409, 'slot_unavailable', reason ? `No bookable times on ${date} (${reason})` : `${date} ${time} is not available`);
+      throw new AppError(409, 'slot_unavailable', reason ? `No bookable times on ${plan.date} (${reason})` : `${plan.date} ${time} is not available`);
     }
-    return { candidate, service, snap };
+    return candidate;
   }
 
   /** After a booking, cancellation or reschedule: this employee's day must be recomputed. */

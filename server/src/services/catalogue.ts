@@ -40,13 +40,23 @@ export class Catalogue {
    */
   async snapshot(generation?: string): Promise<CatalogueSnapshot> {
     const gen = generation ?? (this.cache.usable ? await this.cache.catalogueGeneration() : undefined);
-    const s = this.snap;
-    if (s && gen !== undefined && s.gen === gen && Date.now() - s.at < MAX_SNAPSHOT_MS) return s.value;
-    if (s && gen === undefined && s.gen === undefined && Date.now() - s.at < LOCAL_SNAPSHOT_MS) return s.value;
+    const fresh = this.freshSnapshot(gen);
+    if (fresh) return fresh;
     this.loading ??= this.load(gen).finally(() => {
       this.loading = undefined;
     });
     return this.loading;
+  }
+
+  /**
+   * The in-process snapshot if it is still good for `generation`, without any
+   * I/O or promise (the lock hot path), else undefined: then call `snapshot`.
+   */
+  freshSnapshot(generation: string | undefined): CatalogueSnapshot | undefined {
+    const s = this.snap;
+    if (!s || s.gen !== generation) return undefined;
+    const age = Date.now() - s.at;
+    return age < (generation === undefined ? LOCAL_SNAPSHOT_MS : MAX_SNAPSHOT_MS) ? s.value : undefined;
   }
 
   private async load(gen: string | undefined): Promise<CatalogueSnapshot> {

@@ -7,8 +7,9 @@ import { WEEKDAYS } from '../db/repositories/staff-repository';
 import type { AvailabilityCache, CachedDay } from '../stores/availability-cache';
 import { lockIdOf, newLockToken, type LockInfo, type LockRequest, type LockStore } from '../stores/lock-store';
 import type { AvailabilityService } from './availability';
-import { Catalogue } from './catalogue';
-import { candidateAt, dayReason } from './slot-grid';
+import type { ServiceRecord } from '../db/repositories/services-repository';
+import { Catalogue, type CatalogueSnapshot } from './catalogue';
+import { candidateAt, dayReason, type Candidate } from './slot-grid';
 import { isoUtc, weekdayOf } from './time';
 
 export interface LockGranted {
@@ -41,6 +42,14 @@ export interface AdminLockView {
   expiresAt: string;
   ttlSeconds: number;
   store: 'redis' | 'mysql';
+}
+
+/** What the fast path learnt from the in-process catalogue before touching Redis. */
+interface FastPath {
+  cells: readonly string[];
+  generation: string;
+  snap: CatalogueSnapshot;
+  service: ServiceRecord;
 }
 
 /**
@@ -94,7 +103,14 @@ export class LockService {
     }
     if (result.status === 'acquired') {
       try {
-        const { candidate } = await this.deps.availability.bookableCandidate(input.date, input.time, input.employeeId, input.serviceId, { cached });
+        let candidate: Candidate;
+        if (cached?.plan) {
+          // The usual case: the plan came back with the lock, under the snapshot's own generation.
+          this.deps.metrics.cacheHits.inc();
+          candidate = this.deps.availability.bookableIn(cached.plan, fast.service, fast.snap, input.time);
+        } else {
+          candidate = (await this.deps.availability.bookableCandidate(input.date, input.time, input.employeeId, input.serviceId, { cached })).candidate;
+        }
         // Usually the very same memoised array (same grid key); compare contents otherwise.
         if (candidate.cells !== fast.cells && candidate.cells.join() !== fast.cells.join()) throw new AppError(409, 'slot_unavailable', `${input.date} ${input.time} is not available`);
       } catch (err) {
@@ -134,18 +150,19 @@ export class LockService {
    * undefined when the plain path should decide (unknown day rules, no
    * Redis, a time off the grid).
    */
-  private async cellsFromCatalogue(input: AcquireInput): Promise<{ cells: readonly string[]; generation: string } | undefined> {
+  private async cellsFromCatalogue(input: AcquireInput): Promise<FastPath | undefined> {
     if (!this.deps.cache.usable) return undefined;
     const generation = this.catalogueGeneration ?? (await this.deps.cache.catalogueGeneration());
     if (generation === undefined) return undefined;
-    const snap = await this.deps.catalogue.snapshot(generation);
+    // No await in the usual case: the snapshot is in memory and good for this generation.
+    const snap = this.deps.catalogue.freshSnapshot(generation) ?? (await this.deps.catalogue.snapshot(generation));
     const service = Catalogue.activeService(snap, input.serviceId);
     const employee = Catalogue.employeeFor(snap, input.employeeId, input.serviceId);
     const plan = { date: input.date, windows: employee.workingHours[WEEKDAYS[weekdayOf(input.date)]!] ?? [] };
     if (dayReason(plan, snap.rules, this.now())) return undefined;
     const candidate = candidateAt(plan, service, snap.rules, input.time);
     // The memoised grid's own array: only read here; request() copies it for the store.
-    return candidate ? { cells: candidate.cells, generation } : undefined;
+    return candidate ? { cells: candidate.cells, generation, snap, service } : undefined;
   }
 
   private request(input: AcquireInput, cells: readonly string[], lockId: string): LockRequest {

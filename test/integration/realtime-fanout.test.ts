@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSidecar, type TestSidecar } from '../helpers/sidecar';
 import { createTestDatabase, deletePrefix, startPrivateRedis, uniquePrefix, type PrivateRedis, type TestDatabase } from '../helpers/services';
@@ -70,6 +71,29 @@ describe('fan-out across two instances through slot_updates (real Redis)', () =>
     expect(onB.count((m) => m.type.startsWith('slot_'))).toBe(2);
   });
 
+  it("sends one turn's events as one message, delivered in order on the other instance", async () => {
+    const onB = await subscribed(p.b, 1, '2030-05-07');
+    open.push(onB);
+    const channel = p.a.deps.keys.slotUpdatesChannel();
+    const spy = new Redis(p.a.config.redis.url);
+    const heard: string[] = [];
+    spy.on('message', (_ch: string, m: string) => heard.push(m));
+    await spy.subscribe(channel);
+    try {
+      const times = ['09:00', '09:30', '10:00'];
+      // Same turn: one flush.
+      for (const time of times) p.a.deps.hub.publish(event({ date: '2030-05-07', time, times: [time] }));
+      for (const time of times) await onB.next((m) => m.type === 'slot_locked' && m.time === time);
+      expect(onB.messages.filter((m) => m.type === 'slot_locked').map((m) => m.time)).toEqual(times);
+      await until(() => heard.length > 0);
+      await sleep(100);
+      expect(heard).toHaveLength(1);
+      expect(JSON.parse(heard[0]!).es.map((e: { time: string }) => e.time)).toEqual(times);
+    } finally {
+      spy.disconnect();
+    }
+  });
+
   it('feeds admin sockets on every instance, with owner, from changes made anywhere', async () => {
     const admin = await TestSocket.open(wsUrl(p.a.url));
     open.push(admin);
@@ -103,6 +127,9 @@ describe('fan-out across two instances through slot_updates (real Redis)', () =>
     const channel = p.b.deps.keys.slotUpdatesChannel();
     await pub.publish(channel, 'not json');
     await pub.publish(channel, JSON.stringify({ i: 'x', e: { type: 'slot_exploded', date: DAY, employeeId: 1 } }));
+    // A batch with one bad event is dropped whole: nothing of it is delivered.
+    await pub.publish(channel, JSON.stringify({ i: 'x', es: [{ ...event({ time: '14:00', times: ['14:00'] }), ts: Date.now() }, { type: 'slot_exploded' }] }));
+    await pub.publish(channel, JSON.stringify({ i: 'x', es: 'nope' }));
     await pub.publish(channel, JSON.stringify({ i: 'x', e: { ...event({ time: '15:00', times: ['15:00'] }), ts: Date.now() } }));
     const e = await onA.next((m) => m.type === 'slot_locked');
     expect(e.time).toBe('15:00');

@@ -51,6 +51,21 @@ describe('health, metrics and the HTTP edge', () => {
     expect((await missing.json()).error.code).toBe('not_found');
   });
 
+  it('observes every response in the latency histogram by method, route and status', async () => {
+    await s.api('/settings');
+    await s.api('/settings');
+    await s.api('/nope');
+    await s.api('/staff?serviceId=x');
+    await s.api('/locks', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    const text = await (await s.api('/metrics', { token: s.adminToken() })).text();
+    const count = (labels: string) => Number(new RegExp(`appointease_http_request_duration_seconds_count\\{${labels}\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    expect(count('method="GET",route="/appointease/v1/settings",status="200"')).toBeGreaterThanOrEqual(2);
+    expect(count('method="GET",route="unmatched",status="404"')).toBeGreaterThanOrEqual(1);
+    // An error raised inside a mounted router keeps its full route, as a success would.
+    expect(count('method="GET",route="/appointease/v1/staff",status="400"')).toBe(1);
+    expect(count('method="POST",route="/appointease/v1/locks",status="400"')).toBe(1);
+  });
+
   it('marks every response nosniff and gives each error its own request id', async () => {
     const ok = await s.api('/settings');
     expect(ok.status).toBe(200);

@@ -20,10 +20,16 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
 
   defineRequestContext(app, deps.config.trustProxy);
-  app.use(requestEntry(deps));
+  // Each route's mount path: a request that leaves its router with an error has lost req.baseUrl by the time it ends.
+  const routeBases = new WeakMap<object, string>();
+  app.use(requestEntry(deps, routeBases));
   app.use(express.json({ limit: '16kb', strict: true }));
 
-  mountRoutes(app, deps);
+  mountRoutes(app, deps, (base, router) => {
+    app.use(base, router);
+    const prefix = base === '/' ? '' : base;
+    for (const layer of router.stack) if (layer.route) routeBases.set(layer.route, prefix);
+  });
 
   app.use((_req, _res, next) => next(new AppError(404, 'not_found', 'No such route')));
   app.use(errorHandler(deps.logger));
@@ -61,13 +67,13 @@ function defineRequestContext(app: Express, trustProxy: boolean): void {
  * The one middleware every request passes (one layer, not one per concern):
  * nosniff, the latency histogram, then CORS.
  */
-function requestEntry(deps: AppDeps) {
+function requestEntry(deps: AppDeps, routeBases: WeakMap<object, string>) {
   const cors = corsCheck(deps);
   return (req: Request, res: Response, next: NextFunction) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     const started = performance.now();
     res.on('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      const route = req.route?.path ? `${routeBases.get(req.route) ?? req.baseUrl}${req.route.path}` : 'unmatched';
       deps.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, (performance.now() - started) / 1000);
     });
     cors(req, res, next);

@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import type { Express, Router } from 'express';
 import type { AppDeps } from '../../deps';
 import { API_BASE } from '../base';
 import { adminLockRoutes } from './admin-locks';
@@ -12,18 +12,21 @@ import { opsRoutes } from './ops';
 import { widgetRoutes } from './widget';
 import { adminRoutes } from './admin';
 
+/** Mounts a router under a base path (app.use), and tells the latency histogram that base. */
+export type MountRouter = (base: string, router: Router) => void;
+
 /** Every router, in one list: each part of the product adds its line here. */
-export function mountRoutes(app: Express, deps: AppDeps): void {
+export function mountRoutes(app: Express, deps: AppDeps, mount: MountRouter): void {
   // The lock routes are the hottest (every hold, every day view's lock list): first, so
   // express does not walk the other routers' routes for each of them. Only '/locks' is theirs.
   mountLockRoutes(app, deps);
-  app.use(API_BASE, opsRoutes(deps));
-  app.use(`${API_BASE}/admin`, adminRoutes(deps));
-  app.use(API_BASE, catalogueRoutes(deps));
-  app.use(API_BASE, widgetRoutes(deps));
-  app.use(API_BASE, appointmentRoutes(deps));
-  app.use(API_BASE, adminLockRoutes(deps));
-  app.use(API_BASE, identityRoutes(deps));
-  app.use(API_BASE, myAppointmentsRoutes(deps));
-  app.use(demoRoutes(deps));
+  mount(API_BASE, opsRoutes(deps));
+  mount(`${API_BASE}/admin`, adminRoutes(deps));
+  mount(API_BASE, catalogueRoutes(deps));
+  mount(API_BASE, widgetRoutes(deps));
+  mount(API_BASE, appointmentRoutes(deps));
+  mount(API_BASE, adminLockRoutes(deps));
+  mount(API_BASE, identityRoutes(deps));
+  mount(API_BASE, myAppointmentsRoutes(deps));
+  mount('/', demoRoutes(deps));
 }

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { candidatesFor } from '../../server/src/services/slot-grid';
-import { addDays, localDateTimeInstant, todayIn, weekdayOf } from '../../server/src/services/time';
+import { addDays, isoUtc, localDateTimeInstant, todayIn, weekdayOf } from '../../server/src/services/time';
 
 /** The hot-path shortcuts (offset memo, plain date arithmetic, memoised grid) must agree with luxon everywhere. */
 describe('hot-path time helpers agree with luxon', () => {
@@ -59,5 +59,21 @@ describe('hot-path time helpers agree with luxon', () => {
     expect(candidatesFor({ date: '2025-03-30', windows: [{ start: '01:00', end: '04:00' }] }, svc, { ...rules, timezone: 'UTC' })).toHaveLength(5);
     expect(candidatesFor({ date: '2025-03-30', windows: [{ start: '01:00', end: '04:00' }] }, svc, rules)).toBe(a);
     expect(() => (a as any).push(a[0])).toThrow();
+  });
+
+  it('isoUtc writes exactly what Date#toISOString writes', () => {
+    const mismatches: number[] = [];
+    const check = (t: number) => {
+      if (isoUtc(t) !== new Date(t).toISOString()) mismatches.push(t);
+    };
+    // Every millisecond pattern within a few minutes, then a spread over centuries, then the edges.
+    const base = Date.UTC(2026, 10, 25, 9, 59);
+    for (let t = base; t < base + 180_000; t += 37) check(t);
+    for (let t = 0; t < 253_402_300_799_999; t += 7_919_999_989) check(t);
+    for (const t of [0, 1, 999, 1000, 59_999, 60_000, Date.UTC(2024, 1, 29, 23, 59, 59, 999), 253_402_300_799_999]) check(t);
+    expect(mismatches.slice(0, 5)).toEqual([]);
+    // Outside the fast range it is toISOString itself.
+    for (const t of [-1, -62_198_755_200_000, 253_402_300_800_000, 1.5]) expect(isoUtc(t)).toBe(new Date(t).toISOString());
+    expect(() => isoUtc(Number.NaN)).toThrow(RangeError);
   });
 });

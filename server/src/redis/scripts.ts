@@ -43,12 +43,12 @@ export function defineScripts(redis: Redis): void {
 }
 
 /** Runs a script by name with keys and arguments; the one place that touches ioredis' dynamic commands. */
-export async function runScript<T = unknown>(redis: Redis, name: string, keys: string[], args: (string | number)[]): Promise<T> {
+export function runScript<T = unknown>(redis: Redis, name: string, keys: string[], args: (string | number)[]): Promise<T> {
   defineScripts(redis);
   const file = scriptFiles().get(name);
-  if (!file) throw new Error(`Unknown Lua script ${name}`);
+  if (!file) return Promise.reject(new Error(`Unknown Lua script ${name}`));
   const fn = (redis as unknown as Record<string, (...a: unknown[]) => Promise<T>>)[name]!;
   if (file.numberOfKeys === undefined) return fn.call(redis, keys.length, ...keys, ...args);
-  if (file.numberOfKeys !== keys.length) throw new Error(`Script ${name} takes ${file.numberOfKeys} keys, got ${keys.length}`);
+  if (file.numberOfKeys !== keys.length) return Promise.reject(new Error(`Script ${name} takes ${file.numberOfKeys} keys, got ${keys.length}`));
   return fn.call(redis, ...keys, ...args);
 }

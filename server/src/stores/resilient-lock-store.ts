@@ -40,7 +40,7 @@ export class ResilientLockStore implements LockStore {
   }
 
   async acquire(req: LockRequest, readKeys?: string[]): Promise<AcquireResult> {
-    if (this.onRedis && (await this.mysqlMayHoldLocks()) && (await this.mysql.anyLive(req.date, req.employeeId, req.cells))) {
+    if (this.onRedis && (this.mysqlMayHoldLocksNow() ?? (await this.mysqlMayHoldLocks())) && (await this.mysql.anyLive(req.date, req.employeeId, req.cells))) {
       return { status: 'taken' };
     }
     const result = await this.guard.run(
@@ -147,15 +147,21 @@ export class ResilientLockStore implements LockStore {
     return merge(first, await onMysql());
   }
 
-  private async mysqlMayHoldLocks(): Promise<boolean> {
+  /** The watermark's answer without waiting, once it has been read; undefined before the first read. */
+  private mysqlMayHoldLocksNow(): boolean | undefined {
     const now = this.now();
     if (this.mysqlLiveUntil > now) return true;
-    if (now - this.watermarkReadAt >= WATERMARK_REFRESH_MS) {
-      const load = this.refreshWatermark();
-      // Only the first read is awaited; afterwards a stale-by-a-second answer is fine.
-      if (this.watermarkReadAt === 0) await load;
-    }
-    return this.mysqlLiveUntil > now;
+    if (this.watermarkReadAt === 0) return undefined;
+    if (now - this.watermarkReadAt >= WATERMARK_REFRESH_MS) void this.refreshWatermark();
+    return false;
+  }
+
+  private async mysqlMayHoldLocks(): Promise<boolean> {
+    const known = this.mysqlMayHoldLocksNow();
+    if (known !== undefined) return known;
+    // Only the first read is awaited; afterwards a stale-by-a-second answer is fine.
+    await this.refreshWatermark();
+    return this.mysqlLiveUntil > this.now();
   }
 
   private refreshWatermark(): Promise<void> {

@@ -210,7 +210,7 @@ export async function run(): Promise<void> {
 
     // The machine is shared: alternate short batches of the two servers and
     // take medians over the rounds, so a burst of someone else's load hits both.
-    const ROUNDS = 6;
+    const ROUNDS = 10;
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const compare = async (c: number, n: number, sidecarPort: number, sidecarReq: () => Req, bareReq: () => Req, status: number) => {
       const side: Result[] = [];

@@ -130,7 +130,7 @@ export class ResilientLockStore implements LockStore {
       return onMysql();
     });
     if (!usedRedis || (first.status !== 'not_found' && first.status !== 'not_owner')) return first;
-    if (!(await this.mysqlMayHoldLocks())) return first;
+    if (!(this.mysqlMayHoldLocksNow() ?? (await this.mysqlMayHoldLocks()))) return first;
     const second = await onMysql();
     if (second.status === 'not_found') return first;
     return second;
@@ -143,7 +143,7 @@ export class ResilientLockStore implements LockStore {
       usedRedis = false;
       return onMysql();
     });
-    if (!usedRedis || !(await this.mysqlMayHoldLocks())) return first;
+    if (!usedRedis || !(this.mysqlMayHoldLocksNow() ?? (await this.mysqlMayHoldLocks()))) return first;
     return merge(first, await onMysql());
   }
 

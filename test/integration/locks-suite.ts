@@ -190,6 +190,29 @@ export function lockSuite(label: string, env: Record<string, string>, store: 're
       expect(events).toEqual([]);
     });
 
+    it('follows hours and time off changed between holds (no stale in-process catalogue)', async () => {
+      const admin = { token: s.adminToken() };
+      const created = await s.api('/admin/staff', { ...admin, method: 'POST', json: { name: 'Cleo', email: 'cleo@example.test', workingHours: everyDay(['09:00', '17:00']) } });
+      expect(created.status).toBe(201);
+      const cleo: number = (await created.json()).staff.id;
+      const day = daysFromNow(5);
+      const held = async () => ((await (await s.api(`/locks?date=${day}&employeeId=${cleo}`)).json()).locks as { time: string }[]).map((l) => l.time);
+      // Warm: this instance now knows the catalogue generation and holds a snapshot.
+      expect((await lock({ date: day, time: '09:00', employeeId: cleo, serviceId: svc30 })).status).toBe(201);
+
+      const moved = await s.api(`/admin/staff/${cleo}`, { ...admin, method: 'PUT', json: { workingHours: everyDay(['13:00', '17:00']) } });
+      expect(moved.status).toBe(200);
+      const early = await lock({ date: day, time: '10:00', employeeId: cleo, serviceId: svc30 });
+      expect(early.status).toBe(409);
+      expect((await early.json()).error.code).toBe('slot_unavailable');
+      expect((await lock({ date: day, time: '14:00', employeeId: cleo, serviceId: svc30 })).status).toBe(201);
+
+      const off = await s.api(`/admin/staff/${cleo}/time-off`, { ...admin, method: 'POST', json: { startDate: day, endDate: day } });
+      expect(off.status).toBe(201);
+      expect((await lock({ date: day, time: '15:00', employeeId: cleo, serviceId: svc30 })).status).toBe(409);
+      expect(await held()).toEqual(['09:00', '14:00']);
+    });
+
     it('lists a day without owners or tokens, and validates the query', async () => {
       const a = await (await lock({ date, time: '13:00', employeeId: emp, serviceId: svc30 })).json();
       await lock({ date, time: '09:00', employeeId: emp, serviceId: svc60 });

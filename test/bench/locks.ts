@@ -6,6 +6,12 @@
  *
  * Own database (created, dropped) and key prefix (deleted). 127.0.0.1 only.
  * Run alone: `npx tsx test/bench/locks.ts`.
+ *
+ * Beside each ratio: CPU per request of the server process and of
+ * redis-server (sidecar/bare). At 16 clients the server's main thread is the
+ * bottleneck, so the p50 ratio follows the CPU ratio: that column says where
+ * to look. BENCH_ONLY="POST /locks@16" runs chosen rows; BENCH_CPU_PROF=<dir>
+ * writes a V8 CPU profile of the server process.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

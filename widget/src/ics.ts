@@ -1,6 +1,10 @@
 // RFC 5545 calendar file for "Add to calendar", built in the browser from the
 // appointment the API returned (no extra request, works offline after booking).
 
+// The text rules and the UID are the sidecar's own (one file serves both), so
+// the invitation mails that follow update this entry rather than adding one.
+import { escapeText, foldLine, icsTime, icsUid } from '../../server/src/mail/ics-format';
+
 export interface IcsInput {
   reference: string;
   start: string; // UTC ISO
@@ -11,38 +15,6 @@ export interface IcsInput {
   now?: Date;
 }
 
-/** `2025-10-28T08:00:00.000Z` → `20251028T080000Z`. */
-export function icsTime(iso: string | Date): string {
-  const d = typeof iso === 'string' ? new Date(iso) : iso;
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-}
-
-export function escapeText(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n');
-}
-
-/** Lines longer than 75 octets continue on the next line after CRLF + space. */
-export function foldLine(line: string): string {
-  const enc = new TextEncoder();
-  if (enc.encode(line).length <= 75) return line;
-  const out: string[] = [];
-  let cur = '';
-  let curBytes = 0;
-  for (const ch of line) {
-    const b = enc.encode(ch).length;
-    // The first line may hold 75 octets; continuation lines 74 plus the leading space.
-    if (curBytes + b > (out.length ? 74 : 75)) {
-      out.push(cur);
-      cur = '';
-      curBytes = 0;
-    }
-    cur += ch;
-    curBytes += b;
-  }
-  out.push(cur);
-  return out.join('\r\n ');
-}
-
 export function buildIcs(a: IcsInput): string {
   const lines = [
     'BEGIN:VCALENDAR',
@@ -51,7 +23,7 @@ export function buildIcs(a: IcsInput): string {
     'CALSCALE:GREGORIAN',
     'METHOD:PUBLISH',
     'BEGIN:VEVENT',
-    `UID:${a.reference}@appointease`,
+    `UID:${icsUid(a.reference)}`,
     `DTSTAMP:${icsTime(a.now ?? new Date())}`,
     `DTSTART:${icsTime(a.start)}`,
     `DTEND:${icsTime(a.end)}`,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildIcs, escapeText, foldLine, icsDataUrl, icsTime } from '../src/ics';
+import { escapeText, foldLine, icsTime, icsUid } from '../../server/src/mail/ics-format';
+import { buildIcs, icsDataUrl } from '../src/ics';
 
 describe('ics', () => {
   const ics = buildIcs({
@@ -14,7 +15,9 @@ describe('ics', () => {
   it('is one VEVENT in UTC with CRLF lines', () => {
     const lines = ics.split('\r\n');
     expect(lines[0]).toBe('BEGIN:VCALENDAR');
-    expect(lines).toContain('UID:APT-2025-000123@appointease');
+    // The sidecar's UID for this reference: its invitation and cancellation mails update this entry.
+    expect(lines).toContain('UID:apt-2025-000123@appointease');
+    expect(lines).toContain(`UID:${icsUid('APT-2025-000123')}`);
     expect(lines).toContain('DTSTART:20251028T080000Z');
     expect(lines).toContain('DTEND:20251028T083000Z');
     expect(lines).toContain('DTSTAMP:20251001T120000Z');

@@ -5,6 +5,8 @@
  * The UID derives from the reference, so a reschedule or cancellation (with
  * a higher SEQUENCE) updates the same calendar entry instead of adding one.
  */
+import { escapeText, foldLine, icsTime, icsUid } from './ics-format';
+
 export interface IcsEvent {
   reference: string;
   start: number;
@@ -21,47 +23,14 @@ export interface IcsEvent {
   stamp?: number;
 }
 
-export function icsUid(reference: string): string {
-  return `${reference.toLowerCase()}@appointease`;
-}
-
 /** A monotonically growing SEQUENCE for revisions without storing a counter: seconds since 2024. */
 export function revisionSequence(at: number): number {
   return Math.max(1, Math.floor((at - Date.UTC(2024, 0, 1)) / 1000));
 }
 
-function utc(instant: number): string {
-  return new Date(instant).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-}
-
-/** TEXT value escaping (RFC 5545 §3.3.11). */
-export function escapeText(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
-}
-
 /** A parameter value (CN=…): quoted, without the characters a quoted value cannot hold. */
 function paramValue(value: string): string {
   return `"${value.replace(/["\x00-\x1f\x7f]/g, '')}"`;
-}
-
-/** Folds a content line at 75 octets without splitting a UTF-8 character (§3.1). */
-export function foldLine(line: string): string {
-  const out: string[] = [];
-  let current = '';
-  let bytes = 0;
-  for (const ch of line) {
-    const size = Buffer.byteLength(ch);
-    const limit = out.length === 0 ? 75 : 74;
-    if (bytes + size > limit) {
-      out.push(current);
-      current = '';
-      bytes = 0;
-    }
-    current += ch;
-    bytes += size;
-  }
-  out.push(current);
-  return out.join('\r\n ');
 }
 
 export function buildIcs(e: IcsEvent): string {
@@ -76,9 +45,9 @@ export function buildIcs(e: IcsEvent): string {
     'BEGIN:VEVENT',
     `UID:${icsUid(e.reference)}`,
     `SEQUENCE:${e.sequence}`,
-    `DTSTAMP:${utc(e.stamp ?? Date.now())}`,
-    `DTSTART:${utc(e.start)}`,
-    `DTEND:${utc(e.end)}`,
+    `DTSTAMP:${icsTime(e.stamp ?? Date.now())}`,
+    `DTSTART:${icsTime(e.start)}`,
+    `DTEND:${icsTime(e.end)}`,
     `SUMMARY:${escapeText(e.summary)}`,
     `DESCRIPTION:${escapeText(e.description)}`,
     ...(e.location ? [`LOCATION:${escapeText(e.location)}`] : []),

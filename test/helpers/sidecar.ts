@@ -4,6 +4,7 @@ import { createLogger } from '../../server/src/logger';
 import { startServer, type RunningServer } from '../../server/src/server';
 import { signAdminToken } from '../../server/src/services/admin-token';
 import { createTestDatabase, deletePrefix, REDIS_URL, uniquePrefix, type TestDatabase } from './services';
+import { until } from './ws-client';
 
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 
@@ -58,6 +59,36 @@ export async function startSidecar(options: { env?: Record<string, string>; db?:
       await running.close();
       if (ownsPrefix) await deletePrefix(prefix, config.redis.url);
       if (ownsDb) await db.drop();
+    },
+  };
+}
+
+export interface SidecarPair {
+  a: TestSidecar;
+  b: TestSidecar;
+  db: TestDatabase;
+  prefix: string;
+  /** Resolves once both instances' slot_updates subscriptions are up (nothing published before is heard). */
+  subscribed(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Two sidecars sharing one database and one key prefix: two instances of one site. */
+export async function startSidecarPair(env: Record<string, string> = {}): Promise<SidecarPair> {
+  const db = await createTestDatabase();
+  const prefix = uniquePrefix();
+  const a = await startSidecar({ db, prefix, env });
+  const b = await startSidecar({ db, prefix, env });
+  return {
+    a,
+    b,
+    db,
+    prefix,
+    subscribed: () => until(() => a.deps.bridge!['subscriber'].status === 'ready' && b.deps.bridge!['subscriber'].status === 'ready'),
+    async stop() {
+      await Promise.all([a.stop(), b.stop()]);
+      await deletePrefix(prefix, a.config.redis.url);
+      await db.drop();
     },
   };
 }

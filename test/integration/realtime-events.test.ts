@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daysFromNow, everyDay, seedCatalogue } from '../helpers/catalogue';
-import { startSidecar, type TestSidecar } from '../helpers/sidecar';
-import { createTestDatabase, deletePrefix, uniquePrefix, type TestDatabase } from '../helpers/services';
-import { sleep, TestSocket, until, wsUrl, type Message } from '../helpers/ws-client';
+import { startSidecarPair, type SidecarPair, type TestSidecar } from '../helpers/sidecar';
+import { sleep, TestSocket, wsUrl, type Message } from '../helpers/ws-client';
 
 /**
  * The real routes, end to end through the fan-out: every hold, release,
@@ -10,8 +9,7 @@ import { sleep, TestSocket, until, wsUrl, type Message } from '../helpers/ws-cli
  * reaches the subscribers of both instances exactly once.
  */
 describe('slot events from the real API across two instances', () => {
-  let db: TestDatabase;
-  let prefix: string;
+  let pair: SidecarPair;
   let a: TestSidecar;
   let b: TestSidecar;
   let emp: number;
@@ -38,19 +36,16 @@ describe('slot events from the real API across two instances', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    prefix = uniquePrefix();
-    const env = { TRUST_PROXY: 'true' };
-    a = await startSidecar({ db, prefix, env });
-    b = await startSidecar({ db, prefix, env });
-    const ids = await seedCatalogue(db.pool, {
+    pair = await startSidecarPair({ TRUST_PROXY: 'true' });
+    ({ a, b } = pair);
+    const ids = await seedCatalogue(pair.db.pool, {
       services: [{ name: 'Cut', duration: 60 }],
       staff: [{ name: 'Ana', hours: everyDay(['09:00', '17:00']) }],
       settings: { timezone: 'UTC', minNoticeMinutes: 0 },
     });
     [svc] = ids.serviceIds as [number];
     [emp] = ids.staffIds as [number];
-    await until(() => a.deps.bridge!['subscriber'].status === 'ready' && b.deps.bridge!['subscriber'].status === 'ready');
+    await pair.subscribed();
     onA = await TestSocket.open(wsUrl(a.url));
     onB = await TestSocket.open(wsUrl(b.url));
     for (const t of [onA, onB]) {
@@ -61,9 +56,7 @@ describe('slot events from the real API across two instances', () => {
   afterAll(async () => {
     onA?.close();
     onB?.close();
-    await Promise.all([a?.stop(), b?.stop()]);
-    await deletePrefix(prefix);
-    await db?.drop();
+    await pair?.stop();
   });
 
   it('hold and release', async () => {

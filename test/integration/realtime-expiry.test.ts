@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daysFromNow, everyDay, seedCatalogue } from '../helpers/catalogue';
-import { startSidecar, type TestSidecar } from '../helpers/sidecar';
-import { createTestDatabase, deletePrefix, uniquePrefix, type TestDatabase } from '../helpers/services';
+import { startSidecar, startSidecarPair, type SidecarPair, type TestSidecar } from '../helpers/sidecar';
 import { sleep, TestSocket, until, wsUrl, type Message } from '../helpers/ws-client';
 
 /**
@@ -15,8 +14,7 @@ describe.each([
   { label: 'Redis', env: {} as Record<string, string>, crossInstance: true },
   { label: 'MySQL (REDIS_ENABLED=false)', env: { REDIS_ENABLED: 'false' }, crossInstance: false },
 ])('lock expiry across two instances on $label', ({ env, crossInstance }) => {
-  let db: TestDatabase;
-  let prefix: string;
+  let pair: SidecarPair;
   let a: TestSidecar;
   let b: TestSidecar;
   let emp: number;
@@ -25,24 +23,19 @@ describe.each([
   const isExpiry = (m: Message) => m.type === 'slot_unlocked' && m.reason === 'expired';
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    prefix = uniquePrefix();
-    const shared = { LOCK_TTL_SECONDS: '2', TRUST_PROXY: 'true', ...env };
-    a = await startSidecar({ db, prefix, env: shared });
-    b = await startSidecar({ db, prefix, env: shared });
-    const ids = await seedCatalogue(db.pool, {
+    pair = await startSidecarPair({ LOCK_TTL_SECONDS: '2', TRUST_PROXY: 'true', ...env });
+    ({ a, b } = pair);
+    const ids = await seedCatalogue(pair.db.pool, {
       services: [{ name: 'Cut', duration: 60 }],
       staff: [{ name: 'Ana', hours: everyDay(['09:00', '17:00']) }],
       settings: { timezone: 'UTC', minNoticeMinutes: 0 },
     });
     [svc] = ids.serviceIds as [number];
     [emp] = ids.staffIds as [number];
-    if (crossInstance) await until(() => a.deps.bridge!['subscriber'].status === 'ready' && b.deps.bridge!['subscriber'].status === 'ready');
+    if (crossInstance) await pair.subscribed();
   });
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await deletePrefix(prefix);
-    await db?.drop();
+    await pair?.stop();
   });
 
   it('announces each expired lock once, within 2 s of its TTL', async () => {

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSidecar, type TestSidecar } from '../helpers/sidecar';
-import { createTestDatabase, deletePrefix, startPrivateRedis, uniquePrefix, type PrivateRedis, type TestDatabase } from '../helpers/services';
+import { startSidecarPair, type SidecarPair, type TestSidecar } from '../helpers/sidecar';
+import { startPrivateRedis, type PrivateRedis } from '../helpers/services';
 import { sleep, TestSocket, until, wsUrl } from '../helpers/ws-client';
 
 const DAY = '2030-05-06';
@@ -16,23 +16,6 @@ const event = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-/** Two sidecars sharing one database and one key prefix: two instances of one site. */
-async function pair(env: Record<string, string> = {}) {
-  const db = await createTestDatabase();
-  const prefix = uniquePrefix();
-  const a = await startSidecar({ db, prefix, env });
-  const b = await startSidecar({ db, prefix, env });
-  return {
-    a,
-    b,
-    async stop() {
-      await Promise.all([a.stop(), b.stop()]);
-      await deletePrefix(prefix, a.config.redis.url);
-      await db.drop();
-    },
-  };
-}
-
 async function subscribed(s: TestSidecar, employeeId = 1, date = DAY): Promise<TestSocket> {
   const t = await TestSocket.open(wsUrl(s.url));
   await t.request({ type: 'subscribe', date, employeeId }, (m) => m.type === 'subscribed');
@@ -40,12 +23,12 @@ async function subscribed(s: TestSidecar, employeeId = 1, date = DAY): Promise<T
 }
 
 describe('fan-out across two instances through slot_updates (real Redis)', () => {
-  let p: Awaited<ReturnType<typeof pair>>;
+  let p: SidecarPair;
   const open: TestSocket[] = [];
   beforeAll(async () => {
-    p = await pair();
+    p = await startSidecarPair();
     // Both subscriber connections must be subscribed before anything is published.
-    await until(() => p.a.deps.bridge!['subscriber'].status === 'ready' && p.b.deps.bridge!['subscriber'].status === 'ready');
+    await p.subscribed();
   });
   afterEach(() => {
     for (const t of open.splice(0)) t.close();
@@ -139,9 +122,9 @@ describe('fan-out across two instances through slot_updates (real Redis)', () =>
 });
 
 describe('without Redis (REDIS_ENABLED=false)', () => {
-  let p: Awaited<ReturnType<typeof pair>>;
+  let p: SidecarPair;
   beforeAll(async () => {
-    p = await pair({ REDIS_ENABLED: 'false' });
+    p = await startSidecarPair({ REDIS_ENABLED: 'false' });
   });
   afterAll(() => p?.stop());
 
@@ -160,11 +143,11 @@ describe('without Redis (REDIS_ENABLED=false)', () => {
 
 describe('subscriber reconnect after a Redis restart', () => {
   let redis: PrivateRedis;
-  let p: Awaited<ReturnType<typeof pair>>;
+  let p: SidecarPair;
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    p = await pair({ REDIS_URL: redis.url });
-    await until(() => p.a.deps.bridge!['subscriber'].status === 'ready' && p.b.deps.bridge!['subscriber'].status === 'ready');
+    p = await startSidecarPair({ REDIS_URL: redis.url });
+    await p.subscribed();
   });
   afterAll(async () => {
     await p?.stop();

@@ -32,17 +32,8 @@ export interface AcquireInput {
   owner: string;
 }
 
-export interface AdminLockView {
-  date: string;
-  time: string;
-  times: string[];
-  employeeId: number;
-  serviceId: number;
-  owner: string;
-  expiresAt: string;
-  ttlSeconds: number;
-  store: 'redis' | 'mysql';
-}
+/** A lock as the admin API shows it: everything but the token hash, with the expiry as ISO and the seconds left. */
+export type AdminLockView = Omit<LockInfo, 'lockId' | 'expiresAt'> & { expiresAt: string; ttlSeconds: number };
 
 /** What the fast path learnt from the in-process catalogue before touching Redis. */
 interface FastPath {

@@ -4,7 +4,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { originalSlotLocksTable } from '../helpers/appointease-original-schema';
 import { PLUGIN_DIR, WordPress, missingPrerequisite, mysql } from './wordpress.js';
+
+/** Activates the plugin the way WordPress does; 'ok' or the activation error. */
+function activatePlugin(wp: WordPress): string {
+  return wp.php(`
+    require_once ABSPATH . 'wp-admin/includes/plugin.php';
+    $result = activate_plugin( 'appointease-bridge/appointease-bridge.php' );
+    echo is_wp_error( $result ) ? $result->get_error_message() : 'ok';
+  `);
+}
 
 const prerequisite = missingPrerequisite();
 
@@ -67,11 +77,7 @@ describe.skipIf(prerequisite)('schema installer', () => {
   afterAll(async () => wp?.destroy());
 
   it('activation creates the missing tables and adds missing columns and indexes to existing ones', () => {
-    const activated = wp.php(`
-      require_once ABSPATH . 'wp-admin/includes/plugin.php';
-      $result = activate_plugin( 'appointease-bridge/appointease-bridge.php' );
-      echo is_wp_error( $result ) ? $result->get_error_message() : 'ok';
-    `);
+    const activated = activatePlugin(wp);
     expect(activated).toBe('ok');
 
     for (const table of schema.tables) {
@@ -149,29 +155,13 @@ describe.skipIf(prerequisite)('schema installer on AppointEase-shaped slot locks
     wp = await WordPress.create({ label: 'schemaslot', tablePrefix: P, activate: false });
     // The AppointEase plugin's own table: its unique index has another name than ours
     // (unique_slot vs uniq_slot) over the same columns, and a live lock row.
-    q(`CREATE TABLE ${table} (
-        id mediumint(9) NOT NULL AUTO_INCREMENT,
-        date date NOT NULL,
-        time time NOT NULL,
-        employee_id mediumint(9) NOT NULL,
-        client_id varchar(255) NOT NULL,
-        expires_at datetime NOT NULL,
-        created_at timestamp DEFAULT CURRENT_TIMESTAMP,
-        PRIMARY KEY (id),
-        UNIQUE KEY unique_slot (date, time, employee_id),
-        KEY idx_expires (expires_at),
-        KEY idx_client (client_id)
-      );
+    q(`${originalSlotLocksTable(P)};
       INSERT INTO ${table} (date, time, employee_id, client_id, expires_at) VALUES ('2030-01-01', '09:00:00', 1, 'client-abc', '2030-01-01 09:10:00');`);
   }, 60_000);
   afterAll(async () => wp?.destroy());
 
   it('activation adds no second unique index over the same columns, only what is really missing', () => {
-    const activated = wp.php(`
-      require_once ABSPATH . 'wp-admin/includes/plugin.php';
-      $result = activate_plugin( 'appointease-bridge/appointease-bridge.php' );
-      echo is_wp_error( $result ) ? $result->get_error_message() : 'ok';
-    `);
+    const activated = activatePlugin(wp);
     expect(activated).toBe('ok');
     expect(uniqueIndexes()).toEqual(['unique_slot']);
     expect(allIndexes()).toEqual(['PRIMARY', 'idx_client', 'idx_expires', 'idx_lock', 'unique_slot']);

@@ -80,7 +80,9 @@ export class LockService {
    */
   async acquire(input: AcquireInput): Promise<LockGranted> {
     // No await in the usual case: the generation is known and the snapshot in memory is good for it.
-    const fast = this.fastPath(input) ?? (await this.fastPathLoaded(input));
+    const generation = this.deps.cache.usable ? (this.catalogueGeneration ?? (await this.deps.cache.catalogueGeneration())) : undefined;
+    const snap = generation === undefined ? undefined : (this.deps.catalogue.freshSnapshot(generation) ?? (await this.deps.catalogue.snapshot(generation)));
+    const fast = snap && this.cellsFromCatalogue(input, generation!, snap);
     if (!fast) return this.acquireChecked(input);
     const lockToken = newLockToken();
     const lockId = lockIdOf(lockToken);
@@ -139,22 +141,8 @@ export class LockService {
   /**
    * The cells a time would cover by the employee's weekly hours, from the
    * in-process catalogue, or undefined when the plain path should decide
-   * (unknown day rules, no Redis, a time off the grid) — or, for `fastPath`,
-   * when the generation or the snapshot must be loaded first (`fastPathLoaded`).
+   * (a refused day, a time off the grid).
    */
-  private fastPath(input: AcquireInput): FastPath | undefined {
-    const generation = this.catalogueGeneration;
-    const snap = generation === undefined ? undefined : this.deps.catalogue.freshSnapshot(generation);
-    return snap && this.deps.cache.usable ? this.cellsFromCatalogue(input, generation!, snap) : undefined;
-  }
-
-  private async fastPathLoaded(input: AcquireInput): Promise<FastPath | undefined> {
-    if (!this.deps.cache.usable) return undefined;
-    const generation = this.catalogueGeneration ?? (await this.deps.cache.catalogueGeneration());
-    if (generation === undefined) return undefined;
-    return this.cellsFromCatalogue(input, generation, await this.deps.catalogue.snapshot(generation));
-  }
-
   private cellsFromCatalogue(input: AcquireInput, generation: string, snap: CatalogueSnapshot): FastPath | undefined {
     const service = Catalogue.activeService(snap, input.serviceId);
     const employee = Catalogue.employeeFor(snap, input.employeeId, input.serviceId);

@@ -40,7 +40,7 @@ export class ResilientLockStore implements LockStore {
   }
 
   async acquire(req: LockRequest, readKeys?: string[]): Promise<AcquireResult> {
-    if (this.onRedis && (this.mysqlMayHoldLocksNow() ?? (await this.mysqlMayHoldLocks())) && (await this.mysql.anyLive(req.date, req.employeeId, req.cells))) {
+    if (this.onRedis && (this.mysqlMayHoldLocksNow() ?? (await this.mysqlMayHoldLocksAfterFirstRead())) && (await this.mysql.anyLive(req.date, req.employeeId, req.cells))) {
       return { status: 'taken' };
     }
     const result = await this.guard.run(
@@ -130,7 +130,7 @@ export class ResilientLockStore implements LockStore {
       return onMysql();
     });
     if (!usedRedis || (first.status !== 'not_found' && first.status !== 'not_owner')) return first;
-    if (!(this.mysqlMayHoldLocksNow() ?? (await this.mysqlMayHoldLocks()))) return first;
+    if (!(this.mysqlMayHoldLocksNow() ?? (await this.mysqlMayHoldLocksAfterFirstRead()))) return first;
     const second = await onMysql();
     if (second.status === 'not_found') return first;
     return second;
@@ -143,7 +143,7 @@ export class ResilientLockStore implements LockStore {
       usedRedis = false;
       return onMysql();
     });
-    if (!usedRedis || !(this.mysqlMayHoldLocksNow() ?? (await this.mysqlMayHoldLocks()))) return first;
+    if (!usedRedis || !(this.mysqlMayHoldLocksNow() ?? (await this.mysqlMayHoldLocksAfterFirstRead()))) return first;
     return merge(first, await onMysql());
   }
 
@@ -156,10 +156,8 @@ export class ResilientLockStore implements LockStore {
     return false;
   }
 
-  private async mysqlMayHoldLocks(): Promise<boolean> {
-    const known = this.mysqlMayHoldLocksNow();
-    if (known !== undefined) return known;
-    // Only the first read is awaited; afterwards a stale-by-a-second answer is fine.
+  /** Before the watermark was ever read: wait for that read (afterwards a stale-by-a-second answer is fine). */
+  private async mysqlMayHoldLocksAfterFirstRead(): Promise<boolean> {
     await this.refreshWatermark();
     return this.mysqlLiveUntil > this.now();
   }

@@ -101,7 +101,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     const ok = await connectWithin(redis, 1_500);
     if (!ok) logger.error('redis not reachable at start-up: starting on the MySQL fallback, retrying in the background');
   }
-  const guard = new RedisGuard(redis, logger, metrics);
+  const guard = new RedisGuard(redis, logger, metrics, 500, keys.breakerProbe());
 
   const repos = {
     services: new ServicesRepository(pool, tables),

@@ -3,6 +3,7 @@ import { buildDeps } from '../../server/src/deps';
 import { createLogger } from '../../server/src/logger';
 import { startServer, type RunningServer } from '../../server/src/server';
 import { signAdminToken } from '../../server/src/services/admin-token';
+import type { LogCapture } from './logs';
 import { createTestDatabase, deletePrefix, REDIS_URL, uniquePrefix, type TestDatabase } from './services';
 import { until } from './ws-client';
 
@@ -23,7 +24,9 @@ export interface TestSidecar extends RunningServer {
  * `env` overrides the contract's variables; `db` shares a database between
  * two instances (multi-instance tests).
  */
-export async function startSidecar(options: { env?: Record<string, string>; db?: TestDatabase; prefix?: string; demo?: boolean } = {}): Promise<TestSidecar> {
+export async function startSidecar(
+  options: { env?: Record<string, string>; db?: TestDatabase; prefix?: string; demo?: boolean; logs?: LogCapture; logLevel?: string } = {},
+): Promise<TestSidecar> {
   const db = options.db ?? (await createTestDatabase());
   const prefix = options.prefix ?? uniquePrefix();
   const config = testConfig({
@@ -34,7 +37,10 @@ export async function startSidecar(options: { env?: Record<string, string>; db?:
     PORT: '0',
     ...options.env,
   });
-  const logger = createLogger({ logLevel: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  // A test that reads the logs back gets them at `logLevel` (default info) in its capture.
+  const logger = options.logs
+    ? createLogger({ logLevel: options.logLevel ?? 'info' }, options.logs.stream)
+    : createLogger({ logLevel: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const deps = await buildDeps(config, logger, { demo: options.demo });
   const running = await startServer(deps, 0, '127.0.0.1');
   const ownsDb = !options.db;

@@ -11,9 +11,12 @@ export type RedisState = 'disabled' | 'up' | 'down';
  *
  * While closed ("up") operations go to Redis; the first connection-level
  * failure opens it ("down"): that operation and every later one go straight
- * to MySQL without touching Redis, while a background probe PINGs Redis and
- * closes the breaker when it answers. A reply error from a healthy Redis (a
- * bug in a script, a wrong type) is not an outage and is rethrown.
+ * to MySQL without touching Redis, while a background probe writes a
+ * short-lived key and closes the breaker once Redis takes it (a PING would
+ * close it on a read-only replica, which then refuses the next write: a
+ * breaker flapping through a failover). Only connection-level failures and
+ * "cannot serve" replies count as an outage (`isOutage`); any other error is
+ * rethrown: a bug is a 500 with a log line, not a switch to MySQL.
  */
 export class RedisGuard extends EventEmitter {
   private current: RedisState;
@@ -26,6 +29,8 @@ export class RedisGuard extends EventEmitter {
     private readonly logger: Logger,
     private readonly metrics: Metrics,
     private readonly probeIntervalMs = 500,
+    /** The key the probe writes (under REDIS_KEY_PREFIX); without one the probe only PINGs. */
+    private readonly probeKey?: string,
   ) {
     super();
     this.current = redis ? (redis.status === 'ready' ? 'up' : 'down') : 'disabled';
@@ -112,7 +117,8 @@ export class RedisGuard extends EventEmitter {
     if (this.redis.status !== 'ready') return;
     this.probing = true;
     try {
-      await this.redis.ping();
+      if (this.probeKey) await this.redis.set(this.probeKey, '1', 'PX', 10_000);
+      else await this.redis.ping();
       clearInterval(this.probeTimer);
       this.probeTimer = undefined;
       this.current = 'up';
@@ -132,10 +138,38 @@ export class RedisGuard extends EventEmitter {
   }
 }
 
-const OUTAGE_REPLIES = /^(LOADING|BUSY|MASTERDOWN|READONLY|OOM|CLUSTERDOWN|TRYAGAIN)/;
+/**
+ * Replies by which a healthy Redis says it cannot serve right now: still
+ * loading its data, busy in a script, a replica (a Sentinel failover demotes
+ * the old primary: READONLY; a replica cut off from its primary: MASTERDOWN),
+ * out of memory, refusing writes after a failed save (MISCONF), short of
+ * replicas (NOREPLICAS), a cluster not ready (CLUSTERDOWN, TRYAGAIN). The
+ * word must be the whole first token: BUSYKEY, say, is an answer, not a refusal.
+ */
+const CANNOT_SERVE = /^(LOADING|BUSY|MASTERDOWN|READONLY|OOM|MISCONF|NOREPLICAS|CLUSTERDOWN|TRYAGAIN)(\s|$)/;
 
-/** Connection-level failures (timeouts, closed sockets, refused connects) and "Redis can't serve now" replies. */
+/** ioredis's own errors for a connection that is gone, closing or too slow (by class name: redis-errors is not ours to import). */
+const CONNECTION_ERROR_NAMES = new Set(['AbortError', 'InterruptError', 'MaxRetriesPerRequestError', 'ParserError', 'ClusterAllFailedError']);
+
+/** Socket-level failures (node's errno codes). */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'ENOTCONN', 'ERR_STREAM_DESTROYED', 'ERR_SOCKET_CLOSED']);
+
+/** The plain Errors ioredis rejects a command with when the connection cannot carry it. */
+const CONNECTION_MESSAGES =
+  /^(Command timed out|Connection is closed|Stream isn't writeable|Socket timeout|connect ETIMEDOUT|Ready check failed|All sentinels are unreachable|None of startup nodes is available|Cluster is disconnect|Cluster isn't ready|Node is disconnected)/;
+
+/**
+ * True only for a real outage: the connection failed (refused, reset, timed
+ * out, closed, out of retries) or Redis answered that it cannot serve. Anything
+ * else — a TypeError in our callback, WRONGTYPE, an error raised by our Lua
+ * script — is a bug: it must surface as a 500 with a log line, not quietly
+ * move every instance onto MySQL.
+ */
 export function isOutage(err: unknown): boolean {
-  if (err instanceof ReplyError) return OUTAGE_REPLIES.test((err as Error).message);
-  return err instanceof Error;
+  if (!(err instanceof Error)) return false;
+  if (err instanceof ReplyError) return CANNOT_SERVE.test(err.message);
+  if (CONNECTION_ERROR_NAMES.has(err.name)) return true;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+  return CONNECTION_MESSAGES.test(err.message);
 }

@@ -19,6 +19,8 @@ export function redisKeys(prefix: string) {
     otp: (email: string) => `${prefix}otp:${email}`,
     session: (tokenHash: string) => `${prefix}session:${tokenHash}`,
     rate: (type: string, id: string) => `${prefix}rate:${type}:${id}`,
+    /** Written by the breaker's probe: Redis is back only once it takes a write (a replica answers PING but refuses writes). */
+    breakerProbe: () => `${prefix}breaker-probe`,
     slotUpdatesChannel: () => `${prefix}slot_updates`,
   };
 }

@@ -11,6 +11,15 @@ export function Notice({ kind = 'error', children }: { kind?: 'error' | 'success
   );
 }
 
+/** The error notices of a page's loads and actions, the ones that are set. */
+export function Notices({ errors }: { errors: Array<string | null | undefined> }) {
+  return (
+    <>
+      {errors.map((e, i) => e && <Notice key={i}>{e}</Notice>)}
+    </>
+  );
+}
+
 /** Loads something once (and again on reload()), keeping loading/error state. */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []) {
   const [data, setData] = useState<T | null>(null);

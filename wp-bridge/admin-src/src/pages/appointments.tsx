@@ -3,7 +3,9 @@
 import { useState } from 'preact/hooks';
 import type { Api } from '../api';
 import type { Appointment } from '../types';
-import { Notice, useAction, useCatalogue, useLoad } from '../ui';
+import { ListTable, RowActions } from '../components/list-table';
+import { StaffSelect } from '../components/staff-select';
+import { Notices, useAction, useCatalogue, useLoad } from '../ui';
 
 function isoDay(offsetDays: number): string {
   const d = new Date();
@@ -40,66 +42,37 @@ export function AppointmentsPage({ api }: { api: Api }) {
         </label>{' '}
         <label>
           Staff{' '}
-          <select value={filter.employeeId} onChange={(e) => setFilter({ ...filter, employeeId: e.currentTarget.value })}>
-            <option value="">Everyone</option>
-            {staff.data?.map((s) => (
-              <option key={s.id} value={String(s.id)}>
-                {s.name}
-              </option>
-            ))}
-          </select>
+          <StaffSelect staff={staff.data} value={filter.employeeId} emptyLabel="Everyone" onChange={(employeeId) => setFilter({ ...filter, employeeId })} />
         </label>
       </form>
-      {list.error && <Notice>{list.error}</Notice>}
-      {action.error && <Notice>{action.error}</Notice>}
+      <Notices errors={[list.error, action.error]} />
       {list.loading && !list.data ? (
         <p>Loading…</p>
-      ) : list.data?.length === 0 ? (
-        <p>No appointments in this range.</p>
       ) : (
-        <table class="wp-list-table widefat fixed striped">
-          <thead>
-            <tr>
-              <th scope="col">Reference</th>
-              <th scope="col">Date</th>
-              <th scope="col">Time</th>
-              <th scope="col">Customer</th>
-              <th scope="col">Staff</th>
-              <th scope="col">Service</th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span class="screen-reader-text">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data?.map((a) => (
-              <tr key={a.id}>
-                <td>{a.reference ? <code>{a.reference}</code> : <span title="Stored without a reference">#{a.id}</span>}</td>
-                <td>{a.date}</td>
-                <td>
-                  {a.time}
-                  {a.endTime ? `–${a.endTime}` : ''}
-                </td>
-                <td>
+        <ListTable
+          rows={list.data ?? []}
+          rowKey={(a) => a.id}
+          empty={<p>No appointments in this range.</p>}
+          columns={[
+            { header: 'Reference', cell: (a) => (a.reference ? <code>{a.reference}</code> : <span title="Stored without a reference">#{a.id}</span>) },
+            { header: 'Date', cell: (a) => a.date },
+            { header: 'Time', cell: (a) => `${a.time}${a.endTime ? `–${a.endTime}` : ''}` },
+            {
+              header: 'Customer',
+              cell: (a) => (
+                <>
                   {a.name}
                   <br />
                   <a href={`mailto:${a.email}`}>{a.email}</a>
-                </td>
-                <td>{a.employeeName ?? (a.employeeId === null ? '—' : staffName(a.employeeId))}</td>
-                <td>{a.serviceName ?? (a.serviceId === null ? '—' : serviceName(a.serviceId))}</td>
-                <td>{a.status}</td>
-                <td>
-                  {a.status !== 'cancelled' && (
-                    <button type="button" class="button button-link-delete" disabled={action.busy} onClick={() => cancel(a)}>
-                      Cancel
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+            { header: 'Staff', cell: (a) => a.employeeName ?? (a.employeeId === null ? '—' : staffName(a.employeeId)) },
+            { header: 'Service', cell: (a) => a.serviceName ?? (a.serviceId === null ? '—' : serviceName(a.serviceId)) },
+            { header: 'Status', cell: (a) => a.status },
+          ]}
+          actions={(a) => a.status !== 'cancelled' && <RowActions deleteLabel="Cancel" busy={action.busy} onDelete={() => cancel(a)} />}
+        />
       )}
     </div>
   );

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Api } from '../api';
 import type { BusinessSettings } from '../types';
+import { FormButtons } from '../components/form-buttons';
 import { Notice, useAction, useLoad } from '../ui';
 
 const RULES = ['timezone', 'slotInterval', 'minNoticeMinutes', 'maxAdvanceDays'] as const;
@@ -59,11 +60,7 @@ export function BusinessSettingsPage({ api }: { api: Api }) {
           {number('maxAdvanceDays', 'Bookable days ahead', 1)}
         </tbody>
       </table>
-      <p>
-        <button type="submit" class="button button-primary" disabled={action.busy}>
-          Save booking rules
-        </button>
-      </p>
+      <FormButtons label="Save booking rules" busy={action.busy} />
     </form>
   );
 }

@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api';
 import { errorText } from '../api';
 import type { Lock, SlotEvent } from '../types';
+import { ListTable, RowActions } from '../components/list-table';
 import { Notice, useAction, useCatalogue } from '../ui';
 
 type FeedState = 'connecting' | 'live' | 'offline';
@@ -122,50 +123,31 @@ export function LiveLocksPage({ api }: { api: Api }) {
       {flash && <Notice kind="success">{flash}</Notice>}
       {visible === null ? (
         <p>Loading…</p>
-      ) : visible.length === 0 ? (
-        <p class="appointease-empty">No slot is locked right now.</p>
       ) : (
-        <table class="wp-list-table widefat fixed striped appointease-locks-table">
-          <thead>
-            <tr>
-              <th scope="col">Date</th>
-              <th scope="col">Time</th>
-              <th scope="col">Staff</th>
-              <th scope="col">Service</th>
-              <th scope="col">Held by</th>
-              <th scope="col">Remaining</th>
-              <th scope="col">Store</th>
-              <th scope="col">
-                <span class="screen-reader-text">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {visible.map((lock) => {
-              const left = remaining(lock);
-              return (
-                <tr key={`${lock.date}|${lock.time}|${lock.employeeId}`} data-lock={`${lock.date} ${lock.time} ${lock.employeeId}`}>
-                  <td>{lock.date}</td>
-                  <td>{lock.times?.length > 1 ? `${lock.time}–${lock.times[lock.times.length - 1]}` : lock.time}</td>
-                  <td>{staffName(lock.employeeId)}</td>
-                  <td>{serviceName(lock.serviceId)}</td>
-                  <td>
-                    <code>{lock.owner}</code>
-                  </td>
-                  <td class="appointease-countdown" aria-label={`${left} seconds remaining`}>
-                    {Math.floor(left / 60)}:{String(left % 60).padStart(2, '0')}
-                  </td>
-                  <td>{lock.store}</td>
-                  <td>
-                    <button type="button" class="button button-link-delete" disabled={release.busy} onClick={() => forceRelease(lock)}>
-                      Force release
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <ListTable
+          class="appointease-locks-table"
+          rows={visible}
+          rowKey={(lock) => `${lock.date}|${lock.time}|${lock.employeeId}`}
+          rowProps={(lock) => ({ 'data-lock': `${lock.date} ${lock.time} ${lock.employeeId}` })}
+          empty={<p class="appointease-empty">No slot is locked right now.</p>}
+          columns={[
+            { header: 'Date', cell: (lock) => lock.date },
+            { header: 'Time', cell: (lock) => (lock.times?.length > 1 ? `${lock.time}–${lock.times[lock.times.length - 1]}` : lock.time) },
+            { header: 'Staff', cell: (lock) => staffName(lock.employeeId) },
+            { header: 'Service', cell: (lock) => serviceName(lock.serviceId) },
+            { header: 'Held by', cell: (lock) => <code>{lock.owner}</code> },
+            {
+              header: 'Remaining',
+              cell: (lock) => {
+                const left = remaining(lock);
+                return `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+              },
+              cellProps: (lock) => ({ class: 'appointease-countdown', 'aria-label': `${remaining(lock)} seconds remaining` }),
+            },
+            { header: 'Store', cell: (lock) => lock.store },
+          ]}
+          actions={(lock) => <RowActions deleteLabel="Force release" busy={release.busy} onDelete={() => forceRelease(lock)} />}
+        />
       )}
     </div>
   );

@@ -1,8 +1,10 @@
 // Staff: who works when and performs what (CONTRACT §7 /admin/staff).
-import { useState } from 'preact/hooks';
 import type { Api } from '../api';
+import { ListTable, RowActions } from '../components/list-table';
+import { AddButton, EditCard, useRecordEditor } from '../components/record-editor';
+import { TextField } from '../components/text-field';
 import { WEEKDAYS, type Service, type Staff, type Weekday, type WorkingHours } from '../types';
-import { Notice, useAction, useLoad } from '../ui';
+import { Notices, useLoad } from '../ui';
 
 const DAY_NAMES: Record<Weekday, string> = { mon: 'Monday', tue: 'Tuesday', wed: 'Wednesday', thu: 'Thursday', fri: 'Friday', sat: 'Saturday', sun: 'Sunday' };
 
@@ -29,89 +31,46 @@ export function parseRanges(text: string): Array<{ start: string; end: string }>
 type Draft = { name: string; email: string; phone: string; serviceIds: number[]; hours: Record<Weekday, string> };
 
 const emptyHours = (): Record<Weekday, string> => ({ mon: '09:00-17:00', tue: '09:00-17:00', wed: '09:00-17:00', thu: '09:00-17:00', fri: '09:00-17:00', sat: '', sun: '' });
+const blank = (): Draft => ({ name: '', email: '', phone: '', serviceIds: [], hours: emptyHours() });
+
+const toDraft = (s: Staff): Draft => ({
+  name: s.name,
+  email: s.email ?? '',
+  phone: s.phone ?? '',
+  serviceIds: [...(s.serviceIds ?? [])],
+  hours: Object.fromEntries(WEEKDAYS.map((d) => [d, formatRanges(s.workingHours?.[d])])) as Record<Weekday, string>,
+});
+
+function toBody(draft: Draft) {
+  const workingHours: WorkingHours = {};
+  for (const day of WEEKDAYS) {
+    const parsed = parseRanges(draft.hours[day]);
+    if (typeof parsed === 'string') return { problem: `${DAY_NAMES[day]}: ${parsed}` };
+    if (parsed.length) workingHours[day] = parsed; // a missing weekday is a day off
+  }
+  // An empty phone is sent as '' so that clearing the field clears it (a PUT leaves out-of-body fields alone).
+  return { name: draft.name.trim(), email: draft.email.trim(), phone: draft.phone.trim(), serviceIds: draft.serviceIds, workingHours };
+}
 
 export function StaffPage({ api }: { api: Api }) {
   const list = useLoad(() => api.get<{ staff: Staff[] }>('/admin/staff').then((r) => r.staff));
   const services = useLoad(() => api.get<{ services: Service[] }>('/admin/services').then((r) => r.services));
-  const [editing, setEditing] = useState<number | 'new' | null>(null);
-  const [draft, setDraft] = useState<Draft>({ name: '', email: '', phone: '', serviceIds: [], hours: emptyHours() });
-  const action = useAction();
-
-  const open = (s: Staff | null) => {
-    setDraft(
-      s
-        ? {
-            name: s.name,
-            email: s.email ?? '',
-            phone: s.phone ?? '',
-            serviceIds: [...(s.serviceIds ?? [])],
-            hours: Object.fromEntries(WEEKDAYS.map((d) => [d, formatRanges(s.workingHours?.[d])])) as Record<Weekday, string>,
-          }
-        : { name: '', email: '', phone: '', serviceIds: [], hours: emptyHours() },
-    );
-    setEditing(s ? s.id : 'new');
-  };
-
-  const save = async (e: Event) => {
-    e.preventDefault();
-    const workingHours: WorkingHours = {};
-    for (const day of WEEKDAYS) {
-      const parsed = parseRanges(draft.hours[day]);
-      if (typeof parsed === 'string') {
-        action.setError(`${DAY_NAMES[day]}: ${parsed}`);
-        return;
-      }
-      if (parsed.length) workingHours[day] = parsed; // a missing weekday is a day off
-    }
-    // An empty phone is sent as '' so that clearing the field clears it (a PUT leaves out-of-body fields alone).
-    const body = { name: draft.name.trim(), email: draft.email.trim(), phone: draft.phone.trim(), serviceIds: draft.serviceIds, workingHours };
-    const ok = await action.run(() => (editing === 'new' ? api.post('/admin/staff', body) : api.put(`/admin/staff/${editing}`, body)));
-    if (ok) {
-      setEditing(null);
-      void list.reload();
-    }
-  };
-
-  const remove = async (s: Staff) => {
-    if (!window.confirm(`Remove ${s.name} from the staff?`)) return;
-    if (await action.run(() => api.delete(`/admin/staff/${s.id}`))) void list.reload();
-  };
-
+  const editor = useRecordEditor<Staff, Draft>({ api, path: '/admin/staff', blank, toDraft, toBody, onChanged: () => void list.reload() });
+  const { draft, setDraft } = editor;
   const serviceName = (id: number) => services.data?.find((s) => s.id === id)?.name ?? `#${id}`;
+  const text = (key: 'name' | 'email' | 'phone', label: string, type = 'text') => (
+    <TextField label={label} type={type} required={key !== 'phone'} value={draft[key]} onValue={(v) => setDraft({ ...draft, [key]: v })} />
+  );
 
   return (
     <div>
-      {list.error && <Notice>{list.error}</Notice>}
-      {action.error && <Notice>{action.error}</Notice>}
-      <p>
-        <button type="button" class="button button-primary" onClick={() => open(null)}>
-          Add staff member
-        </button>
-      </p>
-      {editing !== null && (
-        <form class="appointease-card" onSubmit={save}>
-          <h2>{editing === 'new' ? 'New staff member' : 'Edit staff member'}</h2>
-          <p>
-            <label>
-              Name
-              <br />
-              <input class="regular-text" required value={draft.name} onInput={(e) => setDraft({ ...draft, name: e.currentTarget.value })} />
-            </label>
-          </p>
-          <p>
-            <label>
-              Email
-              <br />
-              <input type="email" class="regular-text" required value={draft.email} onInput={(e) => setDraft({ ...draft, email: e.currentTarget.value })} />
-            </label>
-          </p>
-          <p>
-            <label>
-              Phone
-              <br />
-              <input class="regular-text" value={draft.phone} onInput={(e) => setDraft({ ...draft, phone: e.currentTarget.value })} />
-            </label>
-          </p>
+      <Notices errors={[list.error, editor.action.error]} />
+      <AddButton label="Add staff member" onClick={() => editor.open(null)} />
+      {editor.editing !== null && (
+        <EditCard isNew={editor.editing === 'new'} newTitle="New staff member" editTitle="Edit staff member" saveLabel="Save staff member" busy={editor.action.busy} onSubmit={editor.save} onCancel={editor.close}>
+          {text('name', 'Name')}
+          {text('email', 'Email', 'email')}
+          {text('phone', 'Phone')}
           <fieldset>
             <legend>Services (none ticked = all services)</legend>
             {services.data?.map((s) => (
@@ -149,57 +108,36 @@ export function StaffPage({ api }: { api: Api }) {
               </tbody>
             </table>
           </fieldset>
-          <p>
-            <button type="submit" class="button button-primary" disabled={action.busy}>
-              Save staff member
-            </button>{' '}
-            <button type="button" class="button" onClick={() => setEditing(null)}>
-              Cancel
-            </button>
-          </p>
-        </form>
+        </EditCard>
       )}
       {list.data && (
-        <table class="wp-list-table widefat fixed striped">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Services</th>
-              <th scope="col">Hours</th>
-              <th scope="col">
-                <span class="screen-reader-text">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.map((s) => (
-              <tr key={s.id}>
-                <td>
+        <ListTable
+          rows={list.data}
+          rowKey={(s) => s.id}
+          columns={[
+            {
+              header: 'Name',
+              cell: (s) => (
+                <>
                   {s.name}
                   {s.active === false && <em> (inactive: kept for its appointments)</em>}
-                </td>
-                <td>{s.email}</td>
-                <td>{s.serviceIds?.length ? s.serviceIds.map(serviceName).join(', ') : 'All'}</td>
-                <td>
-                  {WEEKDAYS.filter((d) => s.workingHours?.[d]?.length).map((d) => (
-                    <div key={d}>
-                      {d}: {formatRanges(s.workingHours[d])}
-                    </div>
-                  ))}
-                </td>
-                <td>
-                  <button type="button" class="button" onClick={() => open(s)}>
-                    Edit
-                  </button>{' '}
-                  <button type="button" class="button button-link-delete" onClick={() => remove(s)}>
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+            { header: 'Email', cell: (s) => s.email },
+            { header: 'Services', cell: (s) => (s.serviceIds?.length ? s.serviceIds.map(serviceName).join(', ') : 'All') },
+            {
+              header: 'Hours',
+              cell: (s) =>
+                WEEKDAYS.filter((d) => s.workingHours?.[d]?.length).map((d) => (
+                  <div key={d}>
+                    {d}: {formatRanges(s.workingHours[d])}
+                  </div>
+                )),
+            },
+          ]}
+          actions={(s) => <RowActions onEdit={() => editor.open(s)} onDelete={() => editor.remove(s, `Remove ${s.name} from the staff?`)} />}
+        />
       )}
     </div>
   );

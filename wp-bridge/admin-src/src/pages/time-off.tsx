@@ -5,6 +5,8 @@
 import { useState } from 'preact/hooks';
 import { ApiError, type Api } from '../api';
 import type { TimeOff } from '../types';
+import { ListTable, RowActions } from '../components/list-table';
+import { StaffSelect } from '../components/staff-select';
 import { Notice, useAction, useCatalogue, useLoad } from '../ui';
 
 type Listing = { items: TimeOff[]; listed: boolean };
@@ -45,34 +47,64 @@ function RangeForm({ onSubmit, busy, label }: { onSubmit: (v: { startDate: strin
 }
 
 function RangeTable({ items, onDelete }: { items: TimeOff[]; onDelete: (item: TimeOff) => void }) {
-  if (!items.length) return <p>None.</p>;
   return (
-    <table class="wp-list-table widefat fixed striped">
-      <thead>
-        <tr>
-          <th scope="col">From</th>
-          <th scope="col">To</th>
-          <th scope="col">Reason</th>
-          <th scope="col">
-            <span class="screen-reader-text">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((item) => (
-          <tr key={item.id}>
-            <td>{item.startDate}</td>
-            <td>{item.endDate}</td>
-            <td>{item.reason ?? ''}</td>
-            <td>
-              <button type="button" class="button button-link-delete" onClick={() => onDelete(item)}>
-                Delete
-              </button>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <ListTable
+      rows={items}
+      rowKey={(item) => item.id}
+      empty={<p>None.</p>}
+      columns={[
+        { header: 'From', cell: (item) => item.startDate },
+        { header: 'To', cell: (item) => item.endDate },
+        { header: 'Reason', cell: (item) => item.reason ?? '' },
+      ]}
+      actions={(item) => <RowActions onDelete={() => onDelete(item)} />}
+    />
+  );
+}
+
+type Range = { startDate: string; endDate: string; reason: string };
+
+/**
+ * One list of date ranges with its add form. Without the sidecar's listing,
+ * what is added here is kept in the page, and the page says so.
+ */
+function RangeSection(p: {
+  listing: ReturnType<typeof useLoad<Listing>>;
+  action: ReturnType<typeof useAction>;
+  addLabel: string;
+  unlistedText: string;
+  add(range: Range): Promise<TimeOff>;
+  remove(item: TimeOff): Promise<void>;
+}) {
+  const { listing, action } = p;
+  const keep = (items: TimeOff[]) => listing.setData({ listed: listing.data?.listed ?? false, items });
+  return (
+    <>
+      {listing.error && <Notice>{listing.error}</Notice>}
+      <RangeForm
+        label={p.addLabel}
+        busy={action.busy}
+        onSubmit={(v) =>
+          action.run(async () => {
+            const added = await p.add(v);
+            if (listing.data?.listed) void listing.reload();
+            else keep([...(listing.data?.items ?? []), added]);
+          })
+        }
+      />
+      {listing.data && !listing.data.listed && <Notice kind="info">{p.unlistedText}</Notice>}
+      {listing.data && (
+        <RangeTable
+          items={listing.data.items}
+          onDelete={(item) =>
+            void action.run(async () => {
+              await p.remove(item);
+              keep((listing.data?.items ?? []).filter((i) => i.id !== item.id));
+            })
+          }
+        />
+      )}
+    </>
   );
 }
 
@@ -86,9 +118,6 @@ export function TimeOffPage({ api }: { api: Api }) {
     [staffId],
   );
 
-  const addTo = (listing: typeof blackouts, item: TimeOff) => listing.setData({ listed: listing.data?.listed ?? false, items: [...(listing.data?.items ?? []), item] });
-  const removeFrom = (listing: typeof blackouts, item: TimeOff) => listing.setData({ listed: listing.data?.listed ?? false, items: (listing.data?.items ?? []).filter((i) => i.id !== item.id) });
-
   return (
     <div>
       {action.error && <Notice>{action.error}</Notice>}
@@ -96,65 +125,28 @@ export function TimeOffPage({ api }: { api: Api }) {
       <p>
         <label>
           Staff member{' '}
-          <select value={staffId === null ? '' : String(staffId)} onChange={(e) => setStaffId(e.currentTarget.value ? Number(e.currentTarget.value) : null)}>
-            <option value="">Choose…</option>
-            {staff.data?.map((s) => (
-              <option key={s.id} value={String(s.id)}>
-                {s.name}
-              </option>
-            ))}
-          </select>
+          <StaffSelect staff={staff.data} value={staffId === null ? '' : String(staffId)} emptyLabel="Choose…" onChange={(v) => setStaffId(v ? Number(v) : null)} />
         </label>
       </p>
       {staffId !== null && (
-        <>
-          {timeOff.error && <Notice>{timeOff.error}</Notice>}
-          <RangeForm
-            label="Add time off"
-            busy={action.busy}
-            onSubmit={(v) =>
-              action.run(async () => {
-                const r = await api.post<{ timeOff: TimeOff }>(`/admin/staff/${staffId}/time-off`, v);
-                if (timeOff.data?.listed) void timeOff.reload();
-                else addTo(timeOff, r.timeOff);
-              })
-            }
-          />
-          {timeOff.data && !timeOff.data.listed && <Notice kind="info">This sidecar does not list existing time off; only entries added here are shown.</Notice>}
-          {timeOff.data && (
-            <RangeTable
-              items={timeOff.data.items}
-              onDelete={(item) => void action.run(async () => {
-                await api.delete(`/admin/staff/${staffId}/time-off/${item.id}`);
-                removeFrom(timeOff, item);
-              })}
-            />
-          )}
-        </>
-      )}
-      <h2>Blackout dates (whole business closed)</h2>
-      {blackouts.error && <Notice>{blackouts.error}</Notice>}
-      <RangeForm
-        label="Add blackout"
-        busy={action.busy}
-        onSubmit={(v) =>
-          action.run(async () => {
-            const r = await api.post<{ blackoutDate: TimeOff }>('/admin/blackout-dates', v);
-            if (blackouts.data?.listed) void blackouts.reload();
-            else addTo(blackouts, r.blackoutDate);
-          })
-        }
-      />
-      {blackouts.data && !blackouts.data.listed && <Notice kind="info">This sidecar does not list existing blackout dates; only entries added here are shown.</Notice>}
-      {blackouts.data && (
-        <RangeTable
-          items={blackouts.data.items}
-          onDelete={(item) => void action.run(async () => {
-            await api.delete(`/admin/blackout-dates/${item.id}`);
-            removeFrom(blackouts, item);
-          })}
+        <RangeSection
+          listing={timeOff}
+          action={action}
+          addLabel="Add time off"
+          unlistedText="This sidecar does not list existing time off; only entries added here are shown."
+          add={(v) => api.post<{ timeOff: TimeOff }>(`/admin/staff/${staffId}/time-off`, v).then((r) => r.timeOff)}
+          remove={(item) => api.delete(`/admin/staff/${staffId}/time-off/${item.id}`)}
         />
       )}
+      <h2>Blackout dates (whole business closed)</h2>
+      <RangeSection
+        listing={blackouts}
+        action={action}
+        addLabel="Add blackout"
+        unlistedText="This sidecar does not list existing blackout dates; only entries added here are shown."
+        add={(v) => api.post<{ blackoutDate: TimeOff }>('/admin/blackout-dates', v).then((r) => r.blackoutDate)}
+        remove={(item) => api.delete(`/admin/blackout-dates/${item.id}`)}
+      />
     </div>
   );
 }

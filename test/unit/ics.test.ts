@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildIcs, revisionSequence } from '../../server/src/mail/ics';
-import { foldLine, icsUid } from '../../server/src/mail/ics-format';
+import { buildIcs } from '../../server/src/mail/ics';
+import { foldLine, icsUid, revisionSequence } from '../../server/src/mail/ics-format';
 import { icsProp, parseIcs } from '../helpers/mail';
 
 const base = {

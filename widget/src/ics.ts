@@ -3,7 +3,7 @@
 
 // The text rules and the UID are the sidecar's own (one file serves both), so
 // the invitation mails that follow update this entry rather than adding one.
-import { escapeText, foldLine, icsTime, icsUid } from '../../server/src/mail/ics-format';
+import { contentLines, escapeText, icsTime, icsUid } from '../../server/src/mail/ics-format';
 
 export interface IcsInput {
   reference: string;
@@ -32,7 +32,7 @@ export function buildIcs(a: IcsInput): string {
   if (a.description) lines.push(`DESCRIPTION:${escapeText(a.description)}`);
   if (a.location) lines.push(`LOCATION:${escapeText(a.location)}`);
   lines.push('STATUS:CONFIRMED', 'END:VEVENT', 'END:VCALENDAR');
-  return lines.map(foldLine).join('\r\n') + '\r\n';
+  return contentLines(lines);
 }
 
 export function icsDataUrl(ics: string): string {

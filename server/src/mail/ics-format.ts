@@ -1,15 +1,36 @@
 /**
  * RFC 5545 text rules shared by the invitations the sidecar mails
- * (`mail/ics.ts`) and the "Add to calendar" file the widget builds in the
- * browser (`widget/src/ics.ts`). Plain TypeScript without Node APIs, so the
- * widget bundles this same file: one escaping, one folding, and one UID, so
- * a mailed reschedule or cancellation updates the entry the widget added
- * instead of leaving a second one behind.
+ * (`mail/ics.ts`), the "Add to calendar" file the widget builds in the
+ * browser (`widget/src/ics.ts`) and the staff calendar feed
+ * (`calendar/feed.ts`). Plain TypeScript without Node APIs, so the widget
+ * bundles this same file: one escaping, one folding, one UID and one
+ * SEQUENCE rule, so a mailed reschedule or cancellation updates the entry the
+ * widget or the feed added instead of leaving a second one behind.
  */
+
+const UID_DOMAIN = '@appointease';
 
 /** The event's UID: from the reference alone, the same in every file about one appointment. */
 export function icsUid(reference: string): string {
-  return `${reference.toLowerCase()}@appointease`;
+  return `${reference.toLowerCase()}${UID_DOMAIN}`;
+}
+
+/** Whether a UID is one of ours (an appointment), e.g. met again in a staff member's own calendar. */
+export function isAppointEaseUid(uid: string): boolean {
+  return uid.trim().toLowerCase().endsWith(UID_DOMAIN);
+}
+
+/**
+ * A monotonically growing SEQUENCE for revisions without storing a counter:
+ * seconds since 2024, taken at the revision (0 is the first invitation).
+ */
+export function revisionSequence(at: number): number {
+  return Math.max(1, Math.floor((at - Date.UTC(2024, 0, 1)) / 1000));
+}
+
+/** Content lines → the file's text: each folded, CRLF after every line (§3.1). */
+export function contentLines(lines: readonly string[]): string {
+  return lines.map(foldLine).join('\r\n') + '\r\n';
 }
 
 /** A UTC DATE-TIME: `2025-10-28T08:00:00.000Z` → `20251028T080000Z`. */

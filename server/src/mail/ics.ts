@@ -5,7 +5,7 @@
  * The UID derives from the reference, so a reschedule or cancellation (with
  * a higher SEQUENCE) updates the same calendar entry instead of adding one.
  */
-import { escapeText, foldLine, icsTime, icsUid } from './ics-format';
+import { contentLines, escapeText, icsTime, icsUid } from './ics-format';
 
 export interface IcsEvent {
   reference: string;
@@ -21,11 +21,6 @@ export interface IcsEvent {
   sequence: number;
   method: 'REQUEST' | 'CANCEL';
   stamp?: number;
-}
-
-/** A monotonically growing SEQUENCE for revisions without storing a counter: seconds since 2024. */
-export function revisionSequence(at: number): number {
-  return Math.max(1, Math.floor((at - Date.UTC(2024, 0, 1)) / 1000));
 }
 
 /** A parameter value (CN=…): quoted, without the characters a quoted value cannot hold. */
@@ -57,5 +52,5 @@ export function buildIcs(e: IcsEvent): string {
     'END:VEVENT',
     'END:VCALENDAR',
   ];
-  return lines.map(foldLine).join('\r\n') + '\r\n';
+  return contentLines(lines);
 }

@@ -3,7 +3,8 @@ import type { AppointmentRow } from '../db/repositories/appointments-repository'
 import type { EmailTemplatesRepository, TemplateType } from '../db/repositories/email-templates-repository';
 import { busyBlockOf } from '../services/availability';
 import type { Catalogue } from '../services/catalogue';
-import { buildIcs, revisionSequence } from './ics';
+import { buildIcs } from './ics';
+import { revisionSequence } from './ics-format';
 import type { MailMessage } from './message';
 import type { MailQueue } from './queue';
 import { BUILT_IN, escapeHtml, render, type TemplateValues } from './templates';

@@ -1,5 +1,5 @@
 import type { Config } from './config';
-import { createPool, type Pool } from './db/pool';
+import { createPool, onContention, type Pool } from './db/pool';
 import { tableNames, type Tables } from './db/schema';
 import { AuditRepository } from './db/repositories/audit-repository';
 import { AppointmentsRepository } from './db/repositories/appointments-repository';
@@ -91,6 +91,11 @@ export interface AppDeps {
 export async function buildDeps(config: Config, logger: Logger, options: { demo?: boolean; defaultMetrics?: boolean } = {}): Promise<AppDeps> {
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics });
   const pool = createPool(config.databaseUrl);
+  onContention(pool, (e) => {
+    if (e.outcome === 'retried') return void metrics.dbRetries.inc({ transaction: e.name, reason: e.reason });
+    metrics.dbRetriesExhausted.inc({ transaction: e.name, reason: e.reason });
+    logger.warn({ transaction: e.name, reason: e.reason, attempts: e.attempt }, 'database contention outlasted every retry');
+  });
   const tables = tableNames(config.tablePrefix);
   const keys = redisKeys(config.redis.keyPrefix);
 

@@ -21,6 +21,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     redisUp: new Gauge({ name: 'appointease_redis_up', help: '1 when Redis is in use, 0 when the MySQL fallback is', registers: [registry] }),
     wsClients: new Gauge({ name: 'appointease_websocket_clients', help: 'Open WebSocket connections on this instance', registers: [registry] }),
+    dbRetries: new Counter({
+      name: 'appointease_db_retries_total',
+      help: 'Transactions (or single statements) run again after a deadlock, lock-wait timeout or snapshot conflict',
+      labelNames: ['transaction', 'reason'] as const,
+      registers: [registry],
+    }),
+    dbRetriesExhausted: new Counter({
+      name: 'appointease_db_retries_exhausted_total',
+      help: 'Work that still lost a lock race after every retry (answered 503)',
+      labelNames: ['transaction', 'reason'] as const,
+      registers: [registry],
+    }),
     bookings: new Counter({ name: 'appointease_bookings_total', help: 'Booking attempts by outcome', labelNames: ['outcome'] as const, registers: [registry] }),
     httpDuration: new Histogram({
       name: 'appointease_http_request_duration_seconds',

@@ -1,4 +1,5 @@
 import mysql, { type Pool, type PoolConnection } from 'mysql2/promise';
+import { AppError } from '../errors';
 
 export type { Pool, PoolConnection };
 
@@ -26,10 +27,117 @@ export function createPool(databaseUrl: string, options: { connectionLimit?: num
   });
 }
 
-/** Runs `work` in one transaction; rolls back on any error. */
-export async function inTransaction<T>(pool: Pool, work: (conn: PoolConnection) => Promise<T>): Promise<T> {
+/**
+ * MySQL errors that mean "this transaction lost a lock race", not "this
+ * request is wrong": InnoDB has rolled the transaction (or its last
+ * statement) back, and running the whole thing again from the start is the
+ * documented answer. 1020 is MariaDB ≥ 11.6's snapshot-isolation conflict
+ * (innodb_snapshot_isolation=ON, its default): the same advice.
+ */
+const CONTENTION_REASONS: Readonly<Record<number, ContentionReason>> = { 1213: 'deadlock', 1205: 'lock_wait_timeout', 1020: 'snapshot_conflict' };
+export type ContentionReason = 'deadlock' | 'lock_wait_timeout' | 'snapshot_conflict';
+
+/** The one retry policy for contention: bounded attempts, exponential backoff with full jitter. */
+export const CONTENTION_RETRY = { attempts: 8, baseDelayMs: 4, maxDelayMs: 250 } as const;
+
+export interface ContentionEvent {
+  /** What the caller named the work (`booking`, `lock.acquire`, …). */
+  name: string;
+  reason: ContentionReason;
+  /** 1 for the first retry. */
+  attempt: number;
+  /** `retried`, or `gave_up` once the attempts are spent (the caller then gets a 503). */
+  outcome: 'retried' | 'gave_up';
+}
+
+/** Each app counts its own pool's retries (deps.ts wires them to the metrics). */
+const observers = new WeakMap<Pool, (e: ContentionEvent) => void>();
+export function onContention(pool: Pool, observer: (e: ContentionEvent) => void): void {
+  observers.set(pool, observer);
+}
+
+/** The reason a driver error is worth a retry, if it is. */
+export function contentionReason(err: unknown): ContentionReason | undefined {
+  const errno = (err as { errno?: unknown } | null)?.errno;
+  return typeof errno === 'number' ? CONTENTION_REASONS[errno] : undefined;
+}
+
+/**
+ * Runs `attempt` until it succeeds or fails for a reason other than
+ * contention; contention is retried after a jittered pause, up to
+ * CONTENTION_RETRY.attempts in all, then answered with 503 `unavailable`
+ * (Retry-After: 1) rather than a 500: the request was fine, the moment busy.
+ * Use it directly only for a single statement outside a transaction;
+ * transactions go through inTransaction, which uses it.
+ */
+export async function retryOnContention<T>(pool: Pool, name: string, attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      const reason = contentionReason(err);
+      if (!reason) throw err;
+      const gaveUp = n >= CONTENTION_RETRY.attempts;
+      observers.get(pool)?.({ name, reason, attempt: n, outcome: gaveUp ? 'gave_up' : 'retried' });
+      if (gaveUp) throw new ContentionError(name, reason, err);
+      const ceiling = Math.min(CONTENTION_RETRY.maxDelayMs, CONTENTION_RETRY.baseDelayMs * 2 ** n);
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+    }
+  }
+}
+
+/** Contention that outlasted every retry: 503 with Retry-After, the driver error kept as the cause for the log. */
+export class ContentionError extends AppError {
+  constructor(readonly transaction: string, readonly reason: ContentionReason, cause: unknown) {
+    super(503, 'unavailable', 'The booking system is very busy right now; please try again in a moment', undefined, { 'Retry-After': '1' });
+    this.cause = cause;
+  }
+}
+
+export interface TransactionOptions {
+  /** Names the work in the retry metric and the log. */
+  name: string;
+  /**
+   * READ COMMITTED takes no gap locks: for work that serialises on rows it
+   * locks explicitly (the employee's staff row, a customer's key row) and
+   * only needs to see what is committed, gap locks add nothing but deadlocks
+   * between unrelated requests. Default: the server's level (REPEATABLE READ).
+   */
+  isolation?: 'READ COMMITTED';
+}
+
+/**
+ * Servers whose binary log is statement-based refuse writes under READ
+ * COMMITTED (error 1665); such a pool runs everything at its default level
+ * from then on (correct, only more gap locks and so more retries).
+ */
+const readCommittedRefused = new WeakSet<Pool>();
+const ER_BINLOG_STMT_MODE_AND_ROW_ENGINE = 1665;
+
+/**
+ * Runs `work` in one transaction; rolls back on any error. The whole
+ * transaction (not a statement) is run again on contention, as
+ * retryOnContention says, so `work` must do nothing but database work that
+ * can be repeated from the start.
+ */
+export async function inTransaction<T>(pool: Pool, work: (conn: PoolConnection) => Promise<T>, options: TransactionOptions): Promise<T> {
+  return retryOnContention(pool, options.name, async () => {
+    const readCommitted = options.isolation === 'READ COMMITTED' && !readCommittedRefused.has(pool);
+    try {
+      return await once(pool, work, readCommitted);
+    } catch (err) {
+      if (!readCommitted || (err as { errno?: number } | null)?.errno !== ER_BINLOG_STMT_MODE_AND_ROW_ENGINE) throw err;
+      readCommittedRefused.add(pool);
+      return once(pool, work, false);
+    }
+  });
+}
+
+async function once<T>(pool: Pool, work: (conn: PoolConnection) => Promise<T>, readCommitted: boolean): Promise<T> {
   const conn = await pool.getConnection();
   try {
+    // Applies to the next transaction only; the pooled connection keeps its default.
+    if (readCommitted) await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
     await conn.beginTransaction();
     const result = await work(conn);
     await conn.commit();

@@ -71,7 +71,7 @@ export class AdminAppointments {
         conn,
       );
       return { row: { ...row, status }, changed: true };
-    });
+    }, { name: 'admin.appointment_status' });
     const snap = await this.deps.catalogue.snapshot();
     const view = viewOf(row, snap);
     if (changed && row.employee_id != null) await this.afterChange(row, snap, isReleased(status));

@@ -71,7 +71,7 @@ export class AdminCatalogue {
 
   /** One transaction for the change and its audit row; cached availability is voided after the commit. */
   private async change<T>(work: (conn: PoolConnection) => Promise<T>): Promise<T> {
-    const result = await inTransaction(this.deps.pool, work);
+    const result = await inTransaction(this.deps.pool, work, { name: 'admin.catalogue' });
     await this.deps.catalogue.changed();
     return result;
   }

@@ -48,7 +48,7 @@ export class AdminSettings {
         { actor: who.actor, action: 'update', entity: 'settings', entityId: null, details: { set, unset, before }, ip: who.ip },
         conn,
       );
-    });
+    }, { name: 'admin.settings' });
     await this.deps.catalogue.changed();
     return this.view();
   }

@@ -64,7 +64,7 @@ export class SelfService {
         conn,
       );
       return { row: { ...row, status: 'cancelled' }, changed: true };
-    });
+    }, { name: 'appointment.cancel' });
     if (result.changed) await this.released(result.row, snap);
     return view(result.row, snap);
   }

@@ -42,6 +42,7 @@ export function tableNames(prefix: string) {
     sessions: `${prefix}appointease_sessions`,
     rateLimits: `${prefix}appointease_rate_limits`,
     auditLog: `${prefix}appointease_audit_log`,
+    customerLocks: `${prefix}appointease_customer_locks`,
     options: `${prefix}options`,
   } as const;
 }

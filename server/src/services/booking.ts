@@ -1,5 +1,5 @@
 import { createHash, randomInt } from 'node:crypto';
-import { inTransaction, type Pool, type PoolConnection } from '../db/pool';
+import { inTransaction, type Pool, type PoolConnection, type TransactionOptions } from '../db/pool';
 import { isReleased, type AppointmentRow, type AppointmentsRepository } from '../db/repositories/appointments-repository';
 import type { AuditRepository } from '../db/repositories/audit-repository';
 import { AppError, notFound } from '../errors';
@@ -14,6 +14,14 @@ import type { LockService } from './locks';
 import { addDays, isoUtc, localInstant, minutesOf, toLocalSql, wallClock } from './time';
 
 const MINUTE = 60_000;
+
+/**
+ * Bookings and moves serialise on row locks they take explicitly (customer,
+ * staff); READ COMMITTED spares them the gap locks that made bookings of
+ * different employees deadlock one another (Issue 11).
+ */
+const BOOKING_TRANSACTION: TransactionOptions = { name: 'booking', isolation: 'READ COMMITTED' };
+const RESCHEDULE_TRANSACTION: TransactionOptions = { name: 'reschedule', isolation: 'READ COMMITTED' };
 
 /** The appointment as CONTRACT §6 shows it; `email` only to its owner. */
 export interface AppointmentView {
@@ -151,11 +159,13 @@ export class BookingService {
     let id: number;
     try {
       id = await inTransaction(this.deps.pool, async (conn) => {
-        if (!(await this.deps.appointments.lockEmployee(conn, input.employeeId))) throw notFound(`Employee ${input.employeeId} not found`);
+        // Customer first, then employee: every path takes them in this order, so they cannot deadlock.
+        await this.deps.appointments.lockCustomer(conn, input.email);
         if (storedKey) {
           const earlier = await this.deps.appointments.byIdempotencyKey(storedKey, conn);
           if (earlier) throw new Replay(earlier);
         }
+        if (!(await this.deps.appointments.lockEmployee(conn, input.employeeId))) throw notFound(`Employee ${input.employeeId} not found`);
         await this.assertFree(conn, input.employeeId, input.date, at, snap);
         const customerId = await this.deps.appointments.upsertCustomer(conn, { email: input.email, name: input.name, phone: input.phone ?? null });
         const newId = await this.insertWithReference(conn, snap, {
@@ -179,7 +189,7 @@ export class BookingService {
           conn,
         );
         return newId;
-      });
+      }, BOOKING_TRANSACTION);
     } catch (err: any) {
       if (err instanceof Replay) return this.replay(err.row, bodyHash!, snap);
       if (err?.code === 'ER_DUP_ENTRY' && storedKey && /idempotency/i.test(String(err.message))) {
@@ -233,7 +243,7 @@ export class BookingService {
           { actor: 'customer', action: 'appointment.rescheduled', entity: 'appointment', entityId: row.id, details: { from: row.appointment_date, fromEmployeeId: oldEmployee, to: at.startLocal, employeeId }, ip: input.ip },
           conn,
         );
-      });
+      }, RESCHEDULE_TRANSACTION);
     } catch (err) {
       if (err instanceof AppError) this.deps.metrics.bookings.inc({ outcome: err.code });
       throw err;
@@ -277,7 +287,8 @@ export class BookingService {
 
   /** The overlap guard: every non-cancelled appointment of the employee near that day, buffers on both sides. */
   private async assertFree(conn: PoolConnection, employeeId: number, date: string, at: Placement, snap: CatalogueSnapshot, ignoreId?: number): Promise<void> {
-    const rows = await this.deps.appointments.holdingTimeBetweenLocked(conn, employeeId, `${addDays(date, -1)} 00:00:00`, `${addDays(date, 2)} 00:00:00`);
+    // A plain read: READ COMMITTED with the staff row locked sees every committed row of this employee, without gap locks.
+    const rows = await this.deps.appointments.holdingTimeBetween(employeeId, `${addDays(date, -1)} 00:00:00`, `${addDays(date, 2)} 00:00:00`, conn);
     const clash = rows.some((r) => {
       if (r.id === ignoreId) return false;
       const b = busyBlockOf(r, snap, snap.rules.timezone);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Pool, PoolConnection } from '../pool';
 import type { Tables } from '../schema';
 
@@ -71,7 +72,8 @@ export class AppointmentsRepository {
 
   /**
    * Appointments of one employee that hold time and start in [fromLocal, toLocal).
-   * Pass a connection to read inside a booking transaction.
+   * Pass a connection to read inside a booking transaction (READ COMMITTED,
+   * with the staff row locked: a plain read then sees every committed row).
    */
   async holdingTimeBetween(employeeId: number, fromLocal: string, toLocal: string, conn?: PoolConnection): Promise<AppointmentRow[]> {
     const db = conn ?? this.pool;
@@ -85,28 +87,36 @@ export class AppointmentsRepository {
     return rows as AppointmentRow[];
   }
 
-  // ---- Writes (booking and reschedule; always inside the caller's transaction) ----
+  // ---- Writes (booking and reschedule; always inside the caller's READ COMMITTED transaction) ----
+  //
+  // Serialisation comes from two row locks taken first, never from gap locks:
+  // the customer's key row (one customer's bookings one after another) and the
+  // employee's staff row (one employee's bookings and moves one after another).
+  // Under READ COMMITTED a plain read then sees everything committed before the
+  // lock was granted, and bookings of different customers for different
+  // employees share no lock at all, so they cannot deadlock each other.
+
+  /**
+   * Locks one customer (by address) for the rest of the transaction: their
+   * bookings run one after another, so the per-customer cap and the customers
+   * row cannot race. The key row is created on first use; an upsert on a
+   * table without AUTO_INCREMENT uses up nothing, and a duplicate key takes
+   * the row lock straight away (no shared lock to upgrade, so two bookings of
+   * one customer queue rather than deadlock).
+   */
+  async lockCustomer(conn: PoolConnection, email: string): Promise<void> {
+    const hash = createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+    await conn.query(`INSERT INTO \`${this.t.customerLocks}\` (email_hash) VALUES (?) ON DUPLICATE KEY UPDATE email_hash = email_hash`, [hash]);
+  }
 
   /**
    * Locks the employee's staff row for the rest of the transaction: every
    * booking or move for one employee runs one after another, so the overlap
-   * check below cannot race another insert. False when there is no such row.
+   * check cannot race another insert. False when there is no such row.
    */
   async lockEmployee(conn: PoolConnection, employeeId: number): Promise<boolean> {
     const [rows] = await conn.query<any[]>(`SELECT id FROM \`${this.t.staff}\` WHERE id = ? FOR UPDATE`, [employeeId]);
     return rows.length > 0;
-  }
-
-  /** Like holdingTimeBetween, but a locking read: it sees every committed row, whatever the transaction's snapshot. */
-  async holdingTimeBetweenLocked(conn: PoolConnection, employeeId: number, fromLocal: string, toLocal: string): Promise<AppointmentRow[]> {
-    const [rows] = await conn.query<any[]>(
-      `SELECT * FROM \`${this.t.appointments}\`
-        WHERE employee_id = ? AND appointment_date >= ? AND appointment_date < ?
-          AND (status IS NULL OR status NOT IN (${RELEASED_STATUSES.map(() => '?').join(',')}))
-        ORDER BY appointment_date FOR UPDATE`,
-      [employeeId, fromLocal, toLocal, ...RELEASED_STATUSES],
-    );
-    return rows as AppointmentRow[];
   }
 
   async byIdempotencyKey(key: string, conn?: PoolConnection): Promise<AppointmentRow | undefined> {
@@ -180,10 +190,13 @@ export class AppointmentsRepository {
 
   /**
    * AppointEase's customers table has no unique email: the oldest row for an
-   * address is its customer. Name and phone follow the latest booking.
+   * address is its customer. Name and phone follow the latest booking. Call
+   * with the customer locked (lockCustomer): that, not a locking read here,
+   * keeps it one row per address; a locking read of an absent address would
+   * take a gap lock, and two new customers' gap locks deadlock their inserts.
    */
   async upsertCustomer(conn: PoolConnection, c: { email: string; name: string; phone: string | null }): Promise<number> {
-    const [rows] = await conn.query<any[]>(`SELECT id FROM \`${this.t.customers}\` WHERE email = ? ORDER BY id LIMIT 1 FOR UPDATE`, [c.email]);
+    const [rows] = await conn.query<any[]>(`SELECT id FROM \`${this.t.customers}\` WHERE email = ? ORDER BY id LIMIT 1`, [c.email]);
     if (rows[0]) {
       await conn.query(
         `UPDATE \`${this.t.customers}\` SET name = ?, phone = COALESCE(?, phone), total_appointments = COALESCE(total_appointments, 0) + 1, updated_at = UTC_TIMESTAMP() WHERE id = ?`,

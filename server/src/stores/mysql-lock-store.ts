@@ -1,5 +1,4 @@
-import type { Pool, PoolConnection } from '../db/pool';
-import { inTransaction } from '../db/pool';
+import { inTransaction, type Pool, type PoolConnection, type TransactionOptions } from '../db/pool';
 import type { Tables } from '../db/schema';
 import type { AcquireResult, LockInfo, LockRequest, LockStore, ReleaseResult, VerifyResult } from './lock-store';
 import { cellsOf } from './redis-lock-store';
@@ -16,8 +15,16 @@ interface LockRow {
   expires_at_ms: number | string | null;
 }
 
-/** MySQL error numbers worth a retry: the statement lost a lock race, not a logic error. */
-const RETRYABLE = new Set([1213 /* deadlock */, 1205 /* lock wait timeout */]);
+/**
+ * Every transaction here serialises on the rows it touches (the cells' unique
+ * key, the rows of one lock): READ COMMITTED keeps InnoDB from adding gap
+ * locks, which made takers of neighbouring cells, releases and sweeps
+ * deadlock one another. What contention remains is retried by inTransaction.
+ */
+const tx = (name: string): TransactionOptions => ({ name, isolation: 'READ COMMITTED' });
+const ACQUIRE = tx('lock.acquire');
+const RELEASE = tx('lock.release');
+const TAKE_EXPIRED = tx('lock.take_expired');
 
 const hhmm = (t: string) => t.slice(0, 5);
 const utcSql = (ms: number) => new Date(Math.ceil(ms / 1000) * 1000).toISOString().slice(0, 19).replace('T', ' ');
@@ -26,7 +33,8 @@ const utcSql = (ms: number) => new Date(Math.ceil(ms / 1000) * 1000).toISOString
  * The MySQL twin of the lock store, on AppointEase's `{p}appointease_slot_locks`:
  * one row per covered cell, UNIQUE(date, time, employee_id) makes a cell
  * exclusive, and an expired row is replaced inside the same transaction that
- * takes it. Rows keep `lock_id` (the token's SHA-256), the lock's start time,
+ * takes it. A refused hold writes nothing (so it uses up no AUTO_INCREMENT id
+ * of the plugin's mediumint column, however often it is repeated). Rows keep `lock_id` (the token's SHA-256), the lock's start time,
  * service and owner, and the expiry in ms; `expires_at` (UTC, rounded up to
  * the second) stays filled for AppointEase's readers and is the indexed column.
  */
@@ -38,15 +46,11 @@ export class MysqlLockStore implements LockStore {
   ) {}
 
   async acquire(req: LockRequest): Promise<AcquireResult> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await inTransaction(this.pool, (conn) => this.acquireIn(conn, req));
-      } catch (err: any) {
-        if (err instanceof Refusal) return err.result;
-        if (!RETRYABLE.has(err?.errno)) throw err;
-        // Losing every retry to other takers of the same cells: refusing is always safe.
-        if (attempt >= 4) return { status: 'taken' };
-      }
+    try {
+      return await inTransaction(this.pool, (conn) => this.acquireIn(conn, req), ACQUIRE);
+    } catch (err) {
+      if (err instanceof Refusal) return err.result;
+      throw err;
     }
   }
 
@@ -54,37 +58,44 @@ export class MysqlLockStore implements LockStore {
     const now = this.now();
     const expiresAt = now + req.ttlMs;
     const cells = [...req.cells].sort();
-    const expired = await this.removeExpiredCovering(conn, req.date, req.employeeId, cells, now);
-    // Insert every cell; a live row stays as it is, an expired one is taken over.
-    // Assignments run left to right, so expires_at_ms (the condition) is set last.
-    const values = cells.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-    const params = cells.flatMap((c) => [req.date, `${c}:00`, req.employeeId, req.owner, utcSql(expiresAt), req.lockId, req.serviceId, `${req.time}:00`, expiresAt]);
-    const takeOver = (col: string) => `${col} = IF(expires_at_ms IS NULL OR expires_at_ms <= ${Number(now)}, VALUES(${col}), ${col})`;
-    await conn.query(
-      `INSERT INTO \`${this.t.slotLocks}\` (date, time, employee_id, client_id, expires_at, lock_id, service_id, start_time, expires_at_ms)
-       VALUES ${values}
-       ON DUPLICATE KEY UPDATE ${['client_id', 'expires_at', 'lock_id', 'service_id', 'start_time', 'created_at'].map(takeOver).join(', ')},
-         expires_at_ms = IF(expires_at_ms IS NULL OR expires_at_ms <= ${Number(now)}, VALUES(expires_at_ms), expires_at_ms)`,
-      params,
-    );
-    const [rows] = await conn.query<any[]>(
-      `SELECT lock_id FROM \`${this.t.slotLocks}\` WHERE date = ? AND employee_id = ? AND time IN (?)`,
+    // A plain read first: a cell held by a committed live lock refuses at once, without a lock or a write.
+    const [present] = await conn.query<any[]>(
+      `SELECT expires_at_ms FROM \`${this.t.slotLocks}\` WHERE date = ? AND employee_id = ? AND time IN (?)`,
       [req.date, req.employeeId, cells.map((c) => `${c}:00`)],
     );
-    if (rows.length !== cells.length || rows.some((r) => r.lock_id !== req.lockId)) {
-      throw new Refusal({ status: 'taken' });
+    if (present.some((r) => isLive(r.expires_at_ms, now))) throw new Refusal({ status: 'taken' });
+    // So does a client already at its cap (a refusal must not insert: rolled-back rows still use up ids).
+    if ((await this.liveLocksOf(conn, req.owner, now, false)) >= req.maxPerClient) throw new Refusal({ status: 'too_many' });
+    const expired = present.length ? await this.removeExpiredCovering(conn, req.date, req.employeeId, cells, now) : [];
+    // Cells in order, so two takers of overlapping cells wait for each other instead of deadlocking.
+    // A free cell taken meanwhile by a transaction that commits first is a duplicate key: refused.
+    try {
+      await conn.query(
+        `INSERT INTO \`${this.t.slotLocks}\` (date, time, employee_id, client_id, expires_at, lock_id, service_id, start_time, expires_at_ms)
+         VALUES ${cells.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        cells.flatMap((c) => [req.date, `${c}:00`, req.employeeId, req.owner, utcSql(expiresAt), req.lockId, req.serviceId, `${req.time}:00`, expiresAt]),
+      );
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new Refusal({ status: 'taken' });
+      throw err;
     }
-    // A locking read: a concurrent acquire by the same client waits for (or deadlocks with) this one, so the cap holds.
-    const [[count]] = await conn.query<any[]>(
-      `SELECT COUNT(DISTINCT lock_id) AS n FROM \`${this.t.slotLocks}\` WHERE client_id = ? AND expires_at_ms > ? FOR UPDATE`,
-      [req.owner, now],
-    );
-    if (Number(count.n) > req.maxPerClient) throw new Refusal({ status: 'too_many' });
+    // Counted again with a locking read, which also sees the rows of a concurrent acquire by the
+    // same client (it waits for that transaction, or deadlocks with it and the retry counts
+    // again): the cap holds under any concurrency.
+    if ((await this.liveLocksOf(conn, req.owner, now, true)) > req.maxPerClient) throw new Refusal({ status: 'too_many' });
     return {
       status: 'acquired',
       lock: { date: req.date, time: req.time, times: cells, employeeId: req.employeeId, serviceId: req.serviceId, owner: req.owner, lockId: req.lockId, expiresAt, store: 'mysql' },
       ...(expired.length ? { expired } : {}),
     };
+  }
+
+  private async liveLocksOf(conn: PoolConnection, owner: string, now: number, locking: boolean): Promise<number> {
+    const [[count]] = await conn.query<any[]>(
+      `SELECT COUNT(DISTINCT lock_id) AS n FROM \`${this.t.slotLocks}\` WHERE client_id = ? AND expires_at_ms > ?${locking ? ' FOR UPDATE' : ''}`,
+      [owner, now],
+    );
+    return Number(count.n);
   }
 
   /**
@@ -123,7 +134,7 @@ export class MysqlLockStore implements LockStore {
       if (lockId !== null && lock.lockId !== lockId) return { status: 'not_owner' } as const;
       await conn.query(`DELETE FROM \`${this.t.slotLocks}\` WHERE lock_id = ?`, [lock.lockId]);
       return { status: 'released', lock } as const;
-    });
+    }, RELEASE);
   }
 
   /** The live lock covering a cell, with all its cells. */
@@ -193,7 +204,8 @@ export class MysqlLockStore implements LockStore {
   async takeExpired(limit = 500): Promise<LockInfo[]> {
     return inTransaction(this.pool, async (conn) => {
       const now = this.now();
-      // Concurrent sweepers wait on these row locks, then find the rows gone: each expiry is taken once.
+      // Concurrent sweepers wait on these row locks (taken in one order, so they queue rather
+      // than deadlock), then find the rows gone: each expiry is taken once, and whole.
       const [rows] = await conn.query<any[]>(
         `SELECT * FROM \`${this.t.slotLocks}\` WHERE expires_at <= ? AND (expires_at_ms IS NULL OR expires_at_ms <= ?) ORDER BY expires_at LIMIT ? FOR UPDATE`,
         [utcSql(now), now, limit],
@@ -201,8 +213,13 @@ export class MysqlLockStore implements LockStore {
       if (rows.length === 0) return [];
       await conn.query(`DELETE FROM \`${this.t.slotLocks}\` WHERE id IN (?)`, [rows.map((r) => r.id)]);
       return locksOf(rows as LockRow[]);
-    });
+    }, TAKE_EXPIRED);
   }
+}
+
+/** A row's lock is live while its expiry (ms) lies ahead; rows from before the sidecar have none and never count as live. */
+function isLive(expiresAtMs: number | string | null, now: number): boolean {
+  return expiresAtMs != null && Number(expiresAtMs) > now;
 }
 
 /** A refusal decided inside the transaction: roll back, then answer. */

@@ -1,4 +1,4 @@
-import { inTransaction, type Pool } from '../db/pool';
+import { inTransaction, retryOnContention, type Pool } from '../db/pool';
 import type { Tables } from '../db/schema';
 import type { RedisGuard } from '../redis/guard';
 import type { RedisKeys } from '../redis/keys';
@@ -38,17 +38,27 @@ export class CodeStore {
         return 'redis' as const;
       },
       async () => {
-        const expiresAt = Date.now() + ttlMs;
-        await this.pool.query(
-          `INSERT INTO \`${this.t.otps}\` (email, code_hash, attempts, expires_at_ms) VALUES (?, ?, 0, ?)
-             ON DUPLICATE KEY UPDATE code_hash = ?, attempts = 0, expires_at_ms = ?`,
-          [email, hash, expiresAt, hash, expiresAt],
-        );
+        await retryOnContention(this.pool, 'otp.issue', () => this.issueMysql(email, hash, Date.now() + ttlMs));
         return 'mysql' as const;
       },
     );
     // A code left in the twin by an outage must not come back if Redis fails again.
-    if (store === 'redis') await this.pool.query(`DELETE FROM \`${this.t.otps}\` WHERE email = ?`, [email]);
+    if (store === 'redis') await retryOnContention(this.pool, 'otp.issue', () => this.pool.query(`DELETE FROM \`${this.t.otps}\` WHERE email = ?`, [email]));
+  }
+
+  /** Replaces the address's code; only an address without a row inserts (an upsert would use up an AUTO_INCREMENT id on every new code). */
+  private async issueMysql(email: string, hash: string, expiresAt: number): Promise<void> {
+    const replace = () =>
+      this.pool.query<any>(`UPDATE \`${this.t.otps}\` SET code_hash = ?, attempts = 0, expires_at_ms = ? WHERE email = ?`, [hash, expiresAt, email]);
+    const [updated] = await replace();
+    if (Number(updated.affectedRows) > 0) return;
+    try {
+      await this.pool.query(`INSERT INTO \`${this.t.otps}\` (email, code_hash, attempts, expires_at_ms) VALUES (?, ?, 0, ?)`, [email, hash, expiresAt]);
+    } catch (err) {
+      // Another request for the same address inserted first: this newer code replaces its code.
+      if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
+      await replace();
+    }
   }
 
   async reserveAttempt(email: string, maxAttempts: number): Promise<AttemptGrant> {
@@ -78,7 +88,7 @@ export class CodeStore {
       if (Number(upd.affectedRows) === 1 && row) return { kind: 'granted', hash: String(row.code_hash) };
       if (!row || Number(row.expires_at_ms) <= now) return { kind: 'missing' };
       return { kind: 'exhausted' };
-    });
+    }, { name: 'otp.attempt' });
   }
 
   /** Uses the code up; false when another request used it first or a new code replaced it. */
@@ -87,18 +97,16 @@ export class CodeStore {
       'otp',
       async (r) => Number(await runScript(r, 'otp-consume', [this.keys.otp(email)], [hash])) === 1,
       async () => {
-        const [res] = await this.pool.query<any>(`DELETE FROM \`${this.t.otps}\` WHERE email = ? AND code_hash = ? AND expires_at_ms > ?`, [
-          email,
-          hash,
-          Date.now(),
-        ]);
+        const [res] = await retryOnContention(this.pool, 'otp.consume', () =>
+          this.pool.query<any>(`DELETE FROM \`${this.t.otps}\` WHERE email = ? AND code_hash = ? AND expires_at_ms > ?`, [email, hash, Date.now()]),
+        );
         return Number(res.affectedRows) === 1;
       },
     );
   }
 
   async purgeExpired(): Promise<number> {
-    const [r] = await this.pool.query<any>(`DELETE FROM \`${this.t.otps}\` WHERE expires_at_ms <= ?`, [Date.now()]);
+    const [r] = await retryOnContention(this.pool, 'otp.purge', () => this.pool.query<any>(`DELETE FROM \`${this.t.otps}\` WHERE expires_at_ms <= ?`, [Date.now()]));
     return Number(r.affectedRows ?? 0);
   }
 }

@@ -1,4 +1,4 @@
-import { inTransaction, type Pool } from '../db/pool';
+import { inTransaction, retryOnContention, type Pool } from '../db/pool';
 import type { Tables } from '../db/schema';
 import type { RedisGuard } from '../redis/guard';
 import type { RedisKeys } from '../redis/keys';
@@ -16,7 +16,8 @@ export interface RateHit {
  * Fixed-window counters (blueprint: `rate:{type}:{id}`). The window starts at
  * the first hit and lasts `windowSeconds`; hits beyond `limit` are refused
  * until it ends. Redis counts with one Lua step (INCR + PEXPIRE on first use);
- * the MySQL twin with one upsert, so concurrent hits are never lost on either.
+ * the MySQL twin with one conditional UPDATE (an INSERT only for a key's first
+ * hit), so concurrent hits are never lost on either.
  */
 export class RateLimiter {
   constructor(
@@ -41,39 +42,43 @@ export class RateLimiter {
   }
 
   /**
-   * The upsert restarts an expired window in the same statement that counts
+   * The UPDATE restarts an expired window in the same statement that counts
    * the hit (the row lock makes concurrent hits queue); the read-back inside
-   * the transaction sees exactly this hit's count.
+   * the transaction sees exactly this hit's count. An existing key is never
+   * upserted: INSERT … ON DUPLICATE KEY UPDATE takes an AUTO_INCREMENT id on
+   * every call, so a flood of refused hits would use up the table's ids.
    */
   private async hitMysql(key: string, windowMs: number): Promise<readonly [number, number]> {
-    // InnoDB may pick concurrent first inserts of one key as deadlock victims; the retry then finds the row.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.upsertHit(key, windowMs);
-      } catch (err: any) {
-        if (err?.code !== 'ER_LOCK_DEADLOCK' || attempt >= 5) throw err;
-      }
-    }
-  }
-
-  private async upsertHit(key: string, windowMs: number): Promise<readonly [number, number]> {
-    return inTransaction(this.pool, async (conn) => {
-      const now = Date.now();
-      await conn.query(
-        `INSERT INTO \`${this.t.rateLimits}\` (rate_key, hits, expires_at_ms) VALUES (?, 1, ?)
-           ON DUPLICATE KEY UPDATE
-             hits = IF(expires_at_ms <= ?, 1, hits + 1),
-             expires_at_ms = IF(expires_at_ms <= ?, ?, expires_at_ms)`,
-        [key, now + windowMs, now, now, now + windowMs],
-      );
-      const [rows] = await conn.query<any[]>(`SELECT hits, expires_at_ms FROM \`${this.t.rateLimits}\` WHERE rate_key = ?`, [key]);
-      return [Number(rows[0].hits), Math.max(0, Number(rows[0].expires_at_ms) - now)] as const;
-    });
+    return inTransaction(
+      this.pool,
+      async (conn) => {
+        const now = Date.now();
+        const count = () =>
+          conn.query<any>(
+            `UPDATE \`${this.t.rateLimits}\` SET hits = IF(expires_at_ms <= ?, 1, hits + 1), expires_at_ms = IF(expires_at_ms <= ?, ?, expires_at_ms) WHERE rate_key = ?`,
+            [now, now, now + windowMs, key],
+          );
+        const [updated] = await count();
+        if (Number(updated.affectedRows) === 0) {
+          try {
+            await conn.query(`INSERT INTO \`${this.t.rateLimits}\` (rate_key, hits, expires_at_ms) VALUES (?, 1, ?)`, [key, now + windowMs]);
+          } catch (err) {
+            // The key's first hit from another request committed meanwhile: count on its row.
+            if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
+            await count();
+          }
+        }
+        const [rows] = await conn.query<any[]>(`SELECT hits, expires_at_ms FROM \`${this.t.rateLimits}\` WHERE rate_key = ?`, [key]);
+        return [Number(rows[0].hits), Math.max(0, Number(rows[0].expires_at_ms) - now)] as const;
+      },
+      // No gap lock on an absent key: concurrent first hits meet on the unique key instead of deadlocking.
+      { name: 'rate_limit.hit', isolation: 'READ COMMITTED' },
+    );
   }
 
   /** Removes ended windows from MySQL (Redis expires its own). */
   async purgeExpired(): Promise<number> {
-    const [r] = await this.pool.query<any>(`DELETE FROM \`${this.t.rateLimits}\` WHERE expires_at_ms <= ?`, [Date.now()]);
+    const [r] = await retryOnContention(this.pool, 'rate_limit.purge', () => this.pool.query<any>(`DELETE FROM \`${this.t.rateLimits}\` WHERE expires_at_ms <= ?`, [Date.now()]));
     return Number(r.affectedRows ?? 0);
   }
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Pool } from '../db/pool';
+import { retryOnContention, type Pool } from '../db/pool';
 import type { Tables } from '../db/schema';
 import type { RedisGuard } from '../redis/guard';
 import type { RedisKeys } from '../redis/keys';
@@ -48,7 +48,7 @@ export class SessionStore {
     const token = randomBytes(32).toString('base64url');
     const hash = SessionStore.hash(token);
     const expiresAt = Date.now() + this.ttlSeconds * 1000;
-    await this.pool.query(`INSERT INTO \`${this.t.sessions}\` (token_hash, email, expires_at_ms) VALUES (?, ?, ?)`, [hash, email, expiresAt]);
+    await retryOnContention(this.pool, 'session.create', () => this.pool.query(`INSERT INTO \`${this.t.sessions}\` (token_hash, email, expires_at_ms) VALUES (?, ?, ?)`, [hash, email, expiresAt]));
     await this.guard.tryRedis((r) => r.set(this.keys.session(hash), JSON.stringify({ email, expiresAt }), 'PX', this.ttlSeconds * 1000));
     return { token, expiresAt };
   }
@@ -78,11 +78,11 @@ export class SessionStore {
     const hash = SessionStore.hash(token);
     const removed = this.guard.state === 'disabled' ? true : (await this.guard.tryRedis((r) => r.del(this.keys.session(hash)))) !== undefined;
     if (removed) {
-      await this.pool.query(`DELETE FROM \`${this.t.sessions}\` WHERE token_hash = ?`, [hash]);
+      await retryOnContention(this.pool, 'session.revoke', () => this.pool.query(`DELETE FROM \`${this.t.sessions}\` WHERE token_hash = ?`, [hash]));
       return;
     }
     this.pendingRevocations.add(hash);
-    await this.pool.query(`UPDATE \`${this.t.sessions}\` SET expires_at_ms = 0 WHERE token_hash = ?`, [hash]);
+    await retryOnContention(this.pool, 'session.revoke', () => this.pool.query(`UPDATE \`${this.t.sessions}\` SET expires_at_ms = 0 WHERE token_hash = ?`, [hash]));
   }
 
   private async fromMysql(hash: string): Promise<CustomerSession | undefined> {
@@ -111,13 +111,13 @@ export class SessionStore {
       const done = await this.guard.tryRedis((r) => r.del(this.keys.session(hash)));
       if (done === undefined) return;
       this.pendingRevocations.delete(hash);
-      await this.pool.query(`DELETE FROM \`${this.t.sessions}\` WHERE token_hash = ? AND expires_at_ms = 0`, [hash]);
+      await retryOnContention(this.pool, 'session.revoke', () => this.pool.query(`DELETE FROM \`${this.t.sessions}\` WHERE token_hash = ? AND expires_at_ms = 0`, [hash]));
     }
   }
 
   /** Removes expired MySQL rows (Redis expires its own). */
   async purgeExpired(): Promise<number> {
-    const [r] = await this.pool.query<any>(`DELETE FROM \`${this.t.sessions}\` WHERE expires_at_ms > 0 AND expires_at_ms <= ?`, [Date.now()]);
+    const [r] = await retryOnContention(this.pool, 'session.purge', () => this.pool.query<any>(`DELETE FROM \`${this.t.sessions}\` WHERE expires_at_ms > 0 AND expires_at_ms <= ?`, [Date.now()]));
     return Number(r.affectedRows ?? 0);
   }
 }

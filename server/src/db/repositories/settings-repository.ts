@@ -71,13 +71,20 @@ export class SettingsRepository {
     };
   }
 
-  async save(values: Record<string, unknown>, conn?: PoolConnection): Promise<void> {
+  /**
+   * Update first, insert only a key that is not there yet: an upsert
+   * (ON DUPLICATE KEY UPDATE) would use up an AUTO_INCREMENT id on every save.
+   * Two admins adding the same key at once collide on the unique key inside
+   * their transactions; the loser's retry then finds the row.
+   */
+  async save(values: Record<string, unknown>, conn: PoolConnection): Promise<void> {
     for (const [key, value] of Object.entries(values)) {
-      await (conn ?? this.pool).query(
-        `INSERT INTO \`${this.t.settings}\` (setting_key, setting_value, updated_at) VALUES (?, ?, UTC_TIMESTAMP())
-         ON DUPLICATE KEY UPDATE setting_value = VALUES(setting_value), updated_at = VALUES(updated_at)`,
-        [key, JSON.stringify(value)],
-      );
+      const [updated] = await conn.query<any>(`UPDATE \`${this.t.settings}\` SET setting_value = ?, updated_at = UTC_TIMESTAMP() WHERE setting_key = ?`, [
+        JSON.stringify(value),
+        key,
+      ]);
+      if (Number(updated.affectedRows) > 0) continue;
+      await conn.query(`INSERT INTO \`${this.t.settings}\` (setting_key, setting_value, updated_at) VALUES (?, ?, UTC_TIMESTAMP())`, [key, JSON.stringify(value)]);
     }
   }
 

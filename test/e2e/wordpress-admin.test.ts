@@ -240,6 +240,7 @@ describe.skipIf(prerequisite)('wp-admin catalogue and appointment pages against 
     const before = await adminApi<{ overridden: string[]; timezone: string }>('/settings');
     expect(before.overridden).toEqual([]);
     await adminPage('appointease-settings');
+    expect(await admin.getByLabel('Upcoming bookings per customer').inputValue()).toBe('5');
     await admin.getByLabel('Minimum notice (minutes)').fill('120');
     await admin.getByRole('button', { name: 'Save booking rules' }).click();
     await admin.getByText('Booking rules saved.').waitFor();

@@ -4,7 +4,7 @@ import type { SettingsRepository } from '../db/repositories/settings-repository'
 import type { AdminActor } from './admin-catalogue';
 import type { Catalogue } from './catalogue';
 
-export const SETTING_KEYS = ['timezone', 'slotInterval', 'minNoticeMinutes', 'maxAdvanceDays'] as const;
+export const SETTING_KEYS = ['timezone', 'slotInterval', 'minNoticeMinutes', 'maxAdvanceDays', 'maxBookingsPerCustomer'] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
 export interface SettingsView {
@@ -12,6 +12,8 @@ export interface SettingsView {
   slotInterval: number;
   minNoticeMinutes: number;
   maxAdvanceDays: number;
+  /** Upcoming non-cancelled appointments one customer may hold (0 = unlimited). */
+  maxBookingsPerCustomer: number;
   /** WordPress's own zone (timezone_string, else gmt_offset): what applies without an override. */
   wordpressTimezone: string;
   /** Which of the values are stored overrides rather than defaults. */
@@ -19,7 +21,13 @@ export interface SettingsView {
 }
 
 /** `null` for a key drops its override (back to the default, or WordPress's zone). */
-export type SettingsPatch = Partial<{ timezone: string | null; slotInterval: number | null; minNoticeMinutes: number | null; maxAdvanceDays: number | null }>;
+export type SettingsPatch = Partial<{
+  timezone: string | null;
+  slotInterval: number | null;
+  minNoticeMinutes: number | null;
+  maxAdvanceDays: number | null;
+  maxBookingsPerCustomer: number | null;
+}>;
 
 /** Booking rules: the effective values, and overrides stored in {prefix}appointease_settings. */
 export class AdminSettings {

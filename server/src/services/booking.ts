@@ -1,6 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
 import { inTransaction, type Pool, type PoolConnection, type TransactionOptions } from '../db/pool';
-import { isReleased, type AppointmentRow, type AppointmentsRepository } from '../db/repositories/appointments-repository';
+import { isFinished, isReleased, type AppointmentRow, type AppointmentsRepository } from '../db/repositories/appointments-repository';
 import type { AuditRepository } from '../db/repositories/audit-repository';
 import { AppError, notFound } from '../errors';
 import type { Logger } from '../logger';
@@ -165,6 +165,7 @@ export class BookingService {
           const earlier = await this.deps.appointments.byIdempotencyKey(storedKey, conn);
           if (earlier) throw new Replay(earlier);
         }
+        await this.assertUnderCap(conn, input.email, snap);
         if (!(await this.deps.appointments.lockEmployee(conn, input.employeeId))) throw notFound(`Employee ${input.employeeId} not found`);
         await this.assertFree(conn, input.employeeId, input.date, at, snap);
         const customerId = await this.deps.appointments.upsertCustomer(conn, { email: input.email, name: input.name, phone: input.phone ?? null });
@@ -218,8 +219,8 @@ export class BookingService {
   async reschedule(input: RescheduleInput): Promise<AppointmentView> {
     const current = await this.deps.appointments.byReferenceForCustomer(input.reference, input.email);
     if (!current) throw notFound('No such appointment');
-    if (isReleased(current.status)) throw new AppError(409, 'appointment_cancelled', 'This appointment was cancelled and cannot be moved');
     const snap = await this.deps.catalogue.snapshot();
+    this.assertMovable(current, snap);
     const serviceId = Number(current.service_id);
     const service = Catalogue.activeService(snap, serviceId);
     const employeeId = input.employeeId ?? Number(current.employee_id);
@@ -236,7 +237,9 @@ export class BookingService {
           if (!(await this.deps.appointments.lockEmployee(conn, emp)) && emp === employeeId) throw notFound(`Employee ${emp} not found`);
         }
         const row = await this.deps.appointments.byReferenceForCustomer(input.reference, input.email, conn);
-        if (!row || isReleased(row.status)) throw new AppError(409, 'appointment_cancelled', 'This appointment was cancelled and cannot be moved');
+        if (!row) throw notFound('No such appointment');
+        // Again on the locked row: a cancellation or the start may have come in meanwhile.
+        this.assertMovable(row, snap);
         await this.assertFree(conn, employeeId, input.date, at, snap, row.id);
         await this.deps.appointments.reschedule(conn, row.id, { startLocal: at.startLocal, endLocal: at.endLocal, employeeId, bufferBefore: service.bufferBefore, bufferAfter: service.bufferAfter });
         await this.deps.audit.record(
@@ -283,6 +286,32 @@ export class BookingService {
     }
     const end = start + service.duration * MINUTE;
     return { start, end, from: start - service.bufferBefore * MINUTE, to: end + service.bufferAfter * MINUTE, startLocal: toLocalSql(start, zone), endLocal: toLocalSql(end, zone) };
+  }
+
+  /**
+   * Only an appointment that still lies ahead and holds its time can be
+   * moved (CONTRACT §11): cancelled → 409 appointment_cancelled; started,
+   * completed or no-show → 409 appointment_started.
+   */
+  private assertMovable(row: AppointmentRow, snap: CatalogueSnapshot): void {
+    if (isReleased(row.status)) throw new AppError(409, 'appointment_cancelled', 'This appointment was cancelled and cannot be moved');
+    if (isFinished(row.status) || busyBlockOf(row, snap, snap.rules.timezone).start <= this.now()) {
+      throw new AppError(409, 'appointment_started', 'This appointment has already started or taken place and can no longer be moved');
+    }
+  }
+
+  /**
+   * The per-customer cap (CONTRACT §11): upcoming appointments that hold time,
+   * counted with the customer locked, so concurrent bookings of one customer
+   * see each other. 0 = unlimited.
+   */
+  private async assertUnderCap(conn: PoolConnection, email: string, snap: CatalogueSnapshot): Promise<void> {
+    const cap = snap.rules.maxBookingsPerCustomer;
+    if (cap <= 0) return;
+    const upcoming = await this.deps.appointments.upcomingCount(conn, email, toLocalSql(this.now(), snap.rules.timezone));
+    if (upcoming >= cap) {
+      throw new AppError(409, 'too_many_bookings', `You already have ${upcoming} upcoming appointments, the most one customer may hold; cancel one to book another`);
+    }
   }
 
   /** The overlap guard: every non-cancelled appointment of the employee near that day, buffers on both sides. */

@@ -1,14 +1,13 @@
 import type { ServiceRecord, ServicesRepository } from '../db/repositories/services-repository';
 import type { StaffRecord, StaffRepository } from '../db/repositories/staff-repository';
-import type { SettingsRepository } from '../db/repositories/settings-repository';
+import type { SettingsRepository, SiteRules } from '../db/repositories/settings-repository';
 import type { AvailabilityCache } from '../stores/availability-cache';
 import { AppError } from '../errors';
-import type { BookingRules } from './slot-grid';
 
 export interface CatalogueSnapshot {
   services: Map<number, ServiceRecord>;
   staff: Map<number, StaffRecord>;
-  rules: BookingRules;
+  rules: SiteRules;
 }
 
 /** Without Redis to tell instances apart, a snapshot is trusted this long. */

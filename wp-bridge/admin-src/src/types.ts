@@ -67,6 +67,7 @@ export interface BusinessSettings {
   slotInterval: number;
   minNoticeMinutes: number;
   maxAdvanceDays: number;
+  maxBookingsPerCustomer: number;
 }
 
 /** Slot events of CONTRACT §8, as an admin socket receives them. */

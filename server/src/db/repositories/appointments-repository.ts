@@ -10,6 +10,14 @@ export function isReleased(status: string | null | undefined): boolean {
   return status != null && (RELEASED_STATUSES as readonly string[]).includes(status.toLowerCase());
 }
 
+/** Statuses of an appointment that has taken place (AppointEase writes `no_show`, our admin API `no-show`). */
+export const FINISHED_STATUSES = ['completed', 'no_show', 'no-show'] as const;
+
+/** Whether the appointment has taken place (by status), case-insensitive. */
+export function isFinished(status: string | null | undefined): boolean {
+  return status != null && (FINISHED_STATUSES as readonly string[]).includes(status.toLowerCase());
+}
+
 export interface AppointmentRow {
   id: number;
   name: string;
@@ -117,6 +125,16 @@ export class AppointmentsRepository {
   async lockEmployee(conn: PoolConnection, employeeId: number): Promise<boolean> {
     const [rows] = await conn.query<any[]>(`SELECT id FROM \`${this.t.staff}\` WHERE id = ? FOR UPDATE`, [employeeId]);
     return rows.length > 0;
+  }
+
+  /** Upcoming appointments (starting after `nowLocal`) of one address that still hold time: the per-customer cap. */
+  async upcomingCount(conn: PoolConnection, email: string, nowLocal: string): Promise<number> {
+    const [[row]] = await conn.query<any[]>(
+      `SELECT COUNT(*) AS n FROM \`${this.t.appointments}\`
+        WHERE email = ? AND appointment_date > ? AND (status IS NULL OR status NOT IN (${RELEASED_STATUSES.map(() => '?').join(',')}))`,
+      [email, nowLocal, ...RELEASED_STATUSES],
+    );
+    return Number(row.n);
   }
 
   async byIdempotencyKey(key: string, conn?: PoolConnection): Promise<AppointmentRow | undefined> {

@@ -3,10 +3,17 @@ import type { Tables } from '../schema';
 import type { BookingRules } from '../../services/slot-grid';
 import { isValidZone } from '../../services/time';
 
-export const DEFAULT_RULES: Omit<BookingRules, 'timezone'> = {
+/** The booking rules plus the limits the booking path enforces (CONTRACT §7, §11). */
+export interface SiteRules extends BookingRules {
+  /** Upcoming non-cancelled appointments one customer may hold; 0 = unlimited. */
+  maxBookingsPerCustomer: number;
+}
+
+export const DEFAULT_RULES: Omit<SiteRules, 'timezone'> = {
   slotInterval: 30,
   minNoticeMinutes: 60,
   maxAdvanceDays: 90,
+  maxBookingsPerCustomer: 5,
 };
 
 /**
@@ -58,7 +65,7 @@ export class SettingsRepository {
   }
 
   /** The effective booking rules: stored overrides over defaults, zone over WordPress's. */
-  async rules(): Promise<BookingRules> {
+  async rules(): Promise<SiteRules> {
     const [stored, wpZone] = await Promise.all([this.stored(), this.wordpressZone()]);
     const num = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : fallback);
     const zone = typeof stored.timezone === 'string' && isValidZone(stored.timezone) ? stored.timezone : wpZone;
@@ -68,6 +75,7 @@ export class SettingsRepository {
       slotInterval: interval >= 5 ? interval : DEFAULT_RULES.slotInterval,
       minNoticeMinutes: num(stored.minNoticeMinutes, DEFAULT_RULES.minNoticeMinutes),
       maxAdvanceDays: num(stored.maxAdvanceDays, DEFAULT_RULES.maxAdvanceDays),
+      maxBookingsPerCustomer: num(stored.maxBookingsPerCustomer, DEFAULT_RULES.maxBookingsPerCustomer),
     };
   }
 

@@ -24,6 +24,8 @@ const settingsPatch = z.object({
     .optional(),
   minNoticeMinutes: whole(0, 525_600).nullable().optional(),
   maxAdvanceDays: whole(1, 1_095).nullable().optional(),
+  // 0 = unlimited (CONTRACT §11).
+  maxBookingsPerCustomer: whole(0, 1_000).nullable().optional(),
 });
 
 /** Booking rules (CONTRACT §7): GET shows the effective values and WordPress's zone; PUT overrides. */

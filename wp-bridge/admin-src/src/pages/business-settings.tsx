@@ -6,7 +6,7 @@ import type { BusinessSettings } from '../types';
 import { FormButtons } from '../components/form-buttons';
 import { Notice, useAction, useLoad } from '../ui';
 
-const RULES = ['timezone', 'slotInterval', 'minNoticeMinutes', 'maxAdvanceDays'] as const;
+const RULES = ['timezone', 'slotInterval', 'minNoticeMinutes', 'maxAdvanceDays', 'maxBookingsPerCustomer'] as const;
 
 export function BusinessSettingsPage({ api }: { api: Api }) {
   const loaded = useLoad(() => api.get<BusinessSettings>('/admin/settings'));
@@ -18,13 +18,14 @@ export function BusinessSettingsPage({ api }: { api: Api }) {
   if (loaded.error) return <Notice>{loaded.error}</Notice>;
   if (!draft) return <p>Loading…</p>;
 
-  const number = (key: 'slotInterval' | 'minNoticeMinutes' | 'maxAdvanceDays', label: string, min: number) => (
+  const number = (key: 'slotInterval' | 'minNoticeMinutes' | 'maxAdvanceDays' | 'maxBookingsPerCustomer', label: string, min: number, description?: string) => (
     <tr>
       <th scope="row">
         <label for={`appointease-${key}`}>{label}</label>
       </th>
       <td>
         <input id={`appointease-${key}`} type="number" min={min} class="small-text" required value={draft[key]} onInput={(e) => setDraft({ ...draft, [key]: Number(e.currentTarget.value) })} />
+        {description && <p class="description">{description}</p>}
       </td>
     </tr>
   );
@@ -58,6 +59,7 @@ export function BusinessSettingsPage({ api }: { api: Api }) {
           {number('slotInterval', 'Slot interval (minutes)', 5)}
           {number('minNoticeMinutes', 'Minimum notice (minutes)', 0)}
           {number('maxAdvanceDays', 'Bookable days ahead', 1)}
+          {number('maxBookingsPerCustomer', 'Upcoming bookings per customer', 0, 'The most upcoming appointments one email address may hold; 0 = no limit.')}
         </tbody>
       </table>
       <FormButtons label="Save booking rules" busy={action.busy} />

@@ -29,6 +29,7 @@ const schema = JSON.parse(readFileSync(join(PLUGIN_DIR, 'schema/schema.json'), '
 interface Report {
   created: string[];
   columns: string[];
+  widened: string[];
   indexes: string[];
   errors: string[];
 }
@@ -90,11 +91,12 @@ describe.skipIf(prerequisite)('schema installer', () => {
     expect(wp.php(`echo wp_json_encode( get_option( 'appointease_bridge_schema_errors', array() ) );`)).toBe('[]');
   });
 
-  it('kept the existing rows, the extra column and index, and did not change existing column types', () => {
+  it('kept the existing rows, the extra column and index; widened a short varchar, narrowed or retyped nothing', () => {
     expect(q(`SELECT name, email, strong_id, legacy_flag FROM ${P}appointments`).trim()).toBe('Ada Lovelace\tada@example.com\tAPT-2030-000001\t1');
     expect(q(`SELECT name, duration, buffer_before, active FROM ${P}appointease_services`).trim()).toBe('Haircut\t45\t0\t1');
     const columns = Object.fromEntries(columnsOf(`${P}appointments`));
-    expect(columns.name).toBe('varchar(255)'); // schema says varchar(100): an existing column is never modified
+    expect(columns.name).toBe('varchar(255)'); // schema says varchar(100): an existing column is never narrowed
+    expect(columns.email).toBe('varchar(190)'); // schema says varchar(190): a shorter varchar is widened, nothing else changes
     expect(columns.legacy_flag).toBe('tinyint(1)');
     expect(indexesOf(`${P}appointments`)).toContain('legacy_idx');
     // Added columns land where the definition puts them, after their predecessor.
@@ -105,7 +107,7 @@ describe.skipIf(prerequisite)('schema installer', () => {
   it('is idempotent: a second run changes nothing and reports nothing', () => {
     const before = createStatements();
     const report = wp.phpJson<Report>(`echo wp_json_encode( Appointease_Schema::install() );`);
-    expect(report).toEqual({ created: [], columns: [], indexes: [], errors: [] });
+    expect(report).toEqual({ created: [], columns: [], widened: [], indexes: [], errors: [] });
     expect(createStatements()).toBe(before);
   });
 
@@ -177,7 +179,7 @@ describe.skipIf(prerequisite)('schema installer on AppointEase-shaped slot locks
       activate_plugin( 'appointease-bridge/appointease-bridge.php' );
       echo wp_json_encode( Appointease_Schema::install() );
     `);
-    expect(report).toEqual({ created: [], columns: [], indexes: [], errors: [] });
+    expect(report).toEqual({ created: [], columns: [], widened: [], indexes: [], errors: [] });
     expect(q(`SHOW CREATE TABLE \`${table}\``)).toBe(before);
     expect(uniqueIndexes()).toEqual(['unique_slot']);
   });

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNoOverlaps } from '../helpers/assert-no-overlaps';
 import { daysFromNow, everyDay, seedCatalogue } from '../helpers/catalogue';
-import { insertAppointment } from '../helpers/customers';
+import { codeFromMails, insertAppointment, signIn } from '../helpers/customers';
 import { startSmtp, type TestSmtp } from '../helpers/mail';
 import { startSidecarPair, type SidecarPair, type TestSidecar } from '../helpers/sidecar';
 
 /**
  * Rules a booking system owes its owner (CONTRACT §11): a moved appointment
  * must still lie ahead, one customer holds at most maxBookingsPerCustomer
- * upcoming appointments (also when firing many bookings at once). Two instances of one site, real MariaDB,
+ * upcoming appointments (also when firing many bookings at once), and every
+ * address /otp accepts can book. Two instances of one site, real MariaDB,
  * Redis and SMTP.
  */
 describe('booking rules (CONTRACT §11)', () => {
@@ -29,6 +30,10 @@ describe('booking rules (CONTRACT §11)', () => {
   };
   const book = (s: TestSidecar, token: string, d: string, time: string, employeeId: number, lockToken: string) =>
     s.api('/appointments', { method: 'POST', token, json: { lockToken, date: d, time, employeeId, serviceId: svc, name: 'Rule Tester' } });
+  const codeOf = (s: TestSidecar) => async (email: string) => {
+    await s.deps.mailer.idle();
+    return codeFromMails(smtp.mails, email);
+  };
   const setCap = async (value: number | null) => {
     const res = await admin(pair.a, 'PUT', { maxBookingsPerCustomer: value });
     expect(res.status).toBe(200);
@@ -169,4 +174,36 @@ describe('booking rules (CONTRACT §11)', () => {
     });
   });
 
+  describe('every address /otp accepts can book', () => {
+    // 64-character local part (the most RFC 5321 allows) and a 125-character domain: 190 in all.
+    const longest = `${'l'.repeat(64)}@${'d'.repeat(58)}.${'e'.repeat(58)}.example`;
+
+    it('a 190-character address signs in, books, lists and reschedules; the rows keep it whole', async () => {
+      expect(longest).toHaveLength(190);
+      const token = await signIn(pair.a, longest, codeOf(pair.a));
+      const res = await book(pair.b, token, date, '15:00', ben, await hold(pair.b, date, '15:00', ben));
+      expect(res.status).toBe(201);
+      const { appointment } = await res.json();
+      expect(appointment.email).toBe(longest);
+
+      const listed = await (await pair.a.api('/appointments', { token })).json();
+      expect(listed.appointments.map((a: { reference: string }) => a.reference)).toEqual([appointment.reference]);
+      const moved = await pair.a.api(`/appointments/${appointment.reference}`, { method: 'PATCH', token, json: { lockToken: await hold(pair.a, date, '15:30', ben), date, time: '15:30' } });
+      expect(moved.status).toBe(200);
+
+      const [[row]] = await pair.db.pool.query<any[]>('SELECT email FROM wp_appointments WHERE strong_id = ?', [appointment.reference]);
+      expect(row.email).toBe(longest);
+      const [[customer]] = await pair.db.pool.query<any[]>('SELECT email FROM wp_appointease_customers WHERE email = ?', [longest]);
+      expect(customer.email).toBe(longest);
+      // The confirmation went to the whole address.
+      await pair.b.deps.mailer.idle();
+      expect(smtp.mails.filter((m) => m.to.includes(longest)).length).toBeGreaterThanOrEqual(2);
+    });
+
+    it('one character more is 400 invalid_request at /otp', async () => {
+      const res = await pair.a.api('/otp', { method: 'POST', json: { email: `l${longest}` }, headers: { 'X-Forwarded-For': '10.11.250.1' } });
+      expect(res.status).toBe(400);
+      expect((await res.json()).error).toMatchObject({ code: 'invalid_request', details: [expect.objectContaining({ field: 'email' })] });
+    });
+  });
 });

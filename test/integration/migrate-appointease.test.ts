@@ -73,9 +73,15 @@ describe('migrate on a database the AppointEase plugin already filled', () => {
       `SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'wp_appointease_slot_locks' AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY'`,
     );
     expect(uniques.map((u) => u.name)).toEqual(['unique_slot']);
+    // Every address /otp accepts (190 characters) must fit: the plugin's email column is widened, nothing else about it changes.
+    expect(first.widenedColumns).toEqual(['wp_appointments.email']);
+    const [[email]] = await db.pool.query<any[]>(
+      `SELECT COLUMN_TYPE AS type, IS_NULLABLE AS nullable, COLLATION_NAME AS collation FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'wp_appointments' AND COLUMN_NAME = 'email'`,
+    );
+    expect(email).toEqual({ type: 'varchar(190)', nullable: 'NO', collation: 'utf8mb4_unicode_ci' });
 
     const second = await migrate(db.pool, 'wp_');
-    expect(second).toEqual({ createdTables: [], addedColumns: [], addedIndexes: [] });
+    expect(second).toEqual({ createdTables: [], addedColumns: [], widenedColumns: [], addedIndexes: [] });
     expect(await migrateCli(db.url)).toMatch(/Schema is up to date/);
   });
 

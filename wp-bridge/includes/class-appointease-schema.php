@@ -12,8 +12,9 @@ defined( 'ABSPATH' ) || exit;
  *
  * The sidecar's `npm run migrate` reads the same schema.json, so either side may run
  * first. Sites that already run the AppointEase plugin have these tables with their own
- * rows: this class therefore only creates missing tables and adds missing columns and
- * indexes — it never drops or modifies anything. dbDelta() is deliberately not used: it
+ * rows: this class therefore only creates missing tables, adds missing columns and
+ * indexes, and widens a varchar the definition wants longer — it never drops, narrows or
+ * retypes anything. dbDelta() is deliberately not used: it
  * parses CREATE TABLE text with whitespace-sensitive regexes and may alter existing
  * column types; here every decision comes from information_schema instead.
  */
@@ -53,13 +54,14 @@ class Appointease_Schema {
 	 * Creates missing tables, columns and indexes.
 	 *
 	 * @param string|null $prefix Table prefix; defaults to $wpdb->prefix.
-	 * @return array{created: string[], columns: string[], indexes: string[], errors: string[]} What was done.
+	 * @return array{created: string[], columns: string[], widened: string[], indexes: string[], errors: string[]} What was done.
 	 */
 	public static function install( $prefix = null ) {
 		global $wpdb;
 		$report = array(
 			'created' => array(),
 			'columns' => array(),
+			'widened' => array(),
 			'indexes' => array(),
 			'errors'  => array(),
 		);
@@ -89,6 +91,7 @@ class Appointease_Schema {
 				continue;
 			}
 			self::add_missing_columns( $name, $table, $report );
+			self::widen_columns( $name, $table, $report );
 			self::add_missing_indexes( $name, $table, $report );
 		}
 		$wpdb->suppress_errors( $suppressed );
@@ -186,6 +189,44 @@ class Appointease_Schema {
 			} else {
 				$report['columns'][] = $name . '.' . $column_name;
 				$previous            = $column_name;
+			}
+		}
+	}
+
+	/**
+	 * Widens live varchar columns that are shorter than their definition (e.g. an email
+	 * column from varchar(100) to varchar(190)), keeping the live character set, collation
+	 * and nullability. Nothing else about an existing column is ever changed; the sidecar's
+	 * migrate.ts (widenColumnSql) applies the same rule.
+	 *
+	 * @param string $name   Prefixed table name.
+	 * @param array  $table  Table definition.
+	 * @param array  $report Report to append to.
+	 */
+	private static function widen_columns( $name, array $table, array &$report ) {
+		global $wpdb;
+		$live = array();
+		foreach ( (array) $wpdb->get_results( $wpdb->prepare( 'SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, IS_NULLABLE, CHARACTER_SET_NAME, COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s', $name ), ARRAY_A ) as $row ) {
+			$live[ strtolower( $row['COLUMN_NAME'] ) ] = $row;
+		}
+		foreach ( $table['columns'] as $column ) {
+			list( $column_name, $definition ) = $column;
+			$row = isset( $live[ strtolower( $column_name ) ] ) ? $live[ strtolower( $column_name ) ] : null;
+			if ( null === $row || 'varchar' !== strtolower( $row['DATA_TYPE'] ) || ! preg_match( '/^varchar\((\d+)\)\s*(.*)$/i', trim( $definition ), $want ) ) {
+				continue;
+			}
+			if ( (int) $row['CHARACTER_MAXIMUM_LENGTH'] >= (int) $want[1] ) {
+				continue;
+			}
+			$rest      = trim( preg_replace( '/\bNOT NULL\b|\bNULL\b/i', '', $want[2] ) );
+			$nullable  = 'YES' === $row['IS_NULLABLE'] ? 'NULL' : 'NOT NULL';
+			$charset   = self::is_identifier( (string) $row['CHARACTER_SET_NAME'] ) ? ' CHARACTER SET ' . $row['CHARACTER_SET_NAME'] : '';
+			$collation = self::is_identifier( (string) $row['COLLATION_NAME'] ) ? ' COLLATE ' . $row['COLLATION_NAME'] : '';
+			$sql       = 'ALTER TABLE ' . self::quote( $name ) . ' MODIFY COLUMN ' . self::quote( $column_name ) . ' varchar(' . (int) $want[1] . ')' . $charset . $collation . ' ' . $nullable . ( '' === $rest ? '' : ' ' . $rest );
+			if ( false === $wpdb->query( $sql ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- identifiers validated, definition from schema.json.
+				$report['errors'][] = $name . '.' . $column_name . ': ' . $wpdb->last_error;
+			} else {
+				$report['widened'][] = $name . '.' . $column_name;
 			}
 		}
 	}

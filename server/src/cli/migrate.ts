@@ -10,10 +10,11 @@ async function run(): Promise<void> {
   const pool = createPool(config.databaseUrl, { connectionLimit: 1 });
   try {
     const report = await migrate(pool, config.tablePrefix);
-    const changes = report.createdTables.length + report.addedColumns.length + report.addedIndexes.length;
+    const changes = report.createdTables.length + report.addedColumns.length + report.widenedColumns.length + report.addedIndexes.length;
     if (changes === 0) console.log('Schema is up to date.');
     for (const t of report.createdTables) console.log(`created table ${t}`);
     for (const c of report.addedColumns) console.log(`added column ${c}`);
+    for (const c of report.widenedColumns) console.log(`widened column ${c}`);
     for (const i of report.addedIndexes) console.log(`added index ${i}`);
   } finally {
     await pool.end();

@@ -1,25 +1,30 @@
 import type { Pool } from './pool';
-import { addColumnSql, addIndexSql, createTableSql, loadSchema, type SchemaDef } from './schema';
+import { addColumnSql, addIndexSql, createTableSql, loadSchema, widenColumnSql, type LiveColumn, type SchemaDef } from './schema';
 
 export interface MigrationReport {
   createdTables: string[];
   addedColumns: string[];
+  /** varchar columns made longer (the only change to an existing column; see widenColumnSql). */
+  widenedColumns: string[];
   addedIndexes: string[];
 }
 
 /**
  * Brings the database up to the shared schema, additively: creates missing
- * tables, adds missing columns and indexes, never drops or alters what exists.
+ * tables, adds missing columns and indexes, widens a varchar the definition
+ * wants longer, and never drops, narrows or retypes what exists.
  * Idempotent, and uses only DDL that MySQL 8 and MariaDB 10.6+ both accept
  * (no `ADD COLUMN IF NOT EXISTS`, which MySQL lacks): existence comes from
  * information_schema.
  */
 export async function migrate(pool: Pool, prefix: string, schema: SchemaDef = loadSchema()): Promise<MigrationReport> {
-  const report: MigrationReport = { createdTables: [], addedColumns: [], addedIndexes: [] };
+  const report: MigrationReport = { createdTables: [], addedColumns: [], widenedColumns: [], addedIndexes: [] };
   for (const table of schema.tables) {
     const full = prefix + table.name;
     const [cols] = await pool.query<any[]>(
-      'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+      `SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, CHARACTER_MAXIMUM_LENGTH AS maxLength, IS_NULLABLE AS nullable,
+              CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation
+         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
       [full],
     );
     if (cols.length === 0) {
@@ -27,11 +32,23 @@ export async function migrate(pool: Pool, prefix: string, schema: SchemaDef = lo
       report.createdTables.push(full);
       continue;
     }
-    const have = new Set(cols.map((c) => String(c.name).toLowerCase()));
+    const have = new Map<string, LiveColumn>(
+      cols.map((c) => [
+        String(c.name).toLowerCase(),
+        { name: String(c.name), dataType: String(c.dataType), maxLength: c.maxLength == null ? null : Number(c.maxLength), nullable: c.nullable === 'YES', charset: c.charset, collation: c.collation },
+      ]),
+    );
     for (const column of table.columns) {
-      if (have.has(column[0].toLowerCase())) continue;
-      await pool.query(addColumnSql(prefix, table.name, column));
-      report.addedColumns.push(`${full}.${column[0]}`);
+      const live = have.get(column[0].toLowerCase());
+      if (!live) {
+        await pool.query(addColumnSql(prefix, table.name, column));
+        report.addedColumns.push(`${full}.${column[0]}`);
+        continue;
+      }
+      const widen = widenColumnSql(prefix, table.name, column, live);
+      if (!widen) continue;
+      await pool.query(widen);
+      report.widenedColumns.push(`${full}.${column[0]}`);
     }
     const [idx] = await pool.query<any[]>(
       'SELECT INDEX_NAME AS name, COLUMN_NAME AS col, NON_UNIQUE AS nonUnique FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY INDEX_NAME, SEQ_IN_INDEX',

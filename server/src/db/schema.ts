@@ -68,6 +68,33 @@ export function addColumnSql(prefix: string, table: string, column: [string, str
   return `ALTER TABLE ${q(prefix + table)} ADD COLUMN ${q(column[0])} ${def}`;
 }
 
+/** What information_schema says about a live column, as far as widening needs it. */
+export interface LiveColumn {
+  name: string;
+  dataType: string;
+  maxLength: number | null;
+  nullable: boolean;
+  charset: string | null;
+  collation: string | null;
+}
+
+/**
+ * The one change to an existing column that the shared schema may ask for:
+ * a `varchar` that is shorter live than in the definition gets the
+ * definition's length. Never narrower, never another type. The live
+ * column's character set, collation and nullability are kept, so rows and
+ * the plugin's readers see the same column, only longer. Undefined = nothing to do.
+ */
+export function widenColumnSql(prefix: string, table: string, column: [string, string], live: LiveColumn): string | undefined {
+  const want = /^varchar\((\d+)\)\s*(.*)$/i.exec(column[1].trim());
+  if (!want || live.dataType.toLowerCase() !== 'varchar' || live.maxLength === null || live.maxLength >= Number(want[1])) return undefined;
+  let rest = want[2]!.replace(/\bNOT NULL\b|\bNULL\b/gi, '').trim();
+  rest = `${live.nullable ? 'NULL' : 'NOT NULL'}${rest ? ` ${rest}` : ''}`;
+  const charset = live.charset && /^\w+$/.test(live.charset) ? ` CHARACTER SET ${live.charset}` : '';
+  const collation = live.collation && /^\w+$/.test(live.collation) ? ` COLLATE ${live.collation}` : '';
+  return `ALTER TABLE ${q(prefix + table)} MODIFY COLUMN ${q(column[0])} varchar(${Number(want[1])})${charset}${collation} ${rest}`;
+}
+
 export function addIndexSql(prefix: string, table: string, ix: TableDef['indexes'][number]): string {
   return `ALTER TABLE ${q(prefix + table)} ADD ${ix.unique ? 'UNIQUE KEY' : 'KEY'} ${q(ix.name)} (${ix.columns.map(q).join(', ')})`;
 }

@@ -1,12 +1,14 @@
-import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { build } from 'vite';
+import { everyDay, seedCatalogue } from '../helpers/catalogue';
+import { startSidecar, type TestSidecar } from '../helpers/sidecar';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTIFACTS = join(repo, 'test', 'artifacts');
@@ -21,6 +23,10 @@ export async function buildWidget(): Promise<void> {
   const tmp = join(dist, `.build-${randomBytes(4).toString('hex')}`);
   try {
     await build({ configFile: join(repo, 'widget', 'vite.config.ts'), logLevel: 'silent', build: { outDir: tmp, emptyOutDir: true } });
+    // Translations first (their names carry a content hash, so a file in place is the same file),
+    // then the script that names them.
+    mkdirSync(join(dist, 'i18n'), { recursive: true });
+    for (const f of readdirSync(join(tmp, 'i18n'))) renameSync(join(tmp, 'i18n', f), join(dist, 'i18n', f));
     renameSync(join(tmp, 'appointease-booking.js'), join(dist, 'appointease-booking.js'));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -174,4 +180,63 @@ export async function startHostSite(): Promise<HostSite> {
 
 export async function openHostPage(page: Page, site: HostSite, attrs: Record<string, string>): Promise<void> {
   await page.goto(`${site.origin}/page?${new URLSearchParams(attrs)}`);
+}
+
+export interface WidgetStack {
+  sidecar: TestSidecar;
+  mailbox: Mailbox;
+  site: HostSite;
+  browser: Browser;
+  ids: { serviceIds: number[]; staffIds: number[] };
+  /** A page in a fresh browser context (closed with the stack); page errors fail the test. */
+  newPage(o?: { width?: number; timezoneId?: string; locale?: string; scale?: number }): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/**
+ * What the widget's browser tests run against: the widget built from the current source, a
+ * real sidecar (MariaDB, Redis) mailing through a local SMTP server, a host page on its own
+ * origin, one service (Haircut, 30 min) with one employee (Ana, 09:00–17:00 unless `hours`),
+ * and Chromium.
+ */
+export async function startWidgetStack(o: { settings: Record<string, unknown>; hours?: [string, string] }): Promise<WidgetStack> {
+  await buildWidget();
+  const mailbox = await startMailbox();
+  const site = await startHostSite();
+  const sidecar = await startSidecar({
+    // Every booking here comes from one IP: the per-IP limits are set for a test run, not a crowd.
+    env: { MAIL_TRANSPORT: `smtp://127.0.0.1:${mailbox.port}`, MAX_LOCKS_PER_CLIENT: '20', OTP_IP_LIMIT: '100', ALLOWED_ORIGINS: site.origin },
+  });
+  site.sidecarUrl = sidecar.url;
+  const ids = await seedCatalogue(sidecar.db.pool, {
+    services: [{ name: 'Haircut', duration: 30 }],
+    staff: [{ name: 'Ana', hours: everyDay(o.hours ?? ['09:00', '17:00']) }],
+    settings: o.settings,
+  });
+  const browser = await launchChromium();
+  const contexts: BrowserContext[] = [];
+  return {
+    sidecar, mailbox, site, browser, ids,
+    async newPage(p = {}) {
+      const ctx = await browser.newContext({
+        viewport: { width: p.width ?? 1024, height: 800 },
+        deviceScaleFactor: p.scale ?? 1,
+        timezoneId: p.timezoneId ?? 'UTC',
+        locale: p.locale ?? 'en-US',
+      });
+      contexts.push(ctx);
+      const page = await ctx.newPage();
+      page.on('pageerror', (e) => {
+        throw new Error(`page error: ${e.message}`);
+      });
+      return page;
+    },
+    async close() {
+      for (const c of contexts) await c.close().catch(() => {});
+      await browser.close();
+      await sidecar.stop();
+      await mailbox.close();
+      await site.close();
+    },
+  };
 }

@@ -1,58 +1,28 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { icsUid } from '../../server/src/mail/ics-format';
-import { everyDay, seedCatalogue } from '../helpers/catalogue';
-import { startSidecar, type TestSidecar } from '../helpers/sidecar';
+import type { TestSidecar } from '../helpers/sidecar';
 import {
-  axeViolations, buildWidget, focused, launchChromium, openHostPage, screenshot, startHostSite, startMailbox, stepHeading, tabTo,
-  type HostSite, type Mailbox,
+  axeViolations, focused, openHostPage, screenshot, startWidgetStack, stepHeading, tabTo, type Mailbox, type WidgetStack,
 } from './widget-helpers';
 
 // The widget in Debian's Chromium against a real sidecar (MariaDB, Redis, SMTP).
 describe('booking widget in Chromium', () => {
+  let stack: WidgetStack;
   let sidecar: TestSidecar;
   let mailbox: Mailbox;
-  let site: HostSite;
-  let browser: Browser;
-  let ids: { serviceIds: number[]; staffIds: number[] };
-  const contexts: BrowserContext[] = [];
+  let ids: WidgetStack['ids'];
 
   beforeAll(async () => {
-    await buildWidget();
-    mailbox = await startMailbox();
-    site = await startHostSite();
-    sidecar = await startSidecar({
-      env: { MAIL_TRANSPORT: `smtp://127.0.0.1:${mailbox.port}`, MAX_LOCKS_PER_CLIENT: '20', ALLOWED_ORIGINS: site.origin },
-    });
-    site.sidecarUrl = sidecar.url;
-    ids = await seedCatalogue(sidecar.db.pool, {
-      services: [{ name: 'Haircut', duration: 30 }],
-      staff: [{ name: 'Ana', hours: everyDay(['09:00', '17:00']) }],
-      settings: { timezone: 'UTC', minNoticeMinutes: 0 },
-    });
-    browser = await launchChromium();
+    stack = await startWidgetStack({ settings: { timezone: 'UTC', minNoticeMinutes: 0 } });
+    ({ sidecar, mailbox, ids } = stack);
   }, 120_000);
+  afterAll(() => stack?.close());
 
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await sidecar?.stop();
-    await mailbox?.close();
-    await site?.close();
-  });
-
-  async function newPage(width = 360, locale = 'en-US'): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: { width, height: 800 }, timezoneId: 'UTC', locale });
-    contexts.push(ctx);
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => {
-      throw new Error(`page error: ${e.message}`);
-    });
-    return page;
-  }
+  const newPage = (width = 360, locale = 'en-US') => stack.newPage({ width, locale });
 
   const open = (page: Page, attrs: Record<string, string> = {}) =>
-    openHostPage(page, site, { service: String(ids.serviceIds[0]), employee: String(ids.staffIds[0]), locale: 'en', ...attrs });
+    openHostPage(page, stack.site, { service: String(ids.serviceIds[0]), employee: String(ids.staffIds[0]), locale: 'en', ...attrs });
 
   /** The first time the widget offers (it opens on the first day with one). */
   async function freeTime(page: Page, skip = 0): Promise<string> {

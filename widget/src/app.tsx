@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { createApi } from './api';
 import type { WidgetConfig } from './attrs';
 import { Ctx, type WidgetContext } from './context';
@@ -19,7 +19,8 @@ export function App({ config, locale }: { config: WidgetConfig; locale: LocaleCh
   const { state } = flow;
   const live = useLive(config.api);
   const { message, announce } = useAnnouncer();
-  const boot = useBoot({ api, config, t, dispatch: flow.dispatch, auto: flow.auto });
+  const boot = useBoot({ api, config, dispatch: flow.dispatch, auto: flow.auto });
+  const [myTime, setMyTime] = useState(false);
   useHoldRelease(api, state, flow.current, flow.auto);
   useEffect(() => boot.ensureStaff(state.serviceId), [state.serviceId]);
 
@@ -32,6 +33,9 @@ export function App({ config, locale }: { config: WidgetConfig; locale: LocaleCh
     services: boot.boot.services,
     staff: boot.staff?.list ?? [],
     visitorZone: visitorZone(),
+    myTime,
+    setMyTime,
+    now: live.now,
     watch: live.watch,
     listen: live.listen,
     liveStatus: live.status,
@@ -40,13 +44,13 @@ export function App({ config, locale }: { config: WidgetConfig; locale: LocaleCh
   };
 
   let body;
-  if (boot.fatal) body = <p class="ae-error">{boot.fatal}</p>;
+  if (boot.fatal) body = <p class="ae-error">{t[boot.fatal]}</p>;
   else if (!ctx) body = boot.error ? <ErrorBoxPlain t={t} error={boot.error} onRetry={boot.retry} /> : <p aria-busy="true">{t.loading}</p>;
   else body = <StepView state={state} staff={boot.staff} dispatch={flow.dispatch} auto={flow.auto} chooseService={boot.chooseService} />;
 
   const showManageLink = ctx && !boot.fatal && (state.step === 'service' || state.step === 'employee' || (state.step === 'date' && !state.moving));
   return (
-    <div class="ae" lang={locale.tag} data-step={state.step} data-live={live.status}>
+    <div class="ae" lang={locale.tag} dir={locale.dir} data-step={state.step} data-live={live.status}>
       {ctx ? <Ctx.Provider value={ctx}>{body}</Ctx.Provider> : body}
       {showManageLink && (
         <p class="ae-foot">

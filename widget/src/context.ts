@@ -15,6 +15,11 @@ export interface WidgetContext {
   /** Staff of the chosen service; names for summaries. */
   staff: StaffMember[];
   visitorZone: string;
+  /** The visitor chose to see times on their own clock ("show in my time"); bookings stay on the business clock. */
+  myTime: boolean;
+  setMyTime(on: boolean): void;
+  /** The sidecar's clock as far as the socket's hello told it (the visitor's may be wrong). */
+  now(): number;
   /** Which days this widget watches on its one socket. */
   watch(keys: DayKey[]): void;
   /** Hear live events; returns the unsubscribe function. */

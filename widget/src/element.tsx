@@ -1,7 +1,9 @@
 import { Component, render, type ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import { App } from './app';
-import { parseAttrs } from './attrs';
-import { pickLocale } from './i18n';
+import { parseAttrs, type ParsedAttrs } from './attrs';
+import { englishFallback, messagesFor, pickLocale, type LocaleChoice, type LocaleRequest } from './i18n';
+import { translationLoader, type LoadTranslation } from './i18n/load';
 import css from './styles.css?inline';
 
 const TAG = 'appointease-booking';
@@ -19,8 +21,61 @@ class Boundary extends Component<{ text: string; children?: ComponentChildren },
   }
 }
 
-export function defineElement(scriptOrigin: string | null): void {
+/** The request's strings: English at once, another language once its file is loaded (English if it cannot be). */
+function useLocale(req: LocaleRequest, apiBase: string | null, load: LoadTranslation): LocaleChoice | null {
+  const english = req.lang === 'en';
+  const [locale, setLocale] = useState<LocaleChoice | null>(() => (english ? { ...req, messages: messagesFor(req) } : null));
+  useEffect(() => {
+    if (english) {
+      setLocale((cur) => (cur?.tag === req.tag ? cur : { ...req, messages: messagesFor(req) }));
+      return;
+    }
+    let current = true;
+    setLocale(null);
+    load(req.lang, apiBase).then(
+      (translation) => current && setLocale({ ...req, messages: messagesFor(req, translation) }),
+      (err) => {
+        warn(`could not load the ${req.lang} strings (${String(err)}); using English`);
+        if (current) setLocale(englishFallback(req));
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [req.tag, apiBase]);
+  return locale;
+}
+
+function Widget({ req, parsed, load }: { req: LocaleRequest; parsed: ParsedAttrs; load: LoadTranslation }) {
+  const locale = useLocale(req, parsed.ok ? parsed.config.api : null, load);
+  if (!locale) return <div class="ae" lang={req.tag} dir={req.dir} aria-busy="true" />;
+  const t = locale.messages;
+  if (!parsed.ok) {
+    return (
+      <p class="ae ae-error" lang={locale.tag} dir={locale.dir}>
+        {t.misconfigured}
+      </p>
+    );
+  }
+  const c = parsed.config;
+  return (
+    <Boundary text={t.misconfigured}>
+      {/* A new key per configuration starts a fresh flow (and releases the old hold). */}
+      <App key={`${c.api}|${c.service}|${c.employee}|${locale.tag}`} config={c} locale={locale} />
+    </Boundary>
+  );
+}
+
+export interface ElementOptions {
+  /** Where the widget's translation files are (`…/appointease/v1/widget/`), from the script's own address. */
+  translationBase?: string | null;
+  /** Instead of fetching translation files (tests). */
+  loadTranslation?: LoadTranslation;
+}
+
+export function defineElement(scriptOrigin: string | null, options: ElementOptions = {}): void {
   if (typeof customElements === 'undefined' || customElements.get(TAG)) return;
+  const load = options.loadTranslation ?? translationLoader(options.translationBase ?? null);
 
   class AppointEaseBooking extends HTMLElement {
     static observedAttributes = ['api', 'service', 'employee', 'locale'];
@@ -55,24 +110,12 @@ export function defineElement(scriptOrigin: string | null): void {
           this.mount = document.createElement('div');
           root.append(style, this.mount);
         }
-        const locale = pickLocale(this.getAttribute('locale'));
-        if (locale.fellBack) warn(`locale "${this.getAttribute('locale')}" is not translated; using English`);
+        const req = pickLocale(this.getAttribute('locale'));
+        if (req.fellBack) warn(`locale "${this.getAttribute('locale')}" is not translated; using English`);
         const parsed = parseAttrs((n) => this.getAttribute(n), scriptOrigin);
-        const t = locale.messages;
-        if (!parsed.ok) {
-          parsed.problems.forEach(warn);
-          render(<p class="ae ae-error">{t.misconfigured}</p>, this.mount);
-          return;
-        }
-        parsed.warnings.forEach(warn);
-        const c = parsed.config;
-        render(
-          <Boundary text={t.misconfigured}>
-            {/* A new key per configuration starts a fresh flow (and releases the old hold). */}
-            <App key={`${c.api}|${c.service}|${c.employee}|${locale.tag}`} config={c} locale={locale} />
-          </Boundary>,
-          this.mount,
-        );
+        if (!parsed.ok) parsed.problems.forEach(warn);
+        else parsed.warnings.forEach(warn);
+        render(<Widget req={req} parsed={parsed} load={load} />, this.mount);
       } catch (err) {
         warn(`could not start: ${String(err)}`);
       }

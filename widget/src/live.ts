@@ -16,6 +16,8 @@ export interface LiveHandlers {
    * would otherwise be lost, and after a drop the REST answer is the truth.
    */
   onSubscribed(key: DayKey): void;
+  /** The server's clock, from its hello on every (re)connect. */
+  onHello?(serverTime: number): void;
 }
 
 /** Just what we use of the browser's WebSocket, so tests can pass a fake. */
@@ -124,7 +126,9 @@ export class LiveConnection {
       } catch {
         return;
       }
-      if (msg?.type === 'subscribed') {
+      if (msg?.type === 'hello' && typeof msg.serverTime === 'number') {
+        this.handlers.onHello?.(msg.serverTime);
+      } else if (msg?.type === 'subscribed') {
         const k = { date: msg.date, employeeId: Number(msg.employeeId) };
         if (this.wanted.has(keyOf(k))) this.handlers.onSubscribed(k);
       } else if (msg?.type === 'refetch') {

@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useWidget } from './context';
 import { explain } from './errors';
-import { formatCountdown, formatDay, visitorTime } from './format';
+import { dayIn, formatCountdown, formatDay, visitorTime, zoneCity } from './format';
 
 /** Each step opens with its heading; it takes focus so screen readers hear where they are. */
 export function StepHeading({ children }: { children: ComponentChildren }) {
@@ -22,7 +22,7 @@ export function BackButton({ onClick }: { onClick(): void }) {
   const { t } = useWidget();
   return (
     <button type="button" class="ae-link ae-back" onClick={onClick}>
-      <span aria-hidden="true">← </span>
+      <span aria-hidden="true" class="ae-flip">←</span>{' '}
       {t.back}
     </button>
   );
@@ -54,17 +54,22 @@ export function Countdown({ endsAt, onExpired }: { endsAt: number; onExpired(): 
   return (
     // role=timer is not announced on every tick; the text stays readable on demand.
     <p class="ae-hold" role="timer">
-      {t.held(formatCountdown(left))}
+      {t.held({ time: formatCountdown(left) })}
     </p>
   );
 }
 
-/** Service, person, day and time of what is being booked; both zones when they differ. */
+/**
+ * Service, person, day and time of what is being booked, on the business clock
+ * named by its city; when the visitor's clock differs, theirs too (with their
+ * day, when the two days differ).
+ */
 export function Summary(p: { serviceId: number; employeeId?: number | null; date: string; time: string; start: string; reference?: string }) {
   const { t, services, staff, locale, settings, visitorZone } = useWidget();
   const service = services.find((s) => s.id === p.serviceId);
   const who = staff.find((s) => s.id === p.employeeId);
-  const other = visitorTime(p, visitorZone);
+  const other = p.start ? visitorTime(p, visitorZone) : null;
+  const theirDay = other ? dayIn(p.start, visitorZone) : p.date;
   return (
     <dl class="ae-summary">
       {p.reference && (
@@ -77,12 +82,18 @@ export function Summary(p: { serviceId: number; employeeId?: number | null; date
       <dd>
         <strong>{service?.name}</strong>
         {service && ` · ${t.minutes(service.duration)}`}
-        {who && ` · ${t.with(who.name)}`}
+        {who && ` · ${t.with({ name: who.name })}`}
       </dd>
       <dt class="ae-sr">{t.stepDate}</dt>
-      <dd>
-        {formatDay(p.date, locale.tag)}, {p.time} ({settings.timezone})
-        {other && <span class="ae-muted"> · {t.yourTime(`${other} (${visitorZone})`)}</span>}
+      <dd class="ae-when">
+        {formatDay(p.date, locale.tag)}, {t.zoneTime({ time: p.time, city: zoneCity(settings.timezone) })}
+        {other && (
+          <span class="ae-muted">
+            {' · '}
+            {theirDay !== p.date && `${formatDay(theirDay, locale.tag, 'short')}, `}
+            {t.yourTime({ time: other })} ({zoneCity(visitorZone)})
+          </span>
+        )}
       </dd>
     </dl>
   );

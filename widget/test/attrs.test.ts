@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../src/api';
 import { parseAttrs } from '../src/attrs';
 import { explain } from '../src/errors';
-import { en } from '../src/i18n/en';
+import { messagesFor, pickLocale } from '../src/i18n';
+
+const en = messagesFor(pickLocale('en'));
 
 const attrs = (a: Record<string, string>) => (n: string) => a[n] ?? null;
 

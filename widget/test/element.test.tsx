@@ -1,19 +1,15 @@
 // @vitest-environment happy-dom
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { defineElement } from '../src/element';
-import { FakeSocket, fakeSidecar, json } from './fake-sidecar';
+import { describe, expect, it, vi } from 'vitest';
+import { FakeSocket, json } from './fake-sidecar';
+import { mountWidget, untilShown, useWidgetTests, type FakeSidecar } from './harness';
 
-beforeAll(() => defineElement(null));
+useWidgetTests();
 
-let sidecar: ReturnType<typeof fakeSidecar>;
+let sidecar: FakeSidecar;
 let host: HTMLElement;
 
-function mount(attrs: Record<string, string>, opts: Parameters<typeof fakeSidecar>[0] = {}) {
-  sidecar = fakeSidecar(opts);
-  vi.stubGlobal('fetch', sidecar.fetch);
-  host = document.createElement('appointease-booking');
-  for (const [k, v] of Object.entries({ api: 'http://sidecar.test', ...attrs })) host.setAttribute(k, v);
-  document.body.append(host);
+function mount(attrs: Record<string, string>, opts: Parameters<typeof mountWidget>[1] = {}) {
+  ({ sidecar, host } = mountWidget(attrs, opts));
   return host;
 }
 
@@ -25,12 +21,7 @@ const textOf = (e: Element): string =>
 const byText = (sel: string, text: string) => $$(sel).find((e) => textOf(e).trim() === text);
 const button = (text: string) => byText('button', text);
 const heading = () => root().querySelector('h2')?.textContent;
-const until = <T,>(fn: () => T) => vi.waitFor(() => {
-  const v = fn();
-  // The failure names what the widget showed, to see at once where the flow stopped.
-  if (!v) throw new Error(`not yet; widget shows: ${root()?.textContent?.slice(0, 400)}`);
-  return v;
-}, { timeout: 2000, interval: 5 });
+const until = <T,>(fn: () => T) => untilShown(root, fn);
 
 // Like typing: the value lands, then the widget renders before the next action.
 async function fill(label: string, value: string) {
@@ -50,30 +41,18 @@ function submit(text: string) {
   else b.click();
 }
 
-beforeEach(() => {
-  FakeSocket.all = [];
-  vi.stubGlobal('WebSocket', FakeSocket);
-  sessionStorage.clear();
-});
-afterEach(() => {
-  host?.remove();
-  vi.unstubAllGlobals();
-  vi.useRealTimers();
-  vi.restoreAllMocks();
-});
-
 describe('<appointease-booking>', () => {
   it('renders in an open shadow root and opens on the first day with a free time', async () => {
     mount({ service: '1', employee: '2' }, { freeInDays: [3, 5] });
     expect(host.shadowRoot).not.toBeNull();
     await until(() => button('09:00'));
     expect(heading()).toBe('Choose a date and time');
-    const pressed = $$('button.ae-day[aria-pressed="true"]');
-    expect(pressed).toHaveLength(1);
-    expect(pressed[0]!.textContent).toBe(String(Number(sidecar.freeDay(3).slice(8))));
-    // Days without free times cannot be chosen.
+    const selected = $$('td[aria-selected="true"] button.ae-day');
+    expect(selected).toHaveLength(1);
+    expect(selected[0]!.textContent).toBe(String(Number(sidecar.freeDay(3).slice(8))));
+    // Days without free times cannot be chosen; they stay focusable for the arrow keys (APG grid).
     const today = $$('button.ae-day').find((b) => b.textContent === String(Number(sidecar.today.slice(8))));
-    expect(today?.hasAttribute('disabled')).toBe(true);
+    expect(today?.getAttribute('aria-disabled')).toBe('true');
     // Nothing on the host page took focus on load.
     expect(root().activeElement).toBeNull();
   });
@@ -378,10 +357,36 @@ describe('<appointease-booking>', () => {
 
   it('an untranslated locale falls back to English with a warning', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    mount({ service: '1', employee: '2', locale: 'fr_FR' });
+    mount({ service: '1', employee: '2', locale: 'sv_SE' });
     await until(() => button('09:00'));
     expect(heading()).toBe('Choose a date and time');
-    expect(String(warn.mock.calls[0]?.[0])).toContain('fr_FR');
+    expect(String(warn.mock.calls[0]?.[0])).toContain('sv_SE');
+    expect(sidecar.calls.some((c) => c.path.startsWith('/widget/'))).toBe(false);
+  });
+
+  it('French for fr_FR: its strings come as one file beside the widget, loaded once', async () => {
+    mount({ service: '1', employee: '2', locale: 'fr_FR' });
+    await until(() => button('09:00'));
+    expect(heading()).toBe('Choisissez une date et une heure');
+    const files = sidecar.calls.filter((c) => c.path.startsWith('/widget/'));
+    expect(files.map((c) => c.path)).toEqual([expect.stringMatching(/^\/widget\/i18n\/fr\.[0-9a-f]{10}\.json$/)]);
+    expect(root().querySelector('.ae')!.getAttribute('lang')).toBe('fr-FR');
+  });
+
+  it('Arabic is laid out right to left', async () => {
+    mount({ service: '1', employee: '2', locale: 'ar' });
+    await until(() => button('09:00'));
+    expect(root().querySelector('.ae')!.getAttribute('dir')).toBe('rtl');
+    expect(heading()).toBe('اختر التاريخ والوقت');
+  });
+
+  it('a translation that cannot be loaded leaves the widget in English, with a warning', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    mount({ service: '1', employee: '2', locale: 'it_IT' }, { override: (_m, p) => (p.startsWith('/widget/') ? json(404, {}) : undefined) });
+    await until(() => button('09:00'));
+    expect(heading()).toBe('Choose a date and time');
+    expect(root().querySelector('.ae')!.getAttribute('lang')).toBe('en');
+    expect(warn.mock.calls.map((c) => String(c[0])).join('\n')).toContain('could not load the it strings');
   });
 
   it('an unknown service id is reported and explained', async () => {

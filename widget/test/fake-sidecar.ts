@@ -1,13 +1,14 @@
 // An in-memory stand-in for the sidecar's public API (CONTRACT §3–§6, §8), enough to
 // drive the widget's steps in happy-dom. The real sidecar is exercised by test/e2e.
 import { addDays, todayIn } from '../src/format';
+import { translationFiles } from '../i18n-files';
 
 export interface FakeOptions {
   staff?: { id: number; name: string }[];
   /** Days from today whose slots are all free; other days have none. */
   freeInDays?: number[];
   /** Override a route's answer: return a Response to short-circuit. */
-  override?: (method: string, path: string, body: any) => Response | undefined;
+  override?: (method: string, path: string, body: any, query: URLSearchParams) => Response | undefined;
 }
 
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -31,9 +32,12 @@ export function fakeSidecar(opts: FakeOptions = {}) {
     const method = init.method ?? 'GET';
     const body = init.body ? JSON.parse(String(init.body)) : undefined;
     calls.push({ method, path: path + u.search, body, headers: (init.headers ?? {}) as Record<string, string> });
-    const o = opts.override?.(method, path, body);
+    const o = opts.override?.(method, path, body, u.searchParams);
     if (o) return o;
     const q = u.searchParams;
+    // The translation files, as the sidecar serves them beside widget.js.
+    const file = translationFiles().find((f) => path === `/widget/${f.fileName}`);
+    if (method === 'GET' && file) return new Response(file.source, { status: 200, headers: { 'Content-Type': 'application/json' } });
     switch (`${method} ${path}`) {
       case 'GET /settings':
         return json(200, { timezone: 'UTC', slotInterval: 30, minNoticeMinutes: 0, maxAdvanceDays: 60, lockTtlSeconds: 600 });

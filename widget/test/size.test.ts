@@ -1,14 +1,16 @@
 // @vitest-environment happy-dom
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { build } from 'vite';
+import { TRANSLATIONS } from '../i18n-files';
+import { BUDGET_GZIP } from '../size-budget';
 
-// Plausible-style budget: the whole file a visitor downloads, CSS included.
-const BUDGET_GZIP = 25 * 1024;
+// Plausible-style budget: the whole script a visitor downloads, CSS and English included,
+// and each language file a visitor of that language downloads besides.
 const out = mkdtempSync(join(tmpdir(), 'appointease-widget-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -23,7 +25,21 @@ describe('built widget', () => {
     });
     const code = readFileSync(join(out, 'appointease-booking.js'), 'utf8');
     const gz = gzipSync(code, { level: 9 }).length;
-    expect(gz).toBeLessThanOrEqual(BUDGET_GZIP);
+    expect(gz).toBeLessThanOrEqual(BUDGET_GZIP.script);
+
+    // Every other language is its own small file, named in the script, and not inside it.
+    const files = readdirSync(join(out, 'i18n'));
+    expect(files.map((f) => f.split('.')[0]).sort()).toEqual(Object.keys(TRANSLATIONS).sort());
+    for (const f of files) {
+      const text = readFileSync(join(out, 'i18n', f), 'utf8');
+      expect(gzipSync(text, { level: 9 }).length, f).toBeLessThanOrEqual(BUDGET_GZIP.translation);
+      expect(text, f).toMatch(/^[\x00-\x7f]*$/);
+      expect(code).toContain(`i18n/${f}`);
+    }
+    for (const [lang, catalog] of Object.entries(TRANSLATIONS)) {
+      const ascii = JSON.stringify(catalog.stepDate).slice(1, -1).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+      expect(code.includes(ascii), `${lang} strings inside the script`).toBe(false);
+    }
     // Wrapped in a function: top-level `var`s would become window properties.
     expect(code.trimStart().startsWith('(function(')).toBe(true);
     expect(code).not.toMatch(/^var |AppointEaseBookingBundle\s*=/m);

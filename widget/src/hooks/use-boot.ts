@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Api } from '../api';
 import type { WidgetConfig } from '../attrs';
-import type { Messages } from '../i18n';
 import type { Action } from '../state';
 import type { Service, Settings, StaffMember } from '../types';
 
@@ -12,11 +11,12 @@ const warn = (msg: string) => console.warn(`[appointease-booking] ${msg}`);
  * fixed by attribute or that is the only choice, chosen automatically. Staff
  * of a service are loaded when it is chosen.
  */
-export function useBoot(o: { api: Api; config: WidgetConfig; t: Messages; dispatch(a: Action): void; auto(a: Action): void }) {
-  const { api, config, t } = o;
+export function useBoot(o: { api: Api; config: WidgetConfig; dispatch(a: Action): void; auto(a: Action): void }) {
+  const { api, config } = o;
   const [boot, setBoot] = useState<{ settings: Settings; services: Service[] } | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [fatal, setFatal] = useState<string | null>(null);
+  // The one start-up failure that no retry mends: the page names a service or employee that cannot be booked.
+  const [fatal, setFatal] = useState<'serviceNotFound' | null>(null);
   const [staff, setStaff] = useState<{ serviceId: number; list: StaffMember[] } | null>(null);
 
   async function loadStaff(serviceId: number): Promise<StaffMember[]> {
@@ -31,7 +31,7 @@ export function useBoot(o: { api: Api; config: WidgetConfig; t: Messages; dispat
     if (automatic && config.employee !== null) {
       if (!list.some((s) => s.id === config.employee)) {
         warn(`employee ${config.employee} does not offer service ${serviceId}`);
-        setFatal(t.serviceNotFound);
+        setFatal('serviceNotFound');
         return;
       }
       only = config.employee;
@@ -47,7 +47,7 @@ export function useBoot(o: { api: Api; config: WidgetConfig; t: Messages; dispat
       if (config.service !== null) {
         if (!services.some((s) => s.id === config.service)) {
           warn(`service ${config.service} is not an active service`);
-          setFatal(t.serviceNotFound);
+          setFatal('serviceNotFound');
           return;
         }
         await chooseService(config.service, true);

@@ -1,4 +1,7 @@
-// Every visible English string of the widget. German (de.ts) must have the same keys.
+// Every visible English string of the widget, and the shape every translation follows
+// (`Catalog<typeof en>`). `{name}` is filled in; an object of plural forms is chosen by
+// Intl.PluralRules for its `{n}`. English ships inside the widget; the other languages
+// are built into small JSON files loaded on demand (see widget/i18n-files.ts).
 export const en = {
   title: 'Book an appointment',
   loading: 'Loading…',
@@ -12,19 +15,27 @@ export const en = {
   stepDate: 'Choose a date and time',
   prevMonth: 'Previous month',
   nextMonth: 'Next month',
+  gridHelp: 'Arrow keys move between days, Page Up and Page Down between months.',
   noFreeDays: 'No free times this month.',
-  timesFor: (day: string) => `Times on ${day}`,
+  dayFree: { one: '{day}, {n} free time', other: '{day}, {n} free times' },
+  dayFull: '{day}, no free times',
+  timesFor: 'Times on {day}',
   pickDay: 'Choose a day to see its times.',
   noTimes: 'No free times on this day. Please choose another day.',
-  zoneNote: (zone: string) => `Times are in ${zone}.`,
-  yourTime: (time: string) => `${time} your time`,
-  taken: 'taken',
-  slotGone: (time: string) => `${time} is no longer available.`,
-  slotBack: (time: string) => `${time} is available again.`,
+  zoneNote: 'Times are in {city} time.',
+  showMyTime: 'Show in my time ({city})',
+  myTimeNote: 'Times are shown in your time ({city}). The appointment is made in {business} time.',
+  zoneTime: '{time} {city} time',
+  yourTime: '{time} your time',
+  reasonBooked: 'taken',
+  reasonLocked: 'being booked by someone else',
+  reasonBlocked: 'not available',
+  slotGone: '{time} is no longer available.',
+  slotBack: '{time} is available again.',
   liveDown: 'Live updates paused; times refresh every 15 seconds.',
-  minutes: (n: number) => `${n} min`,
+  minutes: { one: '{n} min', other: '{n} min' },
   stepDetails: 'Your details',
-  held: (time: string) => `We are holding this time for you for ${time}.`,
+  held: 'We are holding this time for you for {time}.',
   holdExpired: 'Your hold on this time has ended.',
   chooseTimeAgain: 'Choose a time again',
   name: 'Name',
@@ -37,7 +48,7 @@ export const en = {
   nameRequired: 'Please enter your name.',
   emailInvalid: 'Please enter a valid email address, like name@example.com.',
   stepVerify: 'Confirm your booking',
-  codeSent: (email: string) => `We sent a 6-digit code to ${email}. It may take a minute to arrive.`,
+  codeSent: 'We sent a 6-digit code to {email}. It may take a minute to arrive.',
   code: 'Verification code',
   codeInvalidFormat: 'The code has 6 digits.',
   resend: 'Send a new code',
@@ -52,7 +63,7 @@ export const en = {
   showBookings: 'Show my bookings',
   noBookings: 'You have no bookings.',
   cancel: 'Cancel booking',
-  cancelConfirm: (what: string) => `Cancel ${what}?`,
+  cancelConfirm: 'Cancel {what}?',
   yesCancel: 'Yes, cancel',
   keep: 'Keep it',
   cancelled: 'Cancelled',
@@ -61,14 +72,17 @@ export const en = {
   confirmReschedule: 'Confirm new time',
   rescheduled: 'Your booking has been moved',
   signOut: 'Sign out',
-  with: (who: string) => `with ${who}`,
+  with: 'with {name}',
   // API errors: what happened and what to do next.
   errors: {
     slot_taken: 'Someone else has just booked this time. Please choose another time.',
     slot_unavailable: 'This time is no longer free. Please choose another time.',
     lock_invalid: 'Your hold on this time has ended. Please choose the time again.',
     too_many_locks: 'You are already holding several times. Finish or go back from another booking, then try again.',
-    rate_limited: (s: number) => `Too many tries. Please wait ${s} seconds and try again.`,
+    rate_limited: {
+      one: 'Too many tries. Please wait {n} second and try again.',
+      other: 'Too many tries. Please wait {n} seconds and try again.',
+    },
     too_many_attempts: 'Too many wrong codes. Please send a new code.',
     invalid_otp: 'That code is wrong or has expired. Check it, or send a new code.',
     unauthorized: 'Your email confirmation has expired. Please send a new code.',
@@ -76,6 +90,4 @@ export const en = {
     not_found: 'We could not find that booking.',
     generic: 'Something went wrong. Please try again.',
   },
-};
-
-export type Messages = typeof en;
+} as const;

@@ -171,7 +171,7 @@ export function VerifyStep({ state, onBack, onHoldLost, onNeedCode, onBooked }: 
       <form onSubmit={confirm} noValidate>
         {state.needsCode && (
           <div ref={codeInput}>
-            <p>{t.codeSent(d.email)}</p>
+            <p>{t.codeSent({ email: d.email })}</p>
             <Field
               id="ae-code"
               label={t.code}
@@ -186,7 +186,7 @@ export function VerifyStep({ state, onBack, onHoldLost, onNeedCode, onBooked }: 
             <button type="button" class="ae-link" onClick={resend}>
               {t.resend}
             </button>
-            {resent && <p role="status">{t.codeSent(d.email)}</p>}
+            {resent && <p role="status">{t.codeSent({ email: d.email })}</p>}
           </div>
         )}
         <ErrorBox

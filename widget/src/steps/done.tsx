@@ -1,11 +1,12 @@
 import { useMemo } from 'preact/hooks';
 import { useWidget } from '../context';
+import { formatDay, zoneCity } from '../format';
 import { buildIcs, icsDataUrl } from '../ics';
 import type { Appointment } from '../types';
 import { StepHeading, Summary } from '../ui';
 
 export function SuccessStep(p: { appointment: Appointment; moved: boolean; onManage(): void; onAgain(): void }) {
-  const { t, services, staff } = useWidget();
+  const { t, services, staff, locale, settings } = useWidget();
   const a = p.appointment;
   const href = useMemo(() => {
     const service = services.find((s) => s.id === a.serviceId)?.name ?? t.title;
@@ -15,8 +16,9 @@ export function SuccessStep(p: { appointment: Appointment; moved: boolean; onMan
         reference: a.reference,
         start: a.start,
         end: a.end,
-        summary: who ? `${service} (${t.with(who)})` : service,
-        description: `${t.reference}: ${a.reference}`,
+        summary: who ? `${service} (${t.with({ name: who })})` : service,
+        // The business clock in words beside the UTC times: no calendar app can misread the booking.
+        description: `${t.reference}: ${a.reference}\n${formatDay(a.date, locale.tag)}, ${t.zoneTime({ time: a.time, city: zoneCity(settings.timezone) })}`,
       }),
     );
   }, [a]);

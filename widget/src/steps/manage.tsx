@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import { useWidget } from '../context';
 import { explain } from '../errors';
-import { formatDay } from '../format';
+import { formatDay, zoneCity } from '../format';
 import { loadSession, saveSession } from '../session';
 import type { Appointment } from '../types';
 import { BackButton, ErrorBox, StepHeading } from '../ui';
@@ -16,7 +16,7 @@ export interface ManageStepProps {
 
 /** "Manage my bookings": prove the email with a code, then list, cancel or move bookings. */
 export function ManageStep(p: ManageStepProps) {
-  const { t, api, apiBase, services, locale } = useWidget();
+  const { t, api, apiBase, services, locale, settings } = useWidget();
   const [token, setToken] = useState(() => loadSession(apiBase)?.sessionToken ?? null);
   const [email, setEmail] = useState(p.email);
   const [code, setCode] = useState('');
@@ -115,7 +115,7 @@ export function ManageStep(p: ManageStepProps) {
           </form>
           {codeSent && (
             <form onSubmit={verify} noValidate>
-              <p role="status">{t.codeSent(email)}</p>
+              <p role="status">{t.codeSent({ email })}</p>
               <Field id="ae-m-code" label={t.code} inputMode="numeric" autocomplete="one-time-code" maxLength={6} value={code} onValue={setCode} required />
               <button type="submit" class="ae-btn" aria-busy={busy}>
                 {t.showBookings}
@@ -134,7 +134,7 @@ export function ManageStep(p: ManageStepProps) {
           ) : (
             <ul class="ae-bookings">
               {list.map((a) => {
-                const what = `${formatDay(a.date, locale.tag)}, ${a.time}`;
+                const what = `${formatDay(a.date, locale.tag)}, ${t.zoneTime({ time: a.time, city: zoneCity(settings.timezone) })}`;
                 const active = a.status !== 'cancelled' && a.end > today;
                 return (
                   <li key={a.reference} class="ae-booking">
@@ -149,7 +149,7 @@ export function ManageStep(p: ManageStepProps) {
                     {active &&
                       (confirming === a.reference ? (
                         <div class="ae-actions">
-                          <span>{t.cancelConfirm(what)}</span>
+                          <span>{t.cancelConfirm({ what })}</span>
                           <button type="button" class="ae-btn ae-danger" onClick={() => cancel(a.reference)}>
                             {t.yesCancel}
                           </button>

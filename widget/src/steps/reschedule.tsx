@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useWidget } from '../context';
 import { explain } from '../errors';
-import { formatDay } from '../format';
+import { formatDay, zoneCity } from '../format';
 import { loadSession } from '../session';
 import type { Appointment, Hold } from '../types';
 import { BackButton, ErrorBox, StepHeading, Summary } from '../ui';
@@ -19,7 +19,7 @@ export interface RescheduleStepProps {
 
 /** Moving a booking: the new time is held like a new booking, then PATCHed onto the old one. */
 export function RescheduleStep(p: RescheduleStepProps) {
-  const { t, api, apiBase, locale } = useWidget();
+  const { t, api, apiBase, locale, settings } = useWidget();
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
@@ -51,7 +51,7 @@ export function RescheduleStep(p: RescheduleStepProps) {
       <BackButton onClick={p.onBack} />
       <StepHeading>{t.stepReschedule}</StepHeading>
       <p class="ae-muted">
-        {p.moving.reference}: <s>{formatDay(p.moving.date, locale.tag)}, {p.moving.time}</s>
+        {p.moving.reference}: <s>{formatDay(p.moving.date, locale.tag)}, {t.zoneTime({ time: p.moving.time, city: zoneCity(settings.timezone) })}</s>
       </p>
       <Summary serviceId={p.hold.serviceId} employeeId={p.hold.employeeId} date={p.hold.date} time={p.hold.time} start={p.hold.start ?? ''} />
       <HoldBar endsAt={p.endsAt} onChooseAgain={p.onHoldLost} />

@@ -64,7 +64,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     sudo apt-get update && sudo apt-get install -y $hint
   then run the tests again."
   fi
-  apt-get update -qq
+  # Offline, the package lists already on the machine may still do.
+  apt-get update -qq || say "apt-get update failed; trying with the package lists at hand"
   install_packages "${missing[@]}"
   [[ " ${missing[*]} " == *" mariadb-server "* ]] && installed_mariadb=true
 fi
@@ -77,7 +78,7 @@ wait_for() { # seconds, command...
 }
 mariadb_alive() { mariadb-admin --protocol=tcp -h127.0.0.1 -P3306 -uroot ping; }   # 0 even when access is denied
 mariadb_root() { mariadb --protocol=tcp -h127.0.0.1 -P3306 -uroot -e 'SELECT 1'; }
-redis_alive() { redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG; }
+redis_alive() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
 
 if [ -z "${TEST_MYSQL_URL:-}" ] && ! mariadb_root >/dev/null 2>&1; then
   if ! mariadb_alive >/dev/null 2>&1; then

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -7,6 +8,26 @@ import { z } from 'zod';
  * Variables and defaults are CONTRACT §1; anything not there is an
  * operational knob with a safe default, documented in the README.
  */
+
+/**
+ * Each variable's schema carries its documentation as zod metadata: `doc` (what it
+ * means), and from the helpers below its `default` and `range`. The README's
+ * configuration table and `.env.example` are generated from it
+ * (`npm run docs:config`; a test keeps them in step).
+ */
+export type VariableDoc = {
+  doc: string;
+  /** The default value (absent: empty). */
+  default?: string;
+  /** The default in words, when it is not one value ("pretty on a terminal, else json"). */
+  defaultText?: string;
+  /** Accepted values, e.g. "1–1000" or "true / false". */
+  range?: string;
+  /** CONTRACT §1 lists it (the rest are operational knobs). */
+  contract?: boolean;
+  /** A value worth showing in .env.example (otherwise the default). */
+  example?: string;
+};
 
 const bool = (fallback: boolean) =>
   z
@@ -20,7 +41,8 @@ const bool = (fallback: boolean) =>
       if (['false', '0', 'no', 'off'].includes(v)) return false;
       ctx.addIssue({ code: 'custom', message: `expected true or false, got "${v}"` });
       return z.NEVER;
-    });
+    })
+    .meta({ default: String(fallback), range: 'true / false' });
 
 const int = (fallback: number, min: number, max: number) =>
   z
@@ -39,13 +61,19 @@ const int = (fallback: number, min: number, max: number) =>
         return z.NEVER;
       }
       return n;
-    });
+    })
+    .meta({ default: String(fallback), range: `${min}–${max}` });
 
 const text = (fallback: string) =>
   z
     .string()
     .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? fallback : v.trim()));
+    .transform((v) => (v === undefined || v.trim() === '' ? fallback : v.trim()))
+    .meta(fallback === '' ? {} : { default: fallback });
+
+/** One of a few words; empty counts as unset, as for every other variable (`LOG_LEVEL=` in a .env). */
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v), z.enum(values).optional()).meta({ range: values.join(' / ') });
 
 const url = (fallback: string, protocols: string[]) =>
   text(fallback).refine(
@@ -57,50 +85,85 @@ const url = (fallback: string, protocols: string[]) =>
       }
     },
     { message: `expected a ${protocols.join(' or ')} URL` },
-  );
+  ).meta({ range: `a ${protocols.join(' or ')} URL` });
+
+const doc = (text: string, extra: Omit<VariableDoc, 'doc'> = {}): VariableDoc => ({ doc: text, ...extra });
+const contract = (text: string, extra: Omit<VariableDoc, 'doc' | 'contract'> = {}): VariableDoc => doc(text, { ...extra, contract: true });
 
 const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).optional().default('production'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
-  PORT: int(8787, 0, 65535),
-  HOST: text('127.0.0.1'),
-  DATABASE_URL: url('mysql://root@127.0.0.1:3306/wordpress', ['mysql:', 'mariadb:']),
-  WP_TABLE_PREFIX: text('wp_').refine((v) => /^[A-Za-z0-9_]{1,32}$/.test(v), {
-    message: 'letters, digits and underscores only',
-  }),
-  REDIS_URL: url('redis://127.0.0.1:6379', ['redis:', 'rediss:']),
-  REDIS_ENABLED: bool(true),
-  REDIS_KEY_PREFIX: text('').refine((v) => !/\s/.test(v), { message: 'must not contain spaces' }),
-  APPOINTEASE_SECRET: z.string().optional(),
-  ALLOWED_ORIGINS: text(''),
-  MAIL_TRANSPORT: text('log'),
-  MAIL_FROM: text('AppointEase <no-reply@localhost>'),
-  WORDPRESS_URL: text(''),
-  TRUST_PROXY: bool(false),
-  LOCK_TTL_SECONDS: int(600, 2, 86_400),
-  AVAILABILITY_CACHE_SECONDS: int(30, 1, 86_400),
-  OTP_TTL_SECONDS: int(600, 10, 86_400),
-  SESSION_TTL_SECONDS: int(86_400, 60, 30 * 86_400),
-  MAX_LOCKS_PER_CLIENT: int(3, 1, 1000),
-  METRICS_TOKEN: text(''),
-  // Operational knobs beyond the contract (README lists them).
-  REDIS_COMMAND_TIMEOUT_MS: int(300, 20, 10_000),
-  OTP_SEND_LIMIT: int(3, 1, 1000),
-  OTP_SEND_WINDOW_SECONDS: int(600, 1, 86_400),
-  OTP_IP_LIMIT: int(10, 1, 100_000),
-  OTP_IP_WINDOW_SECONDS: int(600, 1, 86_400),
-  MAIL_RETRY_DELAY_MS: int(2_000, 10, 600_000),
-  WS_MAX_CONNECTIONS_PER_IP: int(50, 1, 1_000_000),
-  WS_PING_INTERVAL_MS: int(30_000, 50, 3_600_000),
-  WS_MAX_BUFFERED_BYTES: int(256 * 1024, 1024, 64 * 1024 * 1024),
-  LOCK_SWEEP_INTERVAL_MS: int(500, 50, 60_000),
+  // CONTRACT §1, in its order.
+  PORT: int(8787, 0, 65535).meta(contract('HTTP + WebSocket port')),
+  HOST: text('127.0.0.1').meta(contract('bind address; behind a proxy on the same host keep 127.0.0.1')),
+  DATABASE_URL: url('mysql://root@127.0.0.1:3306/wordpress', ['mysql:', 'mariadb:']).meta(contract('the WordPress database (`mysql://user:password@host:3306/database`)')),
+  WP_TABLE_PREFIX: text('wp_')
+    .refine((v) => /^[A-Za-z0-9_]{1,32}$/.test(v), { message: 'letters, digits and underscores only' })
+    .meta(contract("WordPress table prefix (the site's `$table_prefix`)", { range: 'letters, digits, _; 1–32' })),
+  REDIS_URL: url('redis://127.0.0.1:6379', ['redis:', 'rediss:']).meta(contract('Redis (standalone); a password goes in as `redis://:password@host:6379`')),
+  REDIS_ENABLED: bool(true).meta(contract('`false` = run everything on MySQL (the rollback switch, docs/deploy.md)')),
+  REDIS_KEY_PREFIX: text('')
+    .refine((v) => !/\s/.test(v), { message: 'must not contain spaces' })
+    .meta(contract('prepended to every Redis key and channel; the same on every instance of one site')),
+  APPOINTEASE_SECRET: z
+    .string()
+    .optional()
+    .meta(
+      contract(
+        'HS256 secret shared with the WordPress bridge (`openssl rand -hex 32`); required unless `NODE_ENV` is `development` or `test` (then a random one per process); a value from these docs or examples is refused in production',
+        { range: '≥ 32 characters', defaultText: 'none', example: '' },
+      ),
+    ),
+  ALLOWED_ORIGINS: text('').meta(
+    contract("comma list of browser origins allowed for CORS and the WebSocket; the sidecar's own origin is always allowed; requests without `Origin` are allowed", {
+      example: '',
+    }),
+  ),
+  MAIL_TRANSPORT: text('log').meta(
+    contract('`smtp://host:port`, `smtps://user:pass@host:port`, `wordpress` (relay through the bridge), or `log` (prints mail; refused when `NODE_ENV=production`)', {
+      example: 'wordpress',
+    }),
+  ),
+  MAIL_FROM: text('AppointEase <no-reply@localhost>').meta(contract('sender of every mail, and the organizer of the `.ics` invitations', { example: 'Example Salon <bookings@example.com>' })),
+  WORDPRESS_URL: text('').meta(contract('the site\'s URL; needed for `MAIL_TRANSPORT=wordpress`', { example: 'https://example.com' })),
+  TRUST_PROXY: bool(false).meta(
+    contract('only when true is `X-Forwarded-For` (its last entry: what your proxy saw) used as the client IP, and `X-Forwarded-Host` as the request\'s host; only behind a proxy'),
+  ),
+  LOCK_TTL_SECONDS: int(600, 2, 86_400).meta(contract('slot hold lifetime')),
+  AVAILABILITY_CACHE_SECONDS: int(30, 1, 86_400).meta(contract('availability cache lifetime')),
+  OTP_TTL_SECONDS: int(600, 10, 86_400).meta(contract('one-time code lifetime')),
+  SESSION_TTL_SECONDS: int(86_400, 60, 30 * 86_400).meta(contract('customer session lifetime')),
+  MAX_LOCKS_PER_CLIENT: int(3, 1, 1000).meta(contract('concurrent holds one client IP may have (beyond: 429 `too_many_locks`)')),
+  METRICS_TOKEN: text('').meta(contract('a bearer token that may read `/appointease/v1/metrics` besides an admin JWT', { example: '' })),
+  // Operational knobs beyond the contract.
+  NODE_ENV: oneOf(['production', 'development', 'test']).meta(doc('`development` / `test` relax the secret and mail rules', { default: 'production' })),
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).meta(doc('pino log level', { defaultText: '`info` (`silent` in tests)', example: 'info' })),
+  LOG_FORMAT: oneOf(['json', 'pretty']).meta(
+    doc('`json`: one JSON object per line (for journald, Docker, a log shipper); `pretty`: coloured, human-readable lines', { defaultText: '`pretty` on a terminal, else `json`' }),
+  ),
+  INSTANCE_NAME: text('')
+    .refine((v) => /^[\w.:@-]{0,64}$/.test(v), { message: 'letters, digits and . : @ _ - only, at most 64' })
+    .meta(doc('how this instance names itself in `/health`, `/metrics` and its logs', { defaultText: 'host name and `:PORT`', example: '' })),
+  REDIS_COMMAND_TIMEOUT_MS: int(300, 20, 10_000).meta(doc('a Redis command slower than this counts as an outage and the MySQL fallback answers')),
+  OTP_SEND_LIMIT: int(3, 1, 1000).meta(doc('codes one address may be sent per `OTP_SEND_WINDOW_SECONDS`')),
+  OTP_SEND_WINDOW_SECONDS: int(600, 1, 86_400).meta(doc('the window of `OTP_SEND_LIMIT`')),
+  OTP_IP_LIMIT: int(10, 1, 100_000).meta(doc('codes one client IP may request per `OTP_IP_WINDOW_SECONDS` (any addresses)')),
+  OTP_IP_WINDOW_SECONDS: int(600, 1, 86_400).meta(doc('the window of `OTP_IP_LIMIT`')),
+  MAIL_RETRY_DELAY_MS: int(2_000, 10, 600_000).meta(doc('first retry delay of a failed mail (doubles; 4 attempts)')),
+  WS_MAX_CONNECTIONS_PER_IP: int(50, 1, 1_000_000).meta(doc('open WebSocket connections one client IP may hold; more are refused with 429 at the upgrade')),
+  WS_PING_INTERVAL_MS: int(30_000, 50, 3_600_000).meta(doc('WebSocket ping interval; a peer that has not answered the previous ping is dropped')),
+  WS_MAX_BUFFERED_BYTES: int(256 * 1024, 1024, 64 * 1024 * 1024).meta(doc('a socket whose unsent backlog passes this is dropped (slow consumer)')),
+  LOCK_SWEEP_INTERVAL_MS: int(500, 50, 60_000).meta(doc('how often expired holds are taken from the index and announced (`slot_unlocked`, reason `expired`)')),
 });
 
 export type Env = z.infer<typeof envSchema>;
+type NodeEnv = NonNullable<Env['NODE_ENV']>;
 
 export interface Config {
-  nodeEnv: Env['NODE_ENV'];
+  nodeEnv: NodeEnv;
   logLevel: string;
+  /** Unset: pretty when stdout is a terminal, JSON otherwise. */
+  logFormat: 'json' | 'pretty' | undefined;
+  /** This instance's name in /health, /metrics and logs (several instances behind one proxy). */
+  instanceName: string;
   port: number;
   host: string;
   databaseUrl: string;
@@ -125,6 +188,8 @@ export interface Config {
   /** How often the expiry sweeper looks for locks whose TTL ran out (events within 2 s). */
   lockSweepIntervalMs: number;
   version: string;
+  /** What start-up should warn about (unknown variables that look like ours). */
+  warnings: string[];
 }
 
 export class ConfigError extends Error {}
@@ -146,7 +211,7 @@ export function parseConfig(env: Record<string, string | undefined>, version = '
     const name = String(issue.path[0] ?? 'environment');
     throw new ConfigError(`Invalid ${name}: ${issue.message}`);
   }
-  const e = parsed.data;
+  const e = { ...parsed.data, NODE_ENV: parsed.data.NODE_ENV ?? 'production' };
 
   let secret = e.APPOINTEASE_SECRET ?? '';
   let secretIsEphemeral = false;
@@ -158,6 +223,9 @@ export function parseConfig(env: Record<string, string | undefined>, version = '
     secretIsEphemeral = true;
   } else if (secret.length < 32) {
     throw new ConfigError('Invalid APPOINTEASE_SECRET: must be at least 32 characters');
+  } else if (e.NODE_ENV === 'production') {
+    const why = exampleSecretReason(secret);
+    if (why) throw new ConfigError(`Invalid APPOINTEASE_SECRET: ${why}; generate your own with: openssl rand -hex 32`);
   }
 
   const allowedOrigins: string[] = [];
@@ -194,6 +262,8 @@ export function parseConfig(env: Record<string, string | undefined>, version = '
   return {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    logFormat: e.LOG_FORMAT,
+    instanceName: e.INSTANCE_NAME || `${hostname()}:${e.PORT}`,
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
@@ -228,16 +298,122 @@ export function parseConfig(env: Record<string, string | undefined>, version = '
     },
     lockSweepIntervalMs: e.LOCK_SWEEP_INTERVAL_MS,
     version,
+    warnings: unknownVariableWarnings(env),
   };
+}
+
+/**
+ * Secrets that appear in this repository's docs and examples, now or in the past
+ * (people copy them): anyone can read them, so they sign nothing in production.
+ * A test checks that every secret written in the docs and examples is refused.
+ */
+export const EXAMPLE_SECRETS: readonly string[] = [
+  'local-trial-secret-change-me-0123456789abcdef',
+  'the-64-hex-characters-from-step-1',
+];
+
+/** Why a production secret is refused, or undefined when it is fine. */
+export function exampleSecretReason(secret: string): string | undefined {
+  if (EXAMPLE_SECRETS.includes(secret)) return 'this value appears in the AppointEase docs or examples';
+  if (/change-?me|placeholder|your-secret|paste-/i.test(secret)) return 'this looks like a placeholder, not a secret';
+  // `xxxxxxxx…` and the like: a random secret of 32+ characters has far more variety.
+  if (new Set(secret).size < 10) return 'too few different characters to be a random secret';
+  return undefined;
+}
+
+/** Every variable the sidecar reads. */
+export const KNOWN_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
+/** The documentation of every variable, from the schema (README table, .env.example). */
+export function variableDocs(): { name: string; meta: VariableDoc }[] {
+  return Object.entries(envSchema.shape).map(([name, schema]) => ({ name, meta: schema.meta() as VariableDoc }));
+}
+
+/**
+ * Names in the environment that look like ours but are not: any other
+ * `APPOINTEASE_*`, and near misses of a known name (`REDIS_URl`, `MAIL_TRANSPORTS`,
+ * `ALLOWED_ORIGIN`). A misspelt variable is otherwise silently ignored and its
+ * default used.
+ */
+export function unknownVariableWarnings(env: Record<string, string | undefined>): string[] {
+  const known = new Set(KNOWN_VARIABLES);
+  const warnings: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (known.has(name) || env[name] === undefined) continue;
+    const near = nearestKnown(name);
+    if (near) warnings.push(`${name} is not a setting AppointEase knows: did you mean ${near}? (it is ignored)`);
+    else if (/^APPOINTEASE_/i.test(name)) warnings.push(`${name} is not a setting AppointEase knows (it is ignored)`);
+  }
+  return warnings;
+}
+
+function nearestKnown(name: string): string | undefined {
+  const squash = (v: string) => v.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  for (const k of KNOWN_VARIABLES) {
+    // Same letters in another case or with other separators: REDIS_URl, redis-url, REDISURL.
+    if (squash(k) === squash(name)) return k;
+  }
+  // A typo or two in a long name; short names (PORT, HOST) would match too much of a
+  // normal environment (PWD, HOME, …) to be worth a guess.
+  if (name.length < 8) return undefined;
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const k of KNOWN_VARIABLES) {
+    if (k.length < 8) continue;
+    const d = editDistance(name.toUpperCase(), k, bestDistance);
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best;
+}
+
+/** Levenshtein distance, giving up (returning `limit`) once it cannot be under it. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) >= limit) return limit;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const v = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row.push(v);
+      rowMin = Math.min(rowMin, v);
+    }
+    if (rowMin >= limit) return limit;
+    prev = row;
+  }
+  return Math.min(prev[b.length]!, limit);
+}
+
+/** The environment as the sidecar sees it: `.env` (when present, never overriding) then `defaults` for what is still unset. */
+export function readEnvironment(defaults: Record<string, string> = {}): Record<string, string | undefined> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const env = { ...process.env };
+  for (const [k, v] of Object.entries(defaults)) if (env[k] === undefined || env[k] === '') env[k] = v;
+  return env;
 }
 
 /** Reads `.env` (when present) into process.env, then parses it. */
 export function loadConfig(version: string, defaults: Record<string, string> = {}): Config {
-  if (existsSync('.env')) process.loadEnvFile('.env');
   // `defaults` fill only what the environment leaves unset (the demo runs as development).
-  const env = { ...process.env };
-  for (const [k, v] of Object.entries(defaults)) if (env[k] === undefined || env[k] === '') env[k] = v;
-  return parseConfig(env, version);
+  return parseConfig(readEnvironment(defaults), version);
+}
+
+export interface DatabaseConfig {
+  databaseUrl: string;
+  tablePrefix: string;
+}
+
+/**
+ * What `npm run migrate` needs: the database and the table prefix, nothing else.
+ * A missing secret or a mail setting it never uses must not stop a migration.
+ */
+export function parseDatabaseConfig(env: Record<string, string | undefined>): DatabaseConfig {
+  const parsed = envSchema.pick({ DATABASE_URL: true, WP_TABLE_PREFIX: true }).safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`Invalid ${String(issue.path[0] ?? 'environment')}: ${issue.message}`);
+  }
+  return { databaseUrl: parsed.data.DATABASE_URL, tablePrefix: parsed.data.WP_TABLE_PREFIX };
 }
 
 /** Tests build configs from a few overrides on top of safe test defaults. */

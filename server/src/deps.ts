@@ -89,7 +89,7 @@ export interface AppDeps {
 }
 
 export async function buildDeps(config: Config, logger: Logger, options: { demo?: boolean; defaultMetrics?: boolean } = {}): Promise<AppDeps> {
-  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics });
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics, instance: config.instanceName });
   const pool = createPool(config.databaseUrl);
   onContention(pool, (e) => {
     if (e.outcome === 'retried') return void metrics.dbRetries.inc({ transaction: e.name, reason: e.reason });

@@ -14,6 +14,14 @@ export class AppError extends Error {
     super(message);
     this.name = 'AppError';
   }
+
+  /** What the refusal's warn line adds (never personal data): e.g. why a token failed. */
+  logContext?: Record<string, unknown>;
+
+  withLogContext(context: Record<string, unknown>): this {
+    this.logContext = { ...this.logContext, ...context };
+    return this;
+  }
 }
 
 export const notFound = (what = 'Not found') => new AppError(404, 'not_found', what);

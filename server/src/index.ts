@@ -17,10 +17,11 @@ export async function main(options: { demo?: boolean; configDefaults?: Record<st
     throw err;
   }
   const logger = createLogger(config);
+  for (const warning of config.warnings) logger.warn(warning);
   if (config.secretIsEphemeral) logger.warn('APPOINTEASE_SECRET is not set: using a random secret for this process (admin tokens from WordPress will not verify)');
   const deps = await buildDeps(config, logger, { demo: options.demo, defaultMetrics: true });
   const running = await startServer(deps);
-  logger.info({ url: running.url, redis: deps.guard.state }, 'appointease sidecar listening');
+  logger.info({ url: running.url, redis: deps.guard.state, version: config.version }, 'appointease sidecar listening');
   options.onListening?.(running);
 
   let stopping = false;

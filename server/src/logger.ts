@@ -1,14 +1,43 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import type { Config } from './config';
 
 export type { Logger };
 
-/** `destination` defaults to stdout (tests pass a stream to read the lines back). */
-export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
-  return pino({
+export type LoggerOptions = Pick<Config, 'logLevel'> & Partial<Pick<Config, 'logFormat' | 'instanceName'>>;
+
+/**
+ * JSON lines for machines (journald, Docker, a log shipper: ISO times and level
+ * names, not epoch milliseconds and numbers), or pino-pretty's coloured lines
+ * for people: `LOG_FORMAT`, or by default pretty exactly when stdout is a terminal.
+ * `destination` is for tests and the bench.
+ */
+export function createLogger(config: LoggerOptions, destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level: config.logLevel,
-    base: { service: 'appointease' },
+    base: { service: 'appointease', ...(config.instanceName ? { instance: config.instanceName } : {}) },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
     // Customer emails and tokens must never reach the logs in clear.
     redact: { paths: ['req.headers.authorization', '*.email', '*.lockToken', '*.sessionToken', '*.token'], censor: '[redacted]' },
-  }, destination);
+  };
+  if (config.logLevel === 'silent') return pino(options);
+  const usePretty = config.logFormat === 'pretty' || (config.logFormat === undefined && !destination && process.stdout.isTTY === true);
+  if (usePretty) return pino(options, prettyStream(destination));
+  // Asynchronous, buffered writes: one access line per request must not cost a
+  // write(2) each on the request path. pino flushes what is buffered at exit.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
+}
+
+/** pino-pretty in this process (no worker thread), access lines as `GET /route 200 3.1 ms`. */
+function prettyStream(destination?: DestinationStream): DestinationStream {
+  return pretty({
+    colorize: destination === undefined && process.stdout.isTTY === true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service,method,route,status,ms',
+    singleLine: true,
+    messageFormat: (log, messageKey) =>
+      log.route === undefined ? String(log[messageKey] ?? '') : `${log.method} ${log.route} ${log.status} ${log.ms} ms`,
+    ...(destination ? { destination } : {}),
+  });
 }

@@ -4,8 +4,11 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * One registry per app instance (not prom-client's global one), so several
  * sidecars in one test process keep separate counts.
  */
-export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+export function createMetrics(options: { defaultMetrics?: boolean; instance?: string } = {}) {
   const registry = new Registry();
+  // Every series names its instance: scraped through a proxy, counters of two
+  // instances would otherwise look like one counter jumping back and forth.
+  if (options.instance) registry.setDefaultLabels({ appointease_instance: options.instance });
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'appointease_process_' });
   const m = {
     registry,

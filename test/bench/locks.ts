@@ -263,7 +263,7 @@ export async function run(): Promise<void> {
     const head = ['route', 'clients', 'p50 ms', 'p99 ms', 'req/s', 'bare p50', 'bare p99', 'bare req/s', 'p50 ratio', 'rps ratio', 'node µs/req', 'redis µs/req', 'errors'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (r: string[]) => r.map((v, i) => v.padStart(widths[i]!)).join('  ');
-    console.log(`${SEEDED_LOCKS.toLocaleString('en')} active locks over ${DAYS} days × ${SEEDED_EMPLOYEES} employees; sidecar and bare routes in one server process; medians of ${ROUNDS} alternating rounds; day plans cached (viewed) before holding`);
+    console.log(`${SEEDED_LOCKS.toLocaleString("en")} active locks over ${DAYS} days × ${SEEDED_EMPLOYEES} employees; sidecar and bare routes in one server process; medians of ${ROUNDS} alternating rounds; day plans cached (viewed) before holding; sidecar logging at ${process.env.BENCH_LOG_LEVEL ?? "info"} (JSON access lines to /dev/null)`);
     console.log(line(head));
     for (const r of rows) console.log(line(r));
     console.log('targets: p50 ratio ≤ 1.5; rps ratio ≥ 0.6 at 16 clients');

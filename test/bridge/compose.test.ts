@@ -21,11 +21,22 @@ interface Service {
 const raw = readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
 const compose = parse(raw, { merge: true }) as { services: Record<string, Service> };
 
-/** Compose's `${VAR:-default}` with no .env: every variable takes its default. */
-function interpolate(value: string): string {
-  return value.replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_m, _name, fallback) => fallback ?? '').replace(/\$\$/g, '$');
+/** What a trial user puts in .env before `docker compose up` (the file's header says so). */
+const DOT_ENV: Record<string, string> = { APPOINTEASE_SECRET: '9b2f4e6a8c0d1e3f5a7b9c1d3e5f7a9b0c2d4e6f8a0b1c3d5e7f9a1b3c5d7e9f' };
+
+/** Compose's `${VAR:-default}` and `${VAR:?error}` (which stops compose when VAR is unset or empty). */
+function interpolate(value: string, dotEnv: Record<string, string> = DOT_ENV): string {
+  return value
+    .replace(/\$\{(\w+)(?:(:?[-?])([^}]*))?\}/g, (_m, name: string, op: string | undefined, arg: string) => {
+      const set = dotEnv[name];
+      if (set !== undefined && set !== '') return set;
+      if (op?.endsWith('?')) throw new Error(`compose refuses to start: ${name}: ${arg}`);
+      return op ? arg : '';
+    })
+    .replace(/\$\$/g, '$');
 }
-const env = (service: string) => Object.fromEntries(Object.entries(compose.services[service].environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]));
+const env = (service: string, dotEnv?: Record<string, string>) =>
+  Object.fromEntries(Object.entries(compose.services[service].environment ?? {}).map(([k, v]) => [k, interpolate(String(v), dotEnv)]));
 
 describe('docker-compose.yml', () => {
   it('has exactly MariaDB, Redis, WordPress and the sidecar', () => {
@@ -37,7 +48,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs Redis with a password, 256 MB and the volatile-lru policy, persisted', () => {
-    const command = (compose.services.redis.command as string[]).map(interpolate).join(' ');
+    const command = (compose.services.redis.command as string[]).map((v) => interpolate(v)).join(' ');
     expect(command).toMatch(/--requirepass \S{8,}/);
     expect(command).toContain('--maxmemory 256mb');
     expect(command).toContain('--maxmemory-policy volatile-lru');
@@ -45,12 +56,22 @@ describe('docker-compose.yml', () => {
     expect(compose.services.redis.ports).toBeUndefined(); // not published to the host
   });
 
-  it('publishes WordPress on 8080 and the sidecar on 8787, and mounts the plugin from ./wp-bridge', () => {
-    expect(compose.services.wordpress.ports).toEqual(['8080:80']);
-    expect(compose.services.sidecar.ports).toEqual(['8787:8787']);
+  it('publishes WordPress on 8080 and the sidecar on 8787, on 127.0.0.1 only, and mounts the plugin from ./wp-bridge', () => {
+    expect(compose.services.wordpress.ports).toEqual(['127.0.0.1:8080:80']);
+    expect(compose.services.sidecar.ports).toEqual(['127.0.0.1:8787:8787']);
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const port of service.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:/);
+    }
     expect(compose.services.wordpress.volumes).toContain('./wp-bridge:/var/www/html/wp-content/plugins/appointease-bridge:ro');
     expect(compose.services.sidecar.command).toEqual(['sh', '-c', 'npm run migrate && exec npm start']);
     expect(compose.services.sidecar.depends_on).toMatchObject({ db: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+  });
+
+  it('ships no secret: without APPOINTEASE_SECRET in .env compose stops with a message saying how to make one', () => {
+    for (const service of ['wordpress', 'sidecar']) {
+      expect(() => env(service, {}), service).toThrow(/APPOINTEASE_SECRET: set APPOINTEASE_SECRET in \.env first \(openssl rand -hex 32\)/);
+    }
+    expect(raw).not.toMatch(/APPOINTEASE_SECRET:-/);
   });
 
   it('gives WordPress and the sidecar the same secret and consistent credentials', () => {
@@ -72,7 +93,7 @@ describe('docker-compose.yml', () => {
     expect(wp.WORDPRESS_TABLE_PREFIX).toBe(sidecar.WP_TABLE_PREFIX);
 
     const redis = new URL(sidecar.REDIS_URL);
-    const command = (compose.services.redis.command as string[]).map(interpolate);
+    const command = (compose.services.redis.command as string[]).map((v) => interpolate(v));
     expect(redis.hostname).toBe('redis');
     expect(decodeURIComponent(redis.password)).toBe(command[command.indexOf('--requirepass') + 1]);
 

@@ -1,6 +1,6 @@
 import { testConfig, type Config } from '../../server/src/config';
 import { buildDeps } from '../../server/src/deps';
-import { createLogger } from '../../server/src/logger';
+import { createLogger, type Logger } from '../../server/src/logger';
 import { startServer, type RunningServer } from '../../server/src/server';
 import { signAdminToken } from '../../server/src/services/admin-token';
 import type { LogCapture } from './logs';
@@ -25,7 +25,7 @@ export interface TestSidecar extends RunningServer {
  * two instances (multi-instance tests).
  */
 export async function startSidecar(
-  options: { env?: Record<string, string>; db?: TestDatabase; prefix?: string; demo?: boolean; logs?: LogCapture; logLevel?: string } = {},
+  options: { env?: Record<string, string>; db?: TestDatabase; prefix?: string; demo?: boolean; logs?: LogCapture; logLevel?: string; logger?: Logger } = {},
 ): Promise<TestSidecar> {
   const db = options.db ?? (await createTestDatabase());
   const prefix = options.prefix ?? uniquePrefix();
@@ -38,9 +38,11 @@ export async function startSidecar(
     ...options.env,
   });
   // A test that reads the logs back gets them at `logLevel` (default info) in its capture.
-  const logger = options.logs
-    ? createLogger({ logLevel: options.logLevel ?? 'info' }, options.logs.stream)
-    : createLogger({ logLevel: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger =
+    options.logger ??
+    (options.logs
+      ? createLogger({ logLevel: options.logLevel ?? 'info' }, options.logs.stream)
+      : createLogger({ logLevel: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   const deps = await buildDeps(config, logger, { demo: options.demo });
   const running = await startServer(deps, 0, '127.0.0.1');
   const ownsDb = !options.db;

@@ -34,6 +34,20 @@ describe('the sidecar process', () => {
     expect(p.output().trim()).toMatch(/^Invalid APPOINTEASE_SECRET: /);
   });
 
+  it('migrates with only DATABASE_URL: no secret, and mail settings it never uses are not checked', async () => {
+    const child = spawn(TSX, ['server/src/cli/migrate.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH!, NODE_ENV: 'production', MAIL_TRANSPORT: 'log', PORT: 'not-a-port', DATABASE_URL: db.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/Schema is up to date|created table/);
+  });
+
   it('serves, then shuts down cleanly on SIGTERM', async () => {
     const port = await freePort();
     const p = run({
@@ -43,6 +57,9 @@ describe('the sidecar process', () => {
       DATABASE_URL: db.url,
       REDIS_KEY_PREFIX: uniquePrefix(),
       APPOINTEASE_SECRET: 'x'.repeat(40),
+      // A typo and a name that is not ours: the sidecar says so at start.
+      REDIS_URl: 'redis://127.0.0.1:6399',
+      APPOINTEASE_SIDECAR_URL: 'https://example.com',
     });
     const deadline = Date.now() + 15_000;
     let health: Response | undefined;
@@ -58,5 +75,10 @@ describe('the sidecar process', () => {
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
     expect(p.output()).toContain('shutting down');
+    const lines = p.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: string; msg: string });
+    expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'REDIS_URl is not a setting AppointEase knows: did you mean REDIS_URL? (it is ignored)' }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: 'warn', msg: 'APPOINTEASE_SIDECAR_URL is not a setting AppointEase knows (it is ignored)' }),
+    );
   });
 });

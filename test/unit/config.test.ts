@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../server/src/config';
+import { ConfigError, EXAMPLE_SECRETS, parseConfig, parseDatabaseConfig } from '../../server/src/config';
 
 const base = { NODE_ENV: 'test' };
 
@@ -43,11 +43,59 @@ describe('config', () => {
     }
   });
 
+  const realSecret = '3f9c1e0b7a2d4c6e8f1a3b5c7d9e0f2a4b6c8d0e1f3a5b7c9d';
+
   it('requires a secret and refuses the log mail transport in production', () => {
     expect(() => parseConfig({ NODE_ENV: 'production', MAIL_TRANSPORT: 'smtp://127.0.0.1:25' })).toThrow(/APPOINTEASE_SECRET/);
-    expect(() => parseConfig({ NODE_ENV: 'production', APPOINTEASE_SECRET: 'x'.repeat(32) })).toThrow(/MAIL_TRANSPORT/);
-    const c = parseConfig({ NODE_ENV: 'production', APPOINTEASE_SECRET: 'x'.repeat(32), MAIL_TRANSPORT: 'smtp://127.0.0.1:25' });
+    expect(() => parseConfig({ NODE_ENV: 'production', APPOINTEASE_SECRET: realSecret })).toThrow(/MAIL_TRANSPORT/);
+    const c = parseConfig({ NODE_ENV: 'production', APPOINTEASE_SECRET: realSecret, MAIL_TRANSPORT: 'smtp://127.0.0.1:25' });
     expect(c.secretIsEphemeral).toBe(false);
+  });
+
+  it('refuses, in production, a secret from the docs or examples and placeholder-looking ones', () => {
+    const prod = { NODE_ENV: 'production', MAIL_TRANSPORT: 'smtp://127.0.0.1:25' };
+    for (const secret of [...EXAMPLE_SECRETS, 'x'.repeat(40), 'paste-the-output-of-openssl-rand-hex-32-here', 'please-change-me-before-going-live-0123']) {
+      expect(() => parseConfig({ ...prod, APPOINTEASE_SECRET: secret }), secret).toThrow(/^Invalid APPOINTEASE_SECRET: .*openssl rand -hex 32$/);
+    }
+    // Development and tests may use anything long enough.
+    expect(parseConfig({ NODE_ENV: 'development', APPOINTEASE_SECRET: EXAMPLE_SECRETS[0] }).secret).toBe(EXAMPLE_SECRETS[0]);
+  });
+
+  it('treats an empty value as unset for every variable (a .env line like `LOG_LEVEL=`)', () => {
+    const c = parseConfig({ NODE_ENV: '', LOG_LEVEL: '', LOG_FORMAT: '', PORT: '', APPOINTEASE_SECRET: realSecret, MAIL_TRANSPORT: 'smtp://127.0.0.1:25' });
+    expect(c).toMatchObject({ nodeEnv: 'production', logLevel: 'info', logFormat: undefined, port: 8787 });
+  });
+
+  it('warns about variables that look like ours but are not, and only those', () => {
+    const c = parseConfig({
+      ...base,
+      APPOINTEASE_SECRETS: 'x',
+      REDIS_URl: 'redis://127.0.0.1:6380',
+      MAIL_TRANSPORTS: 'smtp://x:25',
+      ALLOWED_ORIGIN: 'https://example.com',
+      'lock-ttl-seconds': '30',
+      PATH: '/usr/bin',
+      HOME: '/root',
+      HOSTNAME: 'web1',
+      PWD: '/srv',
+      npm_lifecycle_event: 'start',
+      LOGNAME: 'root',
+    });
+    expect(c.warnings).toEqual([
+      'APPOINTEASE_SECRETS is not a setting AppointEase knows: did you mean APPOINTEASE_SECRET? (it is ignored)',
+      'REDIS_URl is not a setting AppointEase knows: did you mean REDIS_URL? (it is ignored)',
+      'MAIL_TRANSPORTS is not a setting AppointEase knows: did you mean MAIL_TRANSPORT? (it is ignored)',
+      'ALLOWED_ORIGIN is not a setting AppointEase knows: did you mean ALLOWED_ORIGINS? (it is ignored)',
+      'lock-ttl-seconds is not a setting AppointEase knows: did you mean LOCK_TTL_SECONDS? (it is ignored)',
+    ]);
+    expect(parseConfig({ ...base, APPOINTEASE_THING: '1' }).warnings).toEqual(['APPOINTEASE_THING is not a setting AppointEase knows (it is ignored)']);
+  });
+
+  it('gives migrate only the database settings: no secret, no mail, other variables unread', () => {
+    const env = { NODE_ENV: 'production', MAIL_TRANSPORT: 'log', PORT: 'eighty', DATABASE_URL: 'mysql://u:p@db:3306/site', WP_TABLE_PREFIX: 'shop_' };
+    expect(() => parseConfig(env)).toThrow();
+    expect(parseDatabaseConfig(env)).toEqual({ databaseUrl: 'mysql://u:p@db:3306/site', tablePrefix: 'shop_' });
+    expect(() => parseDatabaseConfig({ DATABASE_URL: 'postgres://x' })).toThrow(/^Invalid DATABASE_URL: /);
   });
 
   it('normalises origins and booleans', () => {

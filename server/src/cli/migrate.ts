@@ -1,11 +1,13 @@
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, parseDatabaseConfig, readEnvironment } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool, ensureDatabase } from '../db/pool';
-import { VERSION } from '../version';
 
-/** `npm run migrate`: create or upgrade the tables in DATABASE_URL, additively and idempotently. */
+/**
+ * `npm run migrate`: create or upgrade the tables in DATABASE_URL, additively and
+ * idempotently. It reads only DATABASE_URL and WP_TABLE_PREFIX: no secret, no mail settings.
+ */
 async function run(): Promise<void> {
-  const config = loadConfig(VERSION);
+  const config = parseDatabaseConfig(readEnvironment());
   if (process.argv.includes('--create-database')) await ensureDatabase(config.databaseUrl);
   const pool = createPool(config.databaseUrl, { connectionLimit: 1 });
   try {

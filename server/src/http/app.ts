@@ -3,7 +3,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
 import { clientIpOf } from './client-ip';
-import { errorHandler } from './error-handler';
+import { errorHandler, type RouteOf } from './error-handler';
 import { originAllowed } from './origin';
 import { mountRoutes } from './routes';
 
@@ -22,7 +22,8 @@ export function createApp(deps: AppDeps): Express {
   defineRequestContext(app, deps.config.trustProxy);
   // Each route's mount path: a request that leaves its router with an error has lost req.baseUrl by the time it ends.
   const routeBases = new WeakMap<object, string>();
-  app.use(requestEntry(deps, routeBases));
+  const routeOf: RouteOf = (req) => (req.route?.path ? `${routeBases.get(req.route) ?? req.baseUrl}${req.route.path}` : 'unmatched');
+  app.use(requestEntry(deps, routeOf));
   app.use(express.json({ limit: '16kb', strict: true }));
 
   mountRoutes(app, deps, (base, router) => {
@@ -32,7 +33,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use((_req, _res, next) => next(new AppError(404, 'not_found', 'No such route')));
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(deps.logger, routeOf));
   return app;
 }
 
@@ -57,7 +58,7 @@ function defineRequestContext(app: Express, trustProxy: boolean): void {
       configurable: true,
       get(this: Request) {
         let id = requestIds.get(this);
-        if (!id) requestIds.set(this, (id = randomUUID()));
+        if (!id) requestIds.set(this, (id = (trustProxy && proxyRequestId(this)) || randomUUID()));
         return id;
       },
     },
@@ -65,17 +66,38 @@ function defineRequestContext(app: Express, trustProxy: boolean): void {
 }
 
 /**
- * The one middleware every request passes (one layer, not one per concern):
- * nosniff, the latency histogram, then CORS.
+ * Behind a trusted proxy, its id for the request (nginx: `proxy_set_header
+ * X-Request-Id $request_id`), so one id finds the request in both logs.
  */
-function requestEntry(deps: AppDeps, routeBases: WeakMap<object, string>) {
+function proxyRequestId(req: Request): string | undefined {
+  const id = req.headers['x-request-id'];
+  return typeof id === 'string' && /^[\w.-]{8,64}$/.test(id) ? id : undefined;
+}
+
+/**
+ * The one middleware every request passes (one layer, not one per concern):
+ * nosniff, then CORS; when the response is finished, the latency histogram and
+ * the access-log line.
+ */
+function requestEntry(deps: AppDeps, routeOf: RouteOf) {
   const cors = corsCheck(deps);
+  const logger = deps.logger;
   return (req: Request, res: Response, next: NextFunction) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     const started = performance.now();
     res.on('finish', () => {
-      const route = req.route?.path ? `${routeBases.get(req.route) ?? req.baseUrl}${req.route.path}` : 'unmatched';
-      deps.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, (performance.now() - started) / 1000);
+      const ms = performance.now() - started;
+      const route = routeOf(req);
+      const status = res.statusCode;
+      deps.metrics.httpDuration.observe({ method: req.method, route, status: String(status) }, ms / 1000);
+      // The route's pattern, never the URL: paths carry references and queries carry
+      // addresses. An unmatched path is shown up to its query, shortened.
+      if (logger.isLevelEnabled('info')) {
+        logger.info(
+          { method: req.method, route: route === 'unmatched' ? `unmatched ${req.path.slice(0, 80)}` : route, status, ms: Math.round(ms * 10) / 10, requestId: req.requestId },
+          'request',
+        );
+      }
     });
     cors(req, res, next);
   };
@@ -90,7 +112,7 @@ function corsCheck(deps: AppDeps) {
   return (req: Request, res: Response, next: NextFunction) => {
     const origin = req.headers.origin;
     if (!origin) return next();
-    if (!originAllowed(req, deps.config.allowedOrigins)) {
+    if (!originAllowed(req, deps.config.allowedOrigins, deps.config.trustProxy)) {
       return next(new AppError(403, 'forbidden', 'This origin is not allowed'));
     }
     res.setHeader('Access-Control-Allow-Origin', origin);

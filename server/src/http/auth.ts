@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../errors';
-import { verifyAdminToken, type AdminIdentity } from '../services/admin-token';
+import { adminTokenProblem, verifyAdminToken, type AdminIdentity } from '../services/admin-token';
 
 export function bearerOf(req: Request): string | undefined {
   const h = req.headers.authorization;
@@ -23,7 +23,9 @@ export function requireAdmin(secret: string) {
   return (req: Request, _res: Response, next: NextFunction) => {
     const token = bearerOf(req);
     const admin = token ? verifyAdminToken(token, secret) : undefined;
-    if (!admin) return next(new AppError(401, 'unauthorized', 'A valid admin token is required'));
+    if (!admin) {
+      return next(new AppError(401, 'unauthorized', 'A valid admin token is required').withLogContext({ check: 'admin token', reason: adminTokenProblem(token, secret) }));
+    }
     req.admin = admin;
     next();
   };
@@ -35,7 +37,9 @@ export function requireCustomer(sessions: { get(token: string): Promise<{ email:
     try {
       const token = bearerOf(req);
       const session = token ? await sessions.get(token) : undefined;
-      if (!session) return next(new AppError(401, 'unauthorized', 'Sign in with the code we emailed you'));
+      if (!session) {
+        return next(new AppError(401, 'unauthorized', 'Sign in with the code we emailed you').withLogContext({ check: 'session', reason: token ? 'unknown or expired session' : 'no bearer token' }));
+      }
       req.customer = { email: session.email, expiresAt: session.expiresAt, token: token! };
       next();
     } catch (err) {

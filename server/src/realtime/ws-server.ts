@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { AppDeps } from '../deps';
 import { clientIpOf } from '../http/client-ip';
-import { originAllowed } from '../http/origin';
-import { verifyAdminToken } from '../services/admin-token';
+import { originAllowed, originContext } from '../http/origin';
+import { adminTokenProblem, verifyAdminToken } from '../services/admin-token';
 import type { SlotEvent } from './events';
 import { adminView, CLOSE, frames, MAX_FRAME_BYTES, MAX_SUBSCRIPTIONS, parseClientMessage, publicView, subscriptionKey, WS_PATH } from './protocol';
 import { SubscriptionIndex } from './subscriptions';
@@ -100,16 +101,27 @@ export class RealtimeServer {
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', destroySocket);
     const path = (req.url ?? '').split('?', 1)[0];
-    if (path !== WS_PATH) return refuse(socket, 404, 'not_found', 'No such route');
-    if (this.closing) return refuse(socket, 503, 'unavailable', 'Shutting down');
-    if (!originAllowed(req, this.deps.config.allowedOrigins)) return refuse(socket, 403, 'forbidden', 'This origin is not allowed');
-    const ip = clientIpOf(req, this.deps.config.trustProxy);
+    if (path !== WS_PATH) return this.refuse(socket, 404, 'not_found', 'No such route');
+    if (this.closing) return this.refuse(socket, 503, 'unavailable', 'Shutting down');
+    const { allowedOrigins, trustProxy } = this.deps.config;
+    if (!originAllowed(req, allowedOrigins, trustProxy)) return this.refuse(socket, 403, 'forbidden', 'This origin is not allowed', {}, originContext(req));
+    const ip = clientIpOf(req, trustProxy);
     if ((this.perIp.get(ip) ?? 0) >= this.options.maxConnectionsPerIp) {
-      return refuse(socket, 429, 'rate_limited', 'Too many connections from this address', { 'Retry-After': '30' });
+      return this.refuse(socket, 429, 'rate_limited', 'Too many connections from this address', { 'Retry-After': '30' });
     }
     // ws completes the handshake synchronously (no verifyClient), so the count
     // cannot be overtaken between the check above and accept().
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, ip));
+  }
+
+  /**
+   * Refuses an upgrade, with a warn line (no client address) under the request id
+   * the response carries. Unknown paths are scanners' noise: not logged.
+   */
+  private refuse(socket: Duplex, status: number, code: string, message: string, headers: Record<string, string> = {}, context: Record<string, unknown> = {}): void {
+    const requestId = randomUUID();
+    if (status !== 404) this.deps.logger.warn({ requestId, status, code, route: WS_PATH, upgrade: true, ...context }, `refused websocket: ${message}`);
+    refuse(socket, status, code, message, { ...headers, 'X-Request-Id': requestId });
   }
 
   private accept(ws: WebSocket, ip: string): void {
@@ -151,7 +163,13 @@ export class RealtimeServer {
         return this.send(ws, frames.unsubscribed(msg.date, msg.employeeId));
       case 'auth': {
         const admin = verifyAdminToken(msg.token, this.deps.config.secret);
-        if (!admin) return this.send(ws, frames.unauthorized);
+        if (!admin) {
+          this.deps.logger.warn(
+            { requestId: randomUUID(), check: 'websocket admin token', reason: adminTokenProblem(msg.token, this.deps.config.secret) },
+            'refused: websocket admin authentication',
+          );
+          return this.send(ws, frames.unauthorized);
+        }
         state.adminUntil = admin.expiresAt;
         this.admins.add(ws);
         return this.send(ws, frames.authenticated);

@@ -19,6 +19,8 @@ export function opsRoutes(deps: AppDeps): Router {
       redis,
       websocket: { clients: deps.clientCount() },
       version: deps.config.version,
+      // Several instances behind one proxy: which one answered.
+      instance: deps.config.instanceName,
     });
   });
 
@@ -27,7 +29,7 @@ export function opsRoutes(deps: AppDeps): Router {
     const allowed =
       !!token &&
       ((deps.config.metricsToken !== '' && safeEqual(token, deps.config.metricsToken)) || verifyAdminToken(token, deps.config.secret) !== undefined);
-    if (!allowed) return next(new AppError(401, 'unauthorized', 'Metrics need an admin token or METRICS_TOKEN'));
+    if (!allowed) return next(new AppError(401, 'unauthorized', 'Metrics need an admin token or METRICS_TOKEN').withLogContext({ check: 'metrics token' }));
     deps.metrics.wsClients.set(deps.clientCount());
     res.set('Content-Type', deps.metrics.registry.contentType);
     res.send(await deps.metrics.registry.metrics());

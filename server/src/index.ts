@@ -3,9 +3,12 @@ import { buildDeps } from './deps';
 import { createLogger } from './logger';
 import { startServer, type RunningServer } from './server';
 import { VERSION } from './version';
+import { staleBuildWarning } from './build-freshness';
 
 /** `npm start`: load config, wire, listen, and shut down gracefully on SIGTERM/SIGINT. */
-export async function main(options: { demo?: boolean; configDefaults?: Record<string, string>; onListening?: (s: RunningServer) => void } = {}): Promise<RunningServer> {
+export async function main(
+  options: { demo?: boolean; configDefaults?: Record<string, string>; onListening?: (s: RunningServer) => void; checkBuild?: boolean } = {},
+): Promise<RunningServer> {
   let config;
   try {
     config = loadConfig(VERSION, options.configDefaults);
@@ -18,6 +21,9 @@ export async function main(options: { demo?: boolean; configDefaults?: Record<st
   }
   const logger = createLogger(config);
   for (const warning of config.warnings) logger.warn(warning);
+  // Only the built process (server/dist) has a build to compare with its sources.
+  const stale = options.checkBuild ? staleBuildWarning() : undefined;
+  if (stale) logger.warn(stale);
   if (config.secretIsEphemeral) logger.warn('APPOINTEASE_SECRET is not set: using a random secret for this process (admin tokens from WordPress will not verify)');
   const deps = await buildDeps(config, logger, { demo: options.demo, defaultMetrics: true });
   const running = await startServer(deps);

@@ -63,7 +63,7 @@ describe('docker-compose.yml', () => {
       for (const port of service.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:/);
     }
     expect(compose.services.wordpress.volumes).toContain('./wp-bridge:/var/www/html/wp-content/plugins/appointease-bridge:ro');
-    expect(compose.services.sidecar.command).toEqual(['sh', '-c', 'npm run migrate && exec npm start']);
+    expect(compose.services.sidecar.command).toEqual(['sh', '-c', 'node server/dist/migrate.js && exec node server/dist/index.js']);
     expect(compose.services.sidecar.depends_on).toMatchObject({ db: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
   });
 
@@ -113,11 +113,16 @@ describe('Dockerfile', () => {
   const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
   const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
 
-  it('builds on node:20 with npm ci and starts with npm start', () => {
+  it('builds on node:20 with production dependencies only and starts the built server as PID 1', () => {
     expect(dockerfile).toMatch(/^FROM node:20\b/m);
-    expect(dockerfile).toMatch(/^RUN npm ci\b/m);
-    expect(dockerfile).toMatch(/^CMD \["npm", "start"\]$/m);
+    expect(dockerfile).toMatch(/^RUN npm ci --omit=dev\b/m);
+    expect(dockerfile).toMatch(/^RUN npm run build:server$/m);
+    expect(dockerfile).toMatch(/^CMD \["node", "server\/dist\/index.js"\]$/m);
     expect(dockerfile).toMatch(/^ENV NODE_ENV=production/m);
+    // What npm start runs is what the image runs.
+    expect(scripts.start).toBe('exec node server/dist/index.js');
+    // The image does not bring its own widget build: it must be in the build context.
+    expect(readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')).not.toMatch(/^widget/m);
   });
 
   it('only runs npm scripts that package.json defines', () => {

@@ -64,6 +64,8 @@ export interface WordPressOptions {
   constants?: Record<string, string>;
   /** Skip activating the plugin (schema tests activate it themselves). */
   activate?: boolean;
+  /** The site's URL when a proxy serves it (nginx in front of `php -S`); default: php -S itself. */
+  publicUrl?: (backendPort: number) => string;
 }
 
 export interface InstalledSite {
@@ -83,11 +85,11 @@ export class WordPress {
   site!: InstalledSite;
   private server: ChildProcess | null = null;
 
-  private constructor(dir: string, dbName: string, port: number, prefix: string) {
+  private constructor(dir: string, dbName: string, port: number, prefix: string, url = `http://127.0.0.1:${port}`) {
     this.dir = dir;
     this.dbName = dbName;
     this.port = port;
-    this.url = `http://127.0.0.1:${port}`;
+    this.url = url;
     this.prefix = prefix;
     this.mailLog = join(dir, 'mail.jsonl');
     this.debugLog = join(dir, 'debug.log');
@@ -97,7 +99,7 @@ export class WordPress {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), `appointease-wp-${options.label}-`));
     const dbName = `appointease_wp_${options.label.replace(/\W/g, '_')}_${randomBytes(3).toString('hex')}`;
-    const wp = new WordPress(dir, dbName, port, options.tablePrefix ?? 'wp_');
+    const wp = new WordPress(dir, dbName, port, options.tablePrefix ?? 'wp_', options.publicUrl?.(port));
     wp.layOut(options.constants ?? {});
     mysql(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     try {
@@ -208,7 +210,7 @@ require_once ABSPATH . 'wp-settings.php';
       file,
       `<?php
 ${options.installing ? "define( 'WP_INSTALLING', true );" : ''}
-$_SERVER['HTTP_HOST'] = '127.0.0.1:${this.port}';
+$_SERVER['HTTP_HOST'] = '${new URL(this.url).host}';
 $_SERVER['REQUEST_URI'] = '/';
 $_SERVER['SERVER_NAME'] = '127.0.0.1';
 require __DIR__ . '/wp-load.php';
@@ -230,7 +232,7 @@ ${code}
    */
   phpAsync(code: string): Promise<string> {
     const file = join(this.dir, `appointease-test-${randomBytes(4).toString('hex')}.php`);
-    writeFileSync(file, `<?php\n$_SERVER['HTTP_HOST'] = '127.0.0.1:${this.port}';\nrequire __DIR__ . '/wp-load.php';\n${code}\n`);
+    writeFileSync(file, `<?php\n$_SERVER['HTTP_HOST'] = '${new URL(this.url).host}';\nrequire __DIR__ . '/wp-load.php';\n${code}\n`);
     return new Promise((ok, fail) => {
       execFile('php', [file], { cwd: this.dir, timeout: 60_000 }, (error, stdout, stderr) => {
         rmSync(file, { force: true });
@@ -266,7 +268,7 @@ ${code}
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
       try {
-        const response = await fetch(`${this.url}/wp-login.php`);
+        const response = await fetch(`http://127.0.0.1:${this.port}/wp-login.php`, { redirect: 'manual' });
         if (response.status < 500) return;
       } catch {
         // not listening yet

@@ -58,7 +58,8 @@ describe('health, metrics and the HTTP edge', () => {
     await s.api('/staff?serviceId=x');
     await s.api('/locks', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
     const text = await (await s.api('/metrics', { token: s.adminToken() })).text();
-    const count = (labels: string) => Number(new RegExp(`appointease_http_request_duration_seconds_count\\{${labels}\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    // Every series also names its instance (the registry's default label, first).
+    const count = (labels: string) => Number(new RegExp(`appointease_http_request_duration_seconds_count\\{appointease_instance="[^"]+",${labels}\\} (\\d+)`).exec(text)?.[1] ?? 0);
     expect(count('method="GET",route="/appointease/v1/settings",status="200"')).toBeGreaterThanOrEqual(2);
     expect(count('method="GET",route="unmatched",status="404"')).toBeGreaterThanOrEqual(1);
     // An error raised inside a mounted router keeps its full route, as a success would.

@@ -14,6 +14,7 @@ import { MailQueue } from './mail/queue';
 import { createMailTransport } from './mail/transports';
 import { IdentityService, startIdentityJanitor } from './services/identity';
 import { SelfService } from './services/self-service';
+import { VerificationBudget } from './services/verification-budget';
 import { CodeStore } from './stores/code-store';
 import { RateLimiter } from './stores/rate-limiter';
 import type { Logger } from './logger';
@@ -170,7 +171,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     rates,
     mailQueue,
     mailer,
-    identity: new IdentityService({ config, codes, rates, sessions, mailer }),
+    identity: new IdentityService({ config, codes, rates, sessions, budget: new VerificationBudget(rates), mailer, logger }),
     selfService: new SelfService({ pool, appointments: repos.appointments, customerAppointments: repos.customerAppointments, audit: repos.audit, catalogue, availability, hub, mailer }),
     lockStore,
     locks,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps';
 import { AppError } from '../errors';
-import { clientIpOf } from './client-ip';
+import { clientGroupOf, clientIpOf } from './client-ip';
 import { errorHandler, type RouteOf } from './error-handler';
 import { originAllowed } from './origin';
 import { mountRoutes } from './routes';
@@ -38,7 +38,7 @@ export function createApp(deps: AppDeps): Express {
 }
 
 /**
- * `req.clientIp` and `req.requestId` as getters on this app's request
+ * `req.clientIp`, `req.clientGroup` and `req.requestId` as getters on this app's request
  * prototype, worked out only when a route asks, instead of being written onto
  * every request (each new own property gives the request object another
  * shape for express, router and body-parser to handle). With the two
@@ -52,6 +52,12 @@ function defineRequestContext(app: Express, trustProxy: boolean): void {
       configurable: true,
       get(this: Request) {
         return clientIpOf(this, trustProxy);
+      },
+    },
+    clientGroup: {
+      configurable: true,
+      get(this: Request) {
+        return clientGroupOf(clientIpOf(this, trustProxy));
       },
     },
     requestId: {

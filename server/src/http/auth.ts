@@ -14,6 +14,8 @@ declare module 'express-serve-static-core' {
     admin?: AdminIdentity;
     customer?: { email: string; expiresAt: number; token: string };
     clientIp: string;
+    /** What per-client limits count: the IPv4 address, or the IPv6 /64 (http/client-ip.ts). */
+    clientGroup: string;
     requestId: string;
   }
 }

@@ -3,7 +3,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { AppDeps } from '../deps';
-import { clientIpOf } from '../http/client-ip';
+import { clientGroupOf, clientIpOf } from '../http/client-ip';
 import { originAllowed, originContext } from '../http/origin';
 import { adminTokenProblem, verifyAdminToken } from '../services/admin-token';
 import type { SlotEvent } from './events';
@@ -105,7 +105,8 @@ export class RealtimeServer {
     if (this.closing) return this.refuse(socket, 503, 'unavailable', 'Shutting down');
     const { allowedOrigins, trustProxy } = this.deps.config;
     if (!originAllowed(req, allowedOrigins, trustProxy)) return this.refuse(socket, 403, 'forbidden', 'This origin is not allowed', {}, originContext(req));
-    const ip = clientIpOf(req, trustProxy);
+    // Counted per IPv4 address or IPv6 /64, like every per-client limit.
+    const ip = clientGroupOf(clientIpOf(req, trustProxy));
     if ((this.perIp.get(ip) ?? 0) >= this.options.maxConnectionsPerIp) {
       return this.refuse(socket, 429, 'rate_limited', 'Too many connections from this address', { 'Retry-After': '30' });
     }

@@ -5,6 +5,8 @@ import type { Mailer } from '../mail/mailer';
 import type { CodeStore } from '../stores/code-store';
 import type { RateLimiter } from '../stores/rate-limiter';
 import type { SessionStore } from '../stores/session-store';
+import type { Logger } from '../logger';
+import type { VerificationBudget } from './verification-budget';
 
 /** CONTRACT §5: after this many wrong tries a code is void. */
 export const MAX_CODE_ATTEMPTS = 5;
@@ -26,7 +28,9 @@ export class IdentityService {
       codes: CodeStore;
       rates: RateLimiter;
       sessions: SessionStore;
+      budget: VerificationBudget;
       mailer: Pick<Mailer, 'sendCode'>;
+      logger: Pick<Logger, 'warn'>;
     },
   ) {}
 
@@ -34,11 +38,14 @@ export class IdentityService {
     return createHmac('sha256', this.deps.config.secret).update(`otp\0${email}\0${code}`).digest('hex');
   }
 
-  /** Sends a new code (voiding the previous one) unless a send limit is reached. `email` is already normalised. */
-  async requestCode(email: string, clientIp: string): Promise<void> {
+  /**
+   * Sends a new code (voiding the previous one) unless a send limit is reached.
+   * `email` is already normalised; `client` is the IPv4 address or IPv6 /64.
+   */
+  async requestCode(email: string, client: string): Promise<void> {
     const { otp } = this.deps.config;
     // The IP limit first: an address-spraying client must not burn other people's per-address budget.
-    const byIp = await this.deps.rates.hit('otp-ip', clientIp, otp.ipLimit, otp.ipWindowSeconds);
+    const byIp = await this.deps.rates.hit('otp-ip', client, otp.ipLimit, otp.ipWindowSeconds);
     if (!byIp.allowed) throw rateLimited(byIp.retryAfterSeconds);
     const byEmail = await this.deps.rates.hit('otp', email, otp.sendLimit, otp.sendWindowSeconds);
     if (!byEmail.allowed) throw rateLimited(byEmail.retryAfterSeconds);
@@ -48,8 +55,16 @@ export class IdentityService {
     this.deps.mailer.sendCode(email, code);
   }
 
-  /** Checks a code and opens a session; 401 invalid_otp or 429 too_many_attempts otherwise. */
-  async verifyCode(email: string, code: string): Promise<{ sessionToken: string; email: string; expiresAt: string }> {
+  /**
+   * Checks a code and opens a session; 401 invalid_otp or 429 too_many_attempts
+   * otherwise. A failure is reserved in the client's and the address's budgets
+   * before the code is even looked at, and given back on success.
+   */
+  async verifyCode(email: string, code: string, client: string): Promise<{ sessionToken: string; email: string; expiresAt: string }> {
+    const budget = await this.deps.budget.reserve(email, client);
+    if (!budget.ok) {
+      throw new AppError(429, 'too_many_attempts', 'Too many wrong codes: try again later', undefined, { 'Retry-After': String(budget.retryAfterSeconds) });
+    }
     const grant = await this.deps.codes.reserveAttempt(email, MAX_CODE_ATTEMPTS);
     if (grant.kind === 'exhausted') {
       throw new AppError(429, 'too_many_attempts', 'Too many wrong codes: ask for a new code');
@@ -62,6 +77,8 @@ export class IdentityService {
       throw new AppError(401, 'invalid_otp', 'The code is wrong, used or expired');
     }
     const session = await this.deps.sessions.create(email);
+    // Only failures count: a customer who signs in often never runs out.
+    await this.deps.budget.refund(email, client).catch((err) => this.deps.logger.warn({ err }, 'could not give back a verification reservation'));
     return { sessionToken: session.token, email, expiresAt: new Date(session.expiresAt).toISOString() };
   }
 

@@ -28,7 +28,7 @@ export interface AcquireInput {
   time: string;
   employeeId: number;
   serviceId: number;
-  /** Client IP (the per-client cap). */
+  /** The client (IPv4 address or IPv6 /64: req.clientGroup): the per-client cap counts by it. */
   owner: string;
 }
 

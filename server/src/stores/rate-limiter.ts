@@ -76,6 +76,21 @@ export class RateLimiter {
     );
   }
 
+  /**
+   * Counts in MySQL whatever Redis does: for budgets that span hours and must
+   * hold across a Redis restart or outage (a counter lost with Redis would be
+   * a fresh budget). Same window rules as `hit`.
+   */
+  async hitDurable(type: string, id: string, limit: number, windowSeconds: number): Promise<RateHit> {
+    const [count, ttlMs] = await this.hitMysql(this.keys.rate(type, id), windowSeconds * 1000);
+    return { count, allowed: count <= limit, retryAfterSeconds: Math.max(1, Math.ceil(ttlMs / 1000)) };
+  }
+
+  /** Gives one hit of a running durable window back (a reserved attempt that turned out not to count). */
+  async refundDurable(type: string, id: string): Promise<void> {
+    await this.pool.query(`UPDATE \`${this.t.rateLimits}\` SET hits = hits - 1 WHERE rate_key = ? AND hits > 0 AND expires_at_ms > ?`, [this.keys.rate(type, id), Date.now()]);
+  }
+
   /** Removes ended windows from MySQL (Redis expires its own). */
   async purgeExpired(): Promise<number> {
     const [r] = await retryOnContention(this.pool, 'rate_limit.purge', () => this.pool.query<any>(`DELETE FROM \`${this.t.rateLimits}\` WHERE expires_at_ms <= ?`, [Date.now()]));

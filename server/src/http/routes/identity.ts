@@ -25,13 +25,13 @@ export function identityRoutes(deps: AppDeps): Router {
 
   r.post('/otp', async (req, res) => {
     const { email } = parse(otpRequest, req.body);
-    await deps.identity.requestCode(email, req.clientIp);
+    await deps.identity.requestCode(email, req.clientGroup);
     res.status(202).json({ status: 'sent' });
   });
 
   r.post('/otp/verify', async (req, res) => {
     const { email, code } = parse(otpVerify, req.body);
-    res.json(await deps.identity.verifyCode(email, code));
+    res.json(await deps.identity.verifyCode(email, code, req.clientGroup));
   });
 
   r.get('/session', requireCustomer(deps.sessions), (req, res) => {

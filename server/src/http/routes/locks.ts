@@ -23,7 +23,7 @@ export function mountLockRoutes(app: Express, deps: AppDeps): void {
 
   app.post(path, async (req, res) => {
     const body = parse(acquireBody, req.body);
-    res.status(201).json(await deps.locks.acquire({ ...body, owner: req.clientIp }));
+    res.status(201).json(await deps.locks.acquire({ ...body, owner: req.clientGroup }));
   });
 
   app.delete(path, async (req, res) => {

@@ -1,6 +1,7 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { Config } from './config';
+import { redactedErr } from './log-redaction';
 
 export type { Logger };
 
@@ -18,7 +19,9 @@ export function createLogger(config: LoggerOptions, destination?: DestinationStr
     base: { service: 'appointease', ...(config.instanceName ? { instance: config.instanceName } : {}) },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    // Customer emails and tokens must never reach the logs in clear.
+    // Customer emails and tokens must never reach the logs in clear; errors
+    // (mysql2's carry the SQL with its values) are scrubbed by their serializer.
+    serializers: { err: redactedErr },
     redact: { paths: ['req.headers.authorization', '*.email', '*.lockToken', '*.sessionToken', '*.token'], censor: '[redacted]' },
   };
   if (config.logLevel === 'silent') return pino(options);

@@ -77,12 +77,17 @@ export function wordpressTransport(wordpressUrl: string, secret: string, fetchIm
   };
 }
 
-/** Development only (config refuses it in production): prints the mail, code included. */
+/**
+ * Development only (config refuses it in production): prints the code mail
+ * (what `npm run demo` needs). Appointment mails are named, not printed: they
+ * hold the customer's name, and templates may put it in the subject too.
+ */
 export function logTransport(logger: Logger): MailTransport {
   return {
     name: 'log',
     async send(m) {
-      logger.info({ mail: { kind: m.kind, subject: m.subject, text: m.text, attachments: m.attachments?.map((a) => a.filename) } }, 'mail (MAIL_TRANSPORT=log)');
+      const shown = m.kind === 'otp' ? { subject: m.subject, text: m.text } : {};
+      logger.info({ mail: { kind: m.kind, ...shown, attachments: m.attachments?.map((a) => a.filename) } }, 'mail (MAIL_TRANSPORT=log)');
     },
   };
 }

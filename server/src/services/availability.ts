@@ -10,6 +10,7 @@ import {
   candidateAt,
   candidateStatus,
   dayReason,
+  horizonReason,
   type BusyBlock,
   type Candidate,
   type DayAvailability,
@@ -73,6 +74,12 @@ export class AvailabilityService {
   }
 
   async forDay(date: string, employeeId: number, serviceId: number): Promise<AvailabilityBody> {
+    const outside = await this.outsideHorizon(date);
+    if (outside) {
+      Catalogue.activeService(outside.snap, serviceId);
+      Catalogue.employeeFor(outside.snap, employeeId, serviceId);
+      return { date, employeeId, serviceId, timezone: outside.snap.rules.timezone, slots: [], unavailable: [], reason: outside.reason };
+    }
     // The live locks are asked for together with the cache, so a cached read
     // stays one Redis round trip (both commands share the connection's pipeline).
     const lockedCells = this.locks.lockedCells(date, employeeId);
@@ -88,18 +95,18 @@ export class AvailabilityService {
 
   async forMonth(month: string, employeeId: number, serviceId: number): Promise<{ month: string; employeeId: number; serviceId: number; timezone: string; days: { date: string; available: number }[] }> {
     const dates = daysInMonth(month);
-    const cached = await this.deps.cache.readMany(dates, employeeId);
+    const now = this.now();
+    // Days outside the horizon need neither plan nor locks, nor their cache keys
+    // read: the last known rules pick the days worth reading, the current ones decide.
+    const latest = this.deps.catalogue.latest;
+    const worthReading = latest ? dates.filter((d) => !horizonReason(d, latest.rules, now)) : dates;
+    const cached = worthReading.length ? await this.deps.cache.readMany(worthReading, employeeId) : undefined;
     const catGen = cached?.values().next().value?.catalogueGeneration;
     const snap = await this.deps.catalogue.snapshot(catGen);
     const service = Catalogue.activeService(snap, serviceId);
     const employee = Catalogue.employeeFor(snap, employeeId, serviceId);
-    const now = this.now();
 
-    // Days refused as a whole (past, too far) need neither plan nor locks.
-    const open = dates.filter((d) => {
-      const r = dayReason({ date: d, windows: [{ start: '00:00', end: '00:01' }] }, snap.rules, now);
-      return r !== 'past_date' && r !== 'too_far_advance';
-    });
+    const open = dates.filter((d) => !horizonReason(d, snap.rules, now));
     const missing = open.filter((d) => !cached?.get(d)?.plan);
     if (cached) {
       this.deps.metrics.cacheHits.inc(open.length - missing.length);
@@ -107,7 +114,8 @@ export class AvailabilityService {
     }
     const computed = missing.length ? await this.computePlans(missing, employee, snap) : new Map<string, DayPlan>();
     if (cached) {
-      await Promise.all([...computed.values()].map((p) => this.deps.cache.store(p, cached.get(p.date)!)));
+      // Only days whose generations were read before computing may be stored (a rules change can open days not read).
+      await Promise.all([...computed.values()].filter((p) => cached.has(p.date)).map((p) => this.deps.cache.store(p, cached.get(p.date)!)));
     }
     const locks = open.length ? await this.locks.lockedCellsMany(open, employeeId) : new Map<string, Set<string>>();
     const days = dates.map((date) => {
@@ -131,6 +139,12 @@ export class AvailabilityService {
     serviceId: number,
     options: { ignoreAppointmentId?: number; cached?: CachedDay } = {},
   ): Promise<{ candidate: Candidate; service: ServiceShape & { id: number; name: string }; snap: CatalogueSnapshot }> {
+    const outside = options.cached ? undefined : await this.outsideHorizon(date);
+    if (outside) {
+      Catalogue.activeService(outside.snap, serviceId);
+      Catalogue.employeeFor(outside.snap, employeeId, serviceId);
+      throw new AppError(409, 'slot_unavailable', `No bookable times on ${date} (${outside.reason})`);
+    }
     const cached = options.cached ?? (await this.deps.cache.read(date, employeeId));
     const snap = await this.deps.catalogue.snapshot(cached?.catalogueGeneration);
     const service = Catalogue.activeService(snap, serviceId);
@@ -153,6 +167,22 @@ export class AvailabilityService {
       throw new AppError(409, 'slot_unavailable', reason ? `No bookable times on ${plan.date} (${reason})` : `${plan.date} ${time} is not available`);
     }
     return candidate;
+  }
+
+  /**
+   * `past_date` / `too_far_advance` before any plan, lock or cache key is
+   * read: a crawler or a script walking the calendar costs no MySQL query
+   * and no cached plan. The last loaded rules answer "inside the horizon"
+   * without I/O (the usual case: nothing more is asked); only a date they
+   * place outside is checked against the current rules (the catalogue
+   * generation, one Redis GET at most), so a changed horizon counts at once.
+   */
+  private async outsideHorizon(date: string): Promise<{ reason: 'past_date' | 'too_far_advance'; snap: CatalogueSnapshot } | undefined> {
+    const latest = this.deps.catalogue.latest;
+    if (latest && !horizonReason(date, latest.rules, this.now())) return undefined;
+    const snap = await this.deps.catalogue.snapshot();
+    const reason = horizonReason(date, snap.rules, this.now());
+    return reason ? { reason, snap } : undefined;
   }
 
   /** After a booking, cancellation or reschedule: this employee's day must be recomputed. */

@@ -48,6 +48,15 @@ export class Catalogue {
   }
 
   /**
+   * The last loaded snapshot, whatever its generation, without any I/O: good
+   * for a first guess (is this date inside the horizon at all?), never for a
+   * decision that must be current.
+   */
+  get latest(): CatalogueSnapshot | undefined {
+    return this.snap?.value;
+  }
+
+  /**
    * The in-process snapshot if it is still good for `generation`, without any
    * I/O or promise (the lock hot path), else undefined: then call `snapshot`.
    */

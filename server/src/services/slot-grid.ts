@@ -141,11 +141,18 @@ function lastBookableDay(today: string, maxAdvanceDays: number): string {
   return horizon.last;
 }
 
+/** A date outside the booking horizon (before today, beyond maxAdvanceDays): decided by the rules alone, no plan needed. */
+export function horizonReason(date: string, rules: Pick<BookingRules, 'timezone' | 'maxAdvanceDays'>, now: number): 'past_date' | 'too_far_advance' | undefined {
+  const today = todayIn(rules.timezone, now);
+  if (date < today) return 'past_date';
+  if (date > lastBookableDay(today, rules.maxAdvanceDays)) return 'too_far_advance';
+  return undefined;
+}
+
 /** The day-level refusal, if any, before looking at single times. */
 export function dayReason(plan: Pick<DayPlan, 'date' | 'windows' | 'reason'>, rules: BookingRules, now: number): DayReason | undefined {
-  const today = todayIn(rules.timezone, now);
-  if (plan.date < today) return 'past_date';
-  if (plan.date > lastBookableDay(today, rules.maxAdvanceDays)) return 'too_far_advance';
+  const outside = horizonReason(plan.date, rules, now);
+  if (outside) return outside;
   if (plan.reason) return plan.reason;
   if (plan.windows.length === 0) return 'non_working_day';
   return undefined;

@@ -88,7 +88,10 @@ export class RateLimiter {
 
   /** Gives one hit of a running durable window back (a reserved attempt that turned out not to count). */
   async refundDurable(type: string, id: string): Promise<void> {
-    await this.pool.query(`UPDATE \`${this.t.rateLimits}\` SET hits = hits - 1 WHERE rate_key = ? AND hits > 0 AND expires_at_ms > ?`, [this.keys.rate(type, id), Date.now()]);
+    const key = this.keys.rate(type, id);
+    await retryOnContention(this.pool, 'rate_limit.refund', () =>
+      this.pool.query(`UPDATE \`${this.t.rateLimits}\` SET hits = hits - 1 WHERE rate_key = ? AND hits > 0 AND expires_at_ms > ?`, [key, Date.now()]),
+    );
   }
 
   /** Removes ended windows from MySQL (Redis expires its own). */

@@ -71,7 +71,7 @@ describe.skipIf(prerequisite)('Live locks page (admin bundle) against a stand-in
         });
         return;
       }
-      if (req.url === '/appointease/v1/admin/services') return json(200, { services: [{ id: 7, name: 'Massage', duration: 60, price: 50 }] });
+      if (req.url === '/appointease/v1/admin/services') return json(200, { services: [{ id: 7, name: 'Massage', duration: 45, price: 50 }] });
       if (req.url === '/appointease/v1/admin/staff') return json(200, { staff: [{ id: 3, name: 'Sam Stand-in', email: 's@example.com', serviceIds: [], workingHours: {} }] });
       return json(404, { error: { code: 'not_found', message: 'no' } });
     });
@@ -150,7 +150,8 @@ describe.skipIf(prerequisite)('Live locks page (admin bundle) against a stand-in
     await row.waitFor({ timeout: 2_000 });
     expect(Date.now() - pushedAt).toBeLessThan(2_000);
     const text = await row.textContent();
-    for (const part of ['10:00–10:30', 'Sam Stand-in', 'Massage', '203.0.113.9', 'redis']) expect(text).toContain(part);
+    // A 45-minute service on a 30-minute grid: its cells are 10:00 and 10:30, but it ends 10:45.
+    for (const part of ['10:00–10:45', 'Sam Stand-in', 'Massage', '203.0.113.9', 'redis']) expect(text).toContain(part);
     const countdown = row.locator('.appointease-countdown');
     expect(await countdown.textContent()).toMatch(/^1:3\d$/);
     // It ticks once a second; a loaded machine may delay a tick, which a fixed 1.1 s sleep raced.

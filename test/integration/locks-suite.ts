@@ -235,7 +235,9 @@ export function lockSuite(label: string, env: Record<string, string>, store: 're
       expect(l).toMatchObject({ date, time: '14:00', times: ['14:00', '14:30'], employeeId: emp, serviceId: svc60, owner: '198.51.100.7', store });
       expect(l.ttlSeconds).toBeGreaterThan(0);
       expect(l.ttlSeconds).toBeLessThanOrEqual(s.config.lockTtlSeconds);
-      expect(Object.keys(l).sort()).toEqual(['date', 'employeeId', 'expiresAt', 'owner', 'serviceId', 'store', 'time', 'times', 'ttlSeconds']);
+      expect(Object.keys(l).sort()).toEqual(['date', 'employeeId', 'endTime', 'expiresAt', 'owner', 'serviceId', 'store', 'time', 'times', 'ttlSeconds']);
+      // The service's own end (60 minutes), not the last grid cell's start (14:30).
+      expect(l.endTime).toBe('15:00');
       expect(events.find((e) => e.type === 'slot_locked')).toMatchObject({ owner: '198.51.100.7', serviceId: svc60, expiresAt: l.expiresAt });
 
       const del = await s.api('/admin/locks', { method: 'DELETE', token: s.adminToken(), json: { date, time: '14:00', employeeId: emp } });

@@ -10,7 +10,7 @@ import { lockIdOf, newLockToken, type LockInfo, type LockRequest, type LockStore
 import type { AvailabilityService } from './availability';
 import { Catalogue, type CatalogueSnapshot } from './catalogue';
 import { candidateAt, dayReason, type Candidate } from './slot-grid';
-import { isoUtc, weekdayOf } from './time';
+import { isoUtc, minutesOf, timeOf, weekdayOf } from './time';
 
 export interface LockGranted {
   lockToken: string;
@@ -33,7 +33,8 @@ export interface AcquireInput {
 }
 
 /** A lock as the admin API shows it: everything but the token hash, with the expiry as ISO and the seconds left. */
-export type AdminLockView = Omit<LockInfo, 'lockId' | 'expiresAt'> & { expiresAt: string; ttlSeconds: number };
+/** `endTime`: when the held service ends (start + duration, local), not the last grid cell's start; null for an unknown service. */
+export type AdminLockView = Omit<LockInfo, 'lockId' | 'expiresAt'> & { expiresAt: string; ttlSeconds: number; endTime: string | null };
 
 /** What the fast path learnt from the in-process catalogue before touching Redis. */
 interface FastPath {
@@ -223,7 +224,11 @@ export class LockService {
 
   async adminList(): Promise<AdminLockView[]> {
     const now = this.now();
-    const locks = await this.deps.store.listAll();
+    const [locks, snap] = await Promise.all([this.deps.store.listAll(), this.deps.catalogue.snapshot()]);
+    const endTime = (time: string, serviceId: number) => {
+      const duration = snap.services.get(serviceId)?.duration;
+      return duration === undefined ? null : timeOf((minutesOf(time) + duration) % (24 * 60));
+    };
     return locks
       .filter((l) => l.expiresAt > now)
       .sort((a, b) => a.date.localeCompare(b.date) || a.employeeId - b.employeeId || byTime(a, b))
@@ -231,6 +236,7 @@ export class LockService {
         date: l.date,
         time: l.time,
         times: l.times,
+        endTime: endTime(l.time, l.serviceId),
         employeeId: l.employeeId,
         serviceId: l.serviceId,
         owner: l.owner,

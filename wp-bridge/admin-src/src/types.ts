@@ -4,6 +4,8 @@ export interface Lock {
   date: string;
   time: string;
   times: string[];
+  /** When the held service ends (HH:MM); absent on live-feed events. */
+  endTime?: string | null;
   employeeId: number;
   serviceId: number;
   owner: string;

@@ -15,7 +15,18 @@ type FeedState = 'connecting' | 'live' | 'offline';
 const POLL_MS = 15_000;
 
 export function LiveLocksPage({ api }: { api: Api }) {
-  const { serviceName, staffName } = useCatalogue(api);
+  const { services, serviceName, staffName } = useCatalogue(api);
+  // The service's own end (a 45-minute hold at 10:00 ends 10:45, though its grid cells are
+  // 10:00 and 10:30): from the sidecar's list, or from the service's duration for holds
+  // that arrived over the live feed.
+  const endOf = (lock: Lock): string | null => {
+    if (lock.endTime) return lock.endTime;
+    const duration = services.data?.find((s) => s.id === lock.serviceId)?.duration;
+    if (duration === undefined) return null;
+    const [h, m] = lock.time.split(':').map(Number);
+    const end = (h! * 60 + m! + duration) % 1440;
+    return `${String(Math.floor(end / 60)).padStart(2, '0')}:${String(end % 60).padStart(2, '0')}`;
+  };
   const [locks, setLocks] = useState<Lock[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [feed, setFeed] = useState<FeedState>('connecting');
@@ -132,7 +143,7 @@ export function LiveLocksPage({ api }: { api: Api }) {
           empty={<p class="appointease-empty">No slot is locked right now.</p>}
           columns={[
             { header: 'Date', cell: (lock) => lock.date },
-            { header: 'Time', cell: (lock) => (lock.times?.length > 1 ? `${lock.time}–${lock.times[lock.times.length - 1]}` : lock.time) },
+            { header: 'Time', cell: (lock) => (endOf(lock) ? `${lock.time}–${endOf(lock)}` : lock.time) },
             { header: 'Staff', cell: (lock) => staffName(lock.employeeId) },
             { header: 'Service', cell: (lock) => serviceName(lock.serviceId) },
             { header: 'Held by', cell: (lock) => <code>{lock.owner}</code> },

@@ -1,0 +1,212 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import { addDays, todayIn } from '../../server/src/services/time';
+import { everyDay, seedCatalogue } from '../helpers/catalogue';
+import { createTestDatabase, deletePrefix, freePort, uniquePrefix } from '../helpers/services';
+
+/**
+ * The sidecar as a process (Issue 17 item 1): start-up time and memory of what
+ * `npm start` ran before (TypeScript compiled at run time by tsx) and runs now
+ * (server/dist, plain node), beside a bare node HTTP server as the floor.
+ *
+ * Start-up: spawn → first 200 from /health, median of 3. Memory: resident set of
+ * the whole process tree (tsx is a launcher process, the node it starts, and an
+ * esbuild service), at idle and then during a mixed load — availability reads,
+ * hold/release pairs, lock lists and subscribed WebSocket clients — sampled every
+ * 250 ms. BENCH_SOAK_SECONDS sets the load's length (default 30; the 3-minute soak
+ * of Issue 17 is BENCH_SOAK_SECONDS=180).
+ */
+
+const REPO = join(import.meta.dirname, '../..');
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 30);
+const WS_CLIENTS = Number(process.env.BENCH_WS_CLIENTS ?? 300);
+const HTTP_CLIENTS = 12;
+
+interface Variant {
+  name: string;
+  command: string[];
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'bare node http', command: [process.execPath, '-e', "require('http').createServer((q,s)=>s.end('{}')).listen(+process.env.PORT,'127.0.0.1')"] },
+  { name: 'before: tsx server/src', command: [join(REPO, 'node_modules/.bin/tsx'), 'server/src/index.ts'] },
+  { name: 'after: node server/dist', command: [process.execPath, 'server/dist/index.js'] },
+];
+
+/** Resident set of a process and all its descendants, in MB. */
+function treeRssMb(root: number): number {
+  const children = new Map<number, number[]>();
+  const rss = new Map<number, number>();
+  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(p)]);
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      rss.set(Number(p), m ? Number(m[1]) : 0);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let kb = 0;
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    kb += rss.get(pid) ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return kb / 1024;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: HTTP_CLIENTS });
+function call(port: number, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode!, json: text.startsWith('{') ? JSON.parse(text) : undefined }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+async function waitHealthy(port: number, child: ChildProcess): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error('exited before answering');
+    try {
+      const r = await call(port, 'GET', '/appointease/v1/health');
+      if (r.status === 200 || r.status === 503) return performance.now() - started;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - started > 60_000) throw new Error('no answer within 60 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function start(v: Variant, port: number, env: Record<string, string>): ChildProcess {
+  return spawn(v.command[0]!, v.command.slice(1), { cwd: REPO, env: { PATH: process.env.PATH!, ...env, PORT: String(port) }, stdio: 'ignore' });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/** Mixed load until `until`: reads, hold/release pairs, lock lists; returns requests done. */
+async function load(port: number, until: number, day: (i: number) => string, ids: { serviceIds: number[]; staffIds: number[] }): Promise<number> {
+  let done = 0;
+  const worker = async (w: number) => {
+    for (let i = w; Date.now() < until; i += HTTP_CLIENTS) {
+      const date = day(i);
+      const employeeId = ids.staffIds[i % ids.staffIds.length]!;
+      const serviceId = ids.serviceIds[0]!;
+      const kind = i % 4;
+      if (kind === 0 || kind === 1) {
+        await call(port, 'GET', `/appointease/v1/availability?date=${date}&employeeId=${employeeId}&serviceId=${serviceId}`);
+      } else if (kind === 2) {
+        await call(port, 'GET', `/appointease/v1/locks?date=${date}&employeeId=${employeeId}`);
+      } else {
+        const time = `${String(9 + (i % 8)).padStart(2, '0')}:00`;
+        const held = await call(port, 'POST', '/appointease/v1/locks', { date, time, employeeId, serviceId });
+        if (held.status === 201) await call(port, 'DELETE', '/appointease/v1/locks', { date, time, employeeId, lockToken: held.json.lockToken });
+        done++;
+      }
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: HTTP_CLIENTS }, (_, w) => worker(w)));
+  return done;
+}
+
+async function openSockets(port: number, n: number, day: (i: number) => string, staffIds: number[]): Promise<WebSocket[]> {
+  const sockets: WebSocket[] = [];
+  for (let i = 0; i < n; i++) {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/appointease/v1/ws`);
+    ws.on('error', () => {});
+    await new Promise<void>((resolve) => {
+      ws.once('open', () => {
+        ws.send(JSON.stringify({ type: 'subscribe', date: day(i), employeeId: staffIds[i % staffIds.length] }));
+        resolve();
+      });
+      ws.once('error', () => resolve());
+    });
+    sockets.push(ws);
+  }
+  return sockets;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export async function run(): Promise<void> {
+  const build = spawnSync(process.execPath, ['scripts/build-server.mjs'], { cwd: REPO, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`server build failed: ${build.stderr}`);
+  const db = await createTestDatabase();
+  const prefix = uniquePrefix();
+  try {
+    const ids = await seedCatalogue(db.pool, { services: [{ duration: 45 }, { duration: 30 }], staff: [0, 1, 2, 3].map(() => ({ hours: everyDay(['09:00', '17:00']) })) });
+    const today = todayIn('UTC', Date.now());
+    const day = (i: number) => addDays(today, 1 + (i % 14));
+    const env = {
+      NODE_ENV: 'production',
+      DATABASE_URL: db.url,
+      REDIS_KEY_PREFIX: prefix,
+      APPOINTEASE_SECRET: randomBytes(32).toString('hex'),
+      MAIL_TRANSPORT: 'smtp://127.0.0.1:2525',
+      LOG_LEVEL: 'info',
+      MAX_LOCKS_PER_CLIENT: '1000',
+    };
+    console.log(`process tree resident memory; load: ${HTTP_CLIENTS} HTTP clients (availability, lock lists, hold+release) and ${WS_CLIENTS} subscribed WebSockets for ${SOAK_SECONDS} s; start-up = spawn → first /health answer, median of 3`);
+    const rows: { name: string; startMs: number; idle: number; peak: number; end: number; rps: number }[] = [];
+    for (const v of VARIANTS) {
+      const startTimes: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const port = await freePort();
+        const child = start(v, port, env);
+        startTimes.push(await waitHealthy(port, child));
+        await stop(child);
+      }
+      const port = await freePort();
+      const child = start(v, port, env);
+      await waitHealthy(port, child);
+      await new Promise((r) => setTimeout(r, 3_000));
+      const idle = treeRssMb(child.pid!);
+      const bare = v.name.startsWith('bare');
+      const sockets = bare ? [] : await openSockets(port, WS_CLIENTS, day, ids.staffIds);
+      let peak = idle;
+      const sampler = setInterval(() => (peak = Math.max(peak, treeRssMb(child.pid!))), 250);
+      const t0 = Date.now();
+      const requests = bare ? 0 : await load(port, t0 + SOAK_SECONDS * 1000, day, ids);
+      const elapsed = (Date.now() - t0) / 1000;
+      clearInterval(sampler);
+      const end = treeRssMb(child.pid!);
+      peak = Math.max(peak, end);
+      for (const ws of sockets) ws.terminate();
+      await stop(child);
+      rows.push({ name: v.name, startMs: median(startTimes), idle, peak, end, rps: requests / Math.max(elapsed, 0.001) });
+    }
+    const before = rows.find((r) => r.name.startsWith('before'))!;
+    const pad = (s: string, n: number) => s.padStart(n);
+    console.log(`${pad('', 24)}  ${pad('start-up ms', 11)}  ${pad('idle MB', 8)}  ${pad('load peak MB', 12)}  ${pad('load end MB', 11)}  ${pad('req/s', 7)}  ${pad('idle ×before', 12)}  ${pad('peak ×before', 12)}`);
+    for (const r of rows) {
+      console.log(
+        `${pad(r.name, 24)}  ${pad(r.startMs.toFixed(0), 11)}  ${pad(r.idle.toFixed(1), 8)}  ${pad(r.name.startsWith('bare') ? '–' : r.peak.toFixed(1), 12)}  ${pad(r.name.startsWith('bare') ? '–' : r.end.toFixed(1), 11)}  ${pad(r.name.startsWith('bare') ? '–' : r.rps.toFixed(0), 7)}  ${pad((r.idle / before.idle).toFixed(2), 12)}  ${pad(r.name.startsWith('bare') ? '–' : (r.peak / before.peak).toFixed(2), 12)}`,
+      );
+    }
+    console.log('target: after ≤ 0.5 × before in memory under load');
+  } finally {
+    agent.destroy();
+    await deletePrefix(prefix);
+    await db.drop();
+  }
+}

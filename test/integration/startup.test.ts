@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, freePort, uniquePrefix, type TestDatabase } from '../helpers/services';
 
 const ROOT = new URL('../../', import.meta.url);
-const TSX = new URL('../../node_modules/.bin/tsx', import.meta.url).pathname;
+/** What `npm start` runs (server/dist, built by `npm ci` and by `npm test`'s pretest step). */
+const BUILT = new URL('../../server/dist/index.js', import.meta.url).pathname;
+const BUILT_MIGRATE = new URL('../../server/dist/migrate.js', import.meta.url).pathname;
 
 function run(env: Record<string, string>) {
-  const child = spawn(TSX, ['server/src/index.ts'], { cwd: ROOT, env: { PATH: process.env.PATH!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BUILT], { cwd: ROOT, env: { PATH: process.env.PATH!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -18,6 +21,7 @@ function run(env: Record<string, string>) {
 describe('the sidecar process', () => {
   let db: TestDatabase;
   beforeAll(async () => {
+    if (!existsSync(BUILT)) throw new Error('server/dist is missing: run `npm run build:server` (npm test does it first)');
     db = await createTestDatabase();
   });
   afterAll(() => db?.drop());
@@ -35,7 +39,7 @@ describe('the sidecar process', () => {
   });
 
   it('migrates with only DATABASE_URL: no secret, and mail settings it never uses are not checked', async () => {
-    const child = spawn(TSX, ['server/src/cli/migrate.ts'], {
+    const child = spawn(process.execPath, [BUILT_MIGRATE], {
       cwd: ROOT,
       env: { PATH: process.env.PATH!, NODE_ENV: 'production', MAIL_TRANSPORT: 'log', PORT: 'not-a-port', DATABASE_URL: db.url },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -75,6 +79,7 @@ describe('the sidecar process', () => {
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
     expect(p.output()).toContain('shutting down');
+    expect(p.output()).not.toMatch(/older than server\/src/);
     const lines = p.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: string; msg: string });
     expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'REDIS_URl is not a setting AppointEase knows: did you mean REDIS_URL? (it is ignored)' }));
     expect(lines).toContainEqual(

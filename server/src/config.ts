@@ -152,6 +152,9 @@ const envSchema = z.object({
   WS_PING_INTERVAL_MS: int(30_000, 50, 3_600_000).meta(doc('WebSocket ping interval; a peer that has not answered the previous ping is dropped')),
   WS_MAX_BUFFERED_BYTES: int(256 * 1024, 1024, 64 * 1024 * 1024).meta(doc('a socket whose unsent backlog passes this is dropped (slow consumer)')),
   LOCK_SWEEP_INTERVAL_MS: int(500, 50, 60_000).meta(doc('how often expired holds are taken from the index and announced (`slot_unlocked`, reason `expired`)')),
+  OUTBOUND_ALLOW_PRIVATE: bool(false).meta(
+    doc('`true` lets webhooks and busy calendars (CONTRACT §12, §13) reach loopback, private and link-local addresses: development, an intranet receiver; it also opens the cloud metadata address (docs/outbox.md)'),
+  ),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -187,6 +190,8 @@ export interface Config {
   websocket: { maxConnectionsPerIp: number; pingIntervalMs: number; maxBufferedBytes: number };
   /** How often the expiry sweeper looks for locks whose TTL ran out (events within 2 s). */
   lockSweepIntervalMs: number;
+  /** Webhooks and busy calendars (CONTRACT §12, §13): may they reach loopback/private/link-local addresses? */
+  outbound: { allowPrivate: boolean };
   version: string;
   /** What start-up should warn about (unknown variables that look like ours). */
   warnings: string[];
@@ -297,6 +302,7 @@ export function parseConfig(env: Record<string, string | undefined>, version = '
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     },
     lockSweepIntervalMs: e.LOCK_SWEEP_INTERVAL_MS,
+    outbound: { allowPrivate: e.OUTBOUND_ALLOW_PRIVATE },
     version,
     warnings: unknownVariableWarnings(env),
   };

@@ -19,6 +19,7 @@ describe('config', () => {
       sessionTtlSeconds: 86400,
       maxLocksPerClient: 3,
       allowedOrigins: [],
+      outbound: { allowPrivate: false },
     });
     expect(c.mail.transport).toBe('log');
   });
@@ -33,6 +34,7 @@ describe('config', () => {
     [{ MAIL_TRANSPORT: 'pigeon' }, /^Invalid MAIL_TRANSPORT: /],
     [{ MAIL_TRANSPORT: 'wordpress' }, /^Invalid WORDPRESS_URL: /],
     [{ WP_TABLE_PREFIX: 'wp-;drop' }, /^Invalid WP_TABLE_PREFIX: /],
+    [{ OUTBOUND_ALLOW_PRIVATE: 'sometimes' }, /^Invalid OUTBOUND_ALLOW_PRIVATE: /],
   ])('a bad value stops start-up with one line naming the variable: %o', (env, message) => {
     expect(() => parseConfig({ ...base, ...env })).toThrowError(ConfigError);
     try {
@@ -103,5 +105,6 @@ describe('config', () => {
     expect(c.allowedOrigins).toEqual(['https://shop.example', 'http://localhost:3000']);
     expect(c.trustProxy).toBe(true);
     expect(c.redis.enabled).toBe(false);
+    expect(parseConfig({ ...base, OUTBOUND_ALLOW_PRIVATE: 'true' }).outbound.allowPrivate).toBe(true);
   });
 });

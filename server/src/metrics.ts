@@ -44,8 +44,53 @@ export function createMetrics(options: { defaultMetrics?: boolean; instance?: st
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    ...outboxMetrics(registry),
   };
   return m;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * The outbox (docs/outbox.md), fed by OutboxWorker. Gauges are this
+ * instance's latest read of the shared table, so every instance reports the
+ * same numbers: aggregate with max(), not sum().
+ */
+function outboxMetrics(registry: Registry) {
+  return {
+    outboxDepth: new Gauge({
+      name: 'appointease_outbox_depth',
+      help: 'Outbox rows due and not finished (in flight and waiting for a retry included), by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    outboxScheduled: new Gauge({ name: 'appointease_outbox_scheduled', help: 'Outbox rows planned for later (reminders), by kind', labelNames: ['kind'] as const, registers: [registry] }),
+    outboxOldestDueAge: new Gauge({
+      name: 'appointease_outbox_oldest_due_age_seconds',
+      help: 'Seconds since the due time of the oldest unfinished due outbox row, by kind (0 when none)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    outboxDeliveries: new Counter({
+      name: 'appointease_outbox_deliveries_total',
+      help: 'Outbox attempts on this instance by kind and outcome (done, retry, failed, cancelled, lease_lost)',
+      labelNames: ['kind', 'outcome'] as const,
+      registers: [registry],
+    }),
+    outboxLag: new Histogram({
+      name: 'appointease_outbox_lag_seconds',
+      help: 'From a row\'s due time to its successful delivery, by kind (kind="reminder" is the reminder lag)',
+      labelNames: ['kind'] as const,
+      buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600],
+      registers: [registry],
+    }),
+    outboxWorkerErrors: new Counter({
+      name: 'appointease_outbox_worker_errors_total',
+      help: 'Outbox worker database errors by stage (claim, finish, stats, purge); the worker keeps going',
+      labelNames: ['stage'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type OutboxMetrics = ReturnType<typeof outboxMetrics>;

@@ -43,6 +43,9 @@ export function tableNames(prefix: string) {
     rateLimits: `${prefix}appointease_rate_limits`,
     auditLog: `${prefix}appointease_audit_log`,
     customerLocks: `${prefix}appointease_customer_locks`,
+    outbox: `${prefix}appointease_outbox`,
+    webhooks: `${prefix}appointease_webhooks`,
+    webhookDeliveries: `${prefix}appointease_webhook_deliveries`,
     options: `${prefix}options`,
   } as const;
 }

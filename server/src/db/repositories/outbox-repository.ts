@@ -1,0 +1,314 @@
+import { inTransaction, type Pool, type PoolConnection } from '../pool';
+import type { Tables } from '../schema';
+
+/**
+ * The transactional outbox (docs/outbox.md): work that must happen because a
+ * booking changed (a webhook delivery, a reminder mail) is written as a row
+ * in the SAME transaction as the change, and any instance delivers it later.
+ * MySQL is the source of truth on purpose: Redis going away can neither lose
+ * nor duplicate a row.
+ *
+ * All times are UTC and come from the database clock (UTC_TIMESTAMP(3)), so
+ * the leases of instances whose clocks disagree still agree.
+ */
+
+export type OutboxStatus = 'pending' | 'done' | 'failed' | 'cancelled';
+
+/** What a caller writes. */
+export interface OutboxEntry {
+  /** Which handler delivers it: 'webhook', 'reminder'. */
+  kind: string;
+  /** JSON-serialisable; stored as text, handed to the handler parsed. */
+  payload: unknown;
+  /** Not before this instant (a reminder's send time). Default: now. */
+  dueAt?: Date;
+  /**
+   * Rows with the same key are delivered one after another in id order: a
+   * later one is not claimed while an earlier one is pending (waiting, in
+   * flight, or between retries). Rows of one key must be enqueued by
+   * transactions that serialise on one row (the appointment's), so that id
+   * order is the order of the changes.
+   */
+  orderingKey?: string;
+  /** Rows with the same key share a per-instance concurrency cap (one receiver cannot take every slot). */
+  concurrencyKey?: string;
+  /** Enqueueing a key that is already live is a no-op (a retried transaction, a re-planned reminder). */
+  dedupeKey?: string;
+  appointmentId?: number;
+}
+
+/** A claimed row, as a handler sees it. */
+export interface OutboxRow {
+  id: number;
+  kind: string;
+  /** The parsed payload, or undefined when the stored text is not JSON (see payloadError). */
+  payload: unknown;
+  payloadError?: string;
+  orderingKey: string | null;
+  concurrencyKey: string | null;
+  dedupeKey: string | null;
+  appointmentId: number | null;
+  dueAt: Date;
+  createdAt: Date;
+  /** Attempts including this one (a claim counts, so a row that crashes its worker runs out too). */
+  attempts: number;
+  /** The claimer; together with `attempts` the fencing token finish() checks. */
+  leaseOwner: string;
+}
+
+/** What a row looks like from outside (tests, admin views). */
+export interface OutboxRecord extends Omit<OutboxRow, 'leaseOwner'> {
+  status: OutboxStatus;
+  availableAt: Date;
+  leaseOwner: string | null;
+  lastError: string | null;
+  finishedAt: Date | null;
+}
+
+export interface ClaimOptions {
+  /** Only rows of these kinds (the kinds this instance has handlers for). */
+  kinds: readonly string[];
+  limit: number;
+  /** How long the claim holds; after it, another instance may take the row (crash recovery). */
+  leaseMs: number;
+  /** Lets the worker skip candidates whose concurrency key is at its cap; called in claim order. */
+  accept?: (candidate: { concurrencyKey: string | null }) => boolean;
+}
+
+export interface OutboxKindStats {
+  kind: string;
+  /** Pending rows whose due time has passed (in flight and waiting for a retry included). */
+  due: number;
+  /** Pending rows due later (planned reminders). */
+  scheduled: number;
+  /** Claimed rows whose lease has not run out. */
+  inFlight: number;
+  /** Seconds since the due time of the oldest due pending row; 0 when none. */
+  oldestDueAgeSeconds: number;
+}
+
+type Queryable = Pick<PoolConnection, 'query'>;
+
+/** mysql2 returns DATETIME(3) as 'YYYY-MM-DD HH:MM:SS.mmm' (dateStrings); these columns hold UTC. */
+export function utcFromSql(value: string): Date {
+  return new Date(`${value.replace(' ', 'T')}Z`);
+}
+
+function parsePayload(text: string): { payload: unknown; payloadError?: string } {
+  try {
+    return { payload: JSON.parse(text) };
+  } catch {
+    return { payload: undefined, payloadError: 'payload is not valid JSON' };
+  }
+}
+
+function toRecord(r: any): OutboxRecord {
+  return {
+    id: Number(r.id),
+    kind: r.kind,
+    status: r.status,
+    ...parsePayload(r.payload),
+    orderingKey: r.ordering_key,
+    concurrencyKey: r.concurrency_key,
+    dedupeKey: r.dedupe_key,
+    appointmentId: r.appointment_id === null ? null : Number(r.appointment_id),
+    dueAt: utcFromSql(r.due_at),
+    availableAt: utcFromSql(r.available_at),
+    createdAt: utcFromSql(r.created_at),
+    attempts: Number(r.attempts),
+    leaseOwner: r.lease_owner,
+    lastError: r.last_error,
+    finishedAt: r.finished_at === null ? null : utcFromSql(r.finished_at),
+  };
+}
+
+/** Rejects what the columns would otherwise truncate: a cut key would merge unrelated rows. */
+function checkEntry(e: OutboxEntry): void {
+  if (!/^[a-z][a-z0-9_.-]{0,31}$/.test(e.kind)) throw new RangeError(`outbox kind "${e.kind}" must be 1–32 lower-case letters, digits, _ . -`);
+  if (JSON.stringify(e.payload) === undefined) throw new TypeError(`outbox payload of kind ${e.kind} is not JSON-serialisable`);
+  for (const [name, value, max] of [
+    ['orderingKey', e.orderingKey, 128],
+    ['concurrencyKey', e.concurrencyKey, 128],
+    ['dedupeKey', e.dedupeKey, 190],
+  ] as const) {
+    if (value !== undefined && (value.length === 0 || value.length > max)) throw new RangeError(`outbox ${name} must be 1–${max} characters`);
+  }
+  if (e.appointmentId !== undefined && !(Number.isSafeInteger(e.appointmentId) && e.appointmentId > 0)) throw new RangeError('outbox appointmentId must be a positive integer');
+  if (e.dueAt !== undefined && Number.isNaN(e.dueAt.getTime())) throw new RangeError('outbox dueAt is not a valid date');
+}
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+export class OutboxRepository {
+  private readonly table: string;
+
+  constructor(
+    private readonly pool: Pool,
+    t: Pick<Tables, 'outbox'>,
+  ) {
+    this.table = `\`${t.outbox}\``;
+  }
+
+  /**
+   * Writes rows inside the caller's transaction (`conn` is the booking
+   * transaction's connection), so they exist exactly when the change commits.
+   * Returns how many were new (a live dedupe key is skipped, not an error).
+   */
+  async enqueue(conn: Queryable, entries: readonly OutboxEntry[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    const values: unknown[] = [];
+    for (const e of entries) {
+      checkEntry(e);
+      values.push(e.kind, JSON.stringify(e.payload), e.orderingKey ?? null, e.concurrencyKey ?? null, e.dedupeKey ?? null, e.appointmentId ?? null, e.dueAt ?? null, e.dueAt ?? null);
+    }
+    const row = '(?, ?, ?, ?, ?, ?, COALESCE(?, UTC_TIMESTAMP(3)), COALESCE(?, UTC_TIMESTAMP(3)), UTC_TIMESTAMP(3))';
+    // IGNORE skips a duplicate dedupe key and counts only new rows. It would also turn a too-long value
+    // into a silent truncation, which checkEntry has ruled out above.
+    const [res] = await conn.query<any>(
+      `INSERT IGNORE INTO ${this.table} (kind, payload, ordering_key, concurrency_key, dedupe_key, appointment_id, due_at, available_at, created_at)
+       VALUES ${entries.map(() => row).join(', ')}`,
+      values,
+    );
+    return Number(res.affectedRows);
+  }
+
+  /**
+   * Claims due rows for `owner` so that no other instance takes them until
+   * the lease runs out.
+   *
+   * 1. Candidates, by a plain (non-locking) read: due, of our kinds, and with
+   *    no earlier pending row of the same ordering key. Read without locks on
+   *    purpose: a locking read would SKIP a predecessor that another worker is
+   *    claiming at this moment and wrongly see the successor as free.
+   *    "Earlier row pending" only ever turns false (pending → done/failed/
+   *    cancelled), so a stale read can only hold a row back, never release
+   *    one too early.
+   * 2. In one transaction: lock those still due with FOR UPDATE SKIP LOCKED
+   *    (rows another instance is claiming right now are passed over, not
+   *    waited for), then lease them: owner, attempts + 1, and available_at
+   *    moved to the lease's end, which is what makes an unfinished row
+   *    claimable again after a crash.
+   */
+  async claim(owner: string, options: ClaimOptions): Promise<OutboxRow[]> {
+    if (options.kinds.length === 0 || options.limit <= 0) return [];
+    const [candidates] = await this.pool.query<any[]>(
+      `SELECT o.id, o.concurrency_key FROM ${this.table} o
+        WHERE o.status = 'pending' AND o.available_at <= UTC_TIMESTAMP(3) AND o.kind IN (?)
+          AND (o.ordering_key IS NULL OR NOT EXISTS (
+                SELECT 1 FROM ${this.table} p WHERE p.ordering_key = o.ordering_key AND p.status = 'pending' AND p.id < o.id))
+        ORDER BY o.available_at, o.id
+        LIMIT ?`,
+      [options.kinds, options.limit * 4],
+    );
+    const ids: number[] = [];
+    for (const c of candidates) {
+      if (ids.length >= options.limit) break;
+      if (options.accept && !options.accept({ concurrencyKey: c.concurrency_key })) continue;
+      ids.push(Number(c.id));
+    }
+    if (ids.length === 0) return [];
+    return inTransaction(this.pool, async (conn) => {
+      const [locked] = await conn.query<any[]>(
+        `SELECT id FROM ${this.table} WHERE id IN (?) AND status = 'pending' AND available_at <= UTC_TIMESTAMP(3) ORDER BY id FOR UPDATE SKIP LOCKED`,
+        [ids],
+      );
+      if (locked.length === 0) return [];
+      const claimed = locked.map((r) => Number(r.id));
+      await conn.query(
+        `UPDATE ${this.table} SET lease_owner = ?, attempts = attempts + 1, available_at = TIMESTAMPADD(MICROSECOND, ?, UTC_TIMESTAMP(3)) WHERE id IN (?)`,
+        [owner, Math.round(options.leaseMs * 1000), claimed],
+      );
+      const [rows] = await conn.query<any[]>(`SELECT * FROM ${this.table} WHERE id IN (?) ORDER BY id`, [claimed]);
+      return rows.map((r) => {
+        const { status: _s, availableAt: _a, lastError: _e, finishedAt: _f, leaseOwner, ...row } = toRecord(r);
+        return { ...row, leaseOwner: leaseOwner! };
+      });
+    });
+  }
+
+  // finish: each is fenced on (owner, attempts), the token of one claim. A worker whose lease ran out and whose
+  // row was claimed again elsewhere changes nothing (false), instead of overwriting the newer attempt's outcome.
+
+  async complete(row: Pick<OutboxRow, 'id' | 'leaseOwner' | 'attempts'>): Promise<boolean> {
+    return this.fenced(row, `status = 'done', finished_at = UTC_TIMESTAMP(3), lease_owner = NULL, last_error = NULL`, []);
+  }
+
+  /** Back to pending, claimable again after `delayMs`. */
+  async retry(row: Pick<OutboxRow, 'id' | 'leaseOwner' | 'attempts'>, delayMs: number, error: string): Promise<boolean> {
+    return this.fenced(row, `available_at = TIMESTAMPADD(MICROSECOND, ?, UTC_TIMESTAMP(3)), lease_owner = NULL, last_error = ?`, [
+      Math.max(0, Math.round(delayMs * 1000)),
+      clip(error, 500),
+    ]);
+  }
+
+  async fail(row: Pick<OutboxRow, 'id' | 'leaseOwner' | 'attempts'>, error: string): Promise<boolean> {
+    return this.fenced(row, `status = 'failed', finished_at = UTC_TIMESTAMP(3), lease_owner = NULL, last_error = ?`, [clip(error, 500)]);
+  }
+
+  /** Dropped by its handler (the webhook was deleted, the appointment cancelled). Frees the dedupe key. */
+  async cancel(row: Pick<OutboxRow, 'id' | 'leaseOwner' | 'attempts'>, reason: string): Promise<boolean> {
+    return this.fenced(row, `status = 'cancelled', finished_at = UTC_TIMESTAMP(3), lease_owner = NULL, dedupe_key = NULL, last_error = ?`, [clip(reason, 500)]);
+  }
+
+  private async fenced(row: Pick<OutboxRow, 'id' | 'leaseOwner' | 'attempts'>, set: string, values: unknown[]): Promise<boolean> {
+    const [res] = await this.pool.query<any>(
+      `UPDATE ${this.table} SET ${set} WHERE id = ? AND status = 'pending' AND lease_owner = ? AND attempts = ?`,
+      [...values, row.id, row.leaseOwner, row.attempts],
+    );
+    return Number(res.affectedRows) === 1;
+  }
+
+  /**
+   * Drops the pending rows of an appointment (a cancellation drops its
+   * reminders; a reschedule drops them before planning new ones), inside the
+   * caller's transaction. Frees their dedupe keys, so moving an appointment
+   * back to a time it had before plans that time's reminders again. A row in
+   * flight at this moment is cancelled too; its worker's finish is then
+   * refused, but a mail already handed to the mail server is not recalled.
+   */
+  async cancelPending(conn: Queryable, appointmentId: number, kind: string, reason = 'cancelled'): Promise<number> {
+    const [res] = await conn.query<any>(
+      `UPDATE ${this.table} SET status = 'cancelled', finished_at = UTC_TIMESTAMP(3), lease_owner = NULL, dedupe_key = NULL, last_error = ?
+        WHERE appointment_id = ? AND kind = ? AND status = 'pending'`,
+      [clip(reason, 500), appointmentId, kind],
+    );
+    return Number(res.affectedRows);
+  }
+
+  async find(id: number): Promise<OutboxRecord | undefined> {
+    const [rows] = await this.pool.query<any[]>(`SELECT * FROM ${this.table} WHERE id = ?`, [id]);
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  /** Per kind: backlog, planned rows, in flight, age of the oldest due row (database clock). */
+  async stats(): Promise<OutboxKindStats[]> {
+    const [rows] = await this.pool.query<any[]>(
+      `SELECT kind,
+              SUM(due_at <= UTC_TIMESTAMP(3)) AS due,
+              SUM(due_at > UTC_TIMESTAMP(3)) AS scheduled,
+              SUM(lease_owner IS NOT NULL AND available_at > UTC_TIMESTAMP(3)) AS in_flight,
+              COALESCE(TIMESTAMPDIFF(MICROSECOND, MIN(CASE WHEN due_at <= UTC_TIMESTAMP(3) THEN due_at END), UTC_TIMESTAMP(3)), 0) AS oldest_us
+         FROM ${this.table} WHERE status = 'pending' GROUP BY kind`,
+    );
+    return rows.map((r) => ({
+      kind: r.kind,
+      due: Number(r.due),
+      scheduled: Number(r.scheduled),
+      inFlight: Number(r.in_flight),
+      oldestDueAgeSeconds: Number(r.oldest_us) / 1e6,
+    }));
+  }
+
+  /** Deletes finished rows (done, failed, cancelled) older than the retention, in small batches. */
+  async purgeFinished(olderThanMs: number, batch = 1000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const [res] = await this.pool.query<any>(
+        `DELETE FROM ${this.table} WHERE finished_at < TIMESTAMPADD(MICROSECOND, ?, UTC_TIMESTAMP(3)) AND status <> 'pending' ORDER BY finished_at LIMIT ?`,
+        [-Math.round(olderThanMs * 1000), batch],
+      );
+      total += Number(res.affectedRows);
+      if (Number(res.affectedRows) < batch) return total;
+    }
+  }
+}

@@ -1,0 +1,205 @@
+import { isWebhookEventType, type WebhookEventType } from '../../webhooks/webhook-event';
+import { inTransaction, type Pool, type PoolConnection } from '../pool';
+import type { Tables } from '../schema';
+import { utcFromSql } from './outbox-repository';
+
+/**
+ * Webhooks (CONTRACT §12) and their deliveries: one delivery row per
+ * (webhook, event), the admin's view of what happened to it. The work itself
+ * (when to send, retries, leases) is the outbox row beside it; the delivery
+ * row only records each attempt's result.
+ */
+
+export interface WebhookRecord {
+  id: number;
+  url: string;
+  events: WebhookEventType[];
+  /** Kept in clear: every delivery is signed with it. */
+  secret: string;
+  active: boolean;
+  createdAt: Date;
+  updatedAt: Date | null;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookDeliveryRecord {
+  id: number;
+  webhookId: number;
+  eventId: string;
+  event: WebhookEventType;
+  appointmentId: number | null;
+  status: DeliveryStatus;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  responseExcerpt: string | null;
+  createdAt: Date;
+  lastAttemptAt: Date | null;
+  deliveredAt: Date | null;
+}
+
+export interface DeliveryAttempt {
+  /** `pending` when another attempt will follow, `failed` when this was the last. */
+  status: DeliveryStatus;
+  statusCode?: number;
+  error?: string;
+  excerpt?: string;
+}
+
+type Queryable = Pick<PoolConnection, 'query'>;
+
+function parseEvents(text: string): WebhookEventType[] {
+  try {
+    const list = JSON.parse(text);
+    return Array.isArray(list) ? list.filter(isWebhookEventType) : [];
+  } catch {
+    return [];
+  }
+}
+
+function toWebhook(r: any): WebhookRecord {
+  return {
+    id: Number(r.id),
+    url: r.url,
+    events: parseEvents(r.events),
+    secret: r.secret,
+    active: Number(r.active) === 1,
+    createdAt: utcFromSql(r.created_at),
+    updatedAt: r.updated_at === null ? null : utcFromSql(r.updated_at),
+  };
+}
+
+function toDelivery(r: any): WebhookDeliveryRecord {
+  return {
+    id: Number(r.id),
+    webhookId: Number(r.webhook_id),
+    eventId: r.event_id,
+    event: r.event_type,
+    appointmentId: r.appointment_id === null ? null : Number(r.appointment_id),
+    status: r.status,
+    attempts: Number(r.attempts),
+    lastStatusCode: r.last_status_code === null ? null : Number(r.last_status_code),
+    lastError: r.last_error,
+    responseExcerpt: r.response_excerpt,
+    createdAt: utcFromSql(r.created_at),
+    lastAttemptAt: r.last_attempt_at === null ? null : utcFromSql(r.last_attempt_at),
+    deliveredAt: r.delivered_at === null ? null : utcFromSql(r.delivered_at),
+  };
+}
+
+const clip = (text: string | undefined, max: number) => (text === undefined ? null : text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+export class WebhooksRepository {
+  private readonly webhooks: string;
+  private readonly deliveries: string;
+
+  constructor(
+    private readonly pool: Pool,
+    t: Pick<Tables, 'webhooks' | 'webhookDeliveries'>,
+  ) {
+    this.webhooks = `\`${t.webhooks}\``;
+    this.deliveries = `\`${t.webhookDeliveries}\``;
+  }
+
+  async create(input: { url: string; events: readonly WebhookEventType[]; secret: string; active?: boolean }): Promise<WebhookRecord> {
+    const [res] = await this.pool.query<any>(
+      `INSERT INTO ${this.webhooks} (url, events, secret, active, created_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))`,
+      [input.url, JSON.stringify([...new Set(input.events)]), input.secret, input.active === false ? 0 : 1],
+    );
+    return (await this.find(Number(res.insertId)))!;
+  }
+
+  async list(): Promise<WebhookRecord[]> {
+    const [rows] = await this.pool.query<any[]>(`SELECT * FROM ${this.webhooks} ORDER BY id`);
+    return rows.map(toWebhook);
+  }
+
+  async find(id: number, conn?: Queryable): Promise<WebhookRecord | undefined> {
+    const [rows] = await (conn ?? this.pool).query<any[]>(`SELECT * FROM ${this.webhooks} WHERE id = ?`, [id]);
+    return rows[0] ? toWebhook(rows[0]) : undefined;
+  }
+
+  async update(id: number, patch: { url?: string; events?: readonly WebhookEventType[]; active?: boolean; secret?: string }): Promise<WebhookRecord | undefined> {
+    const changes: [column: string, value: unknown][] = [];
+    if (patch.url !== undefined) changes.push(['url', patch.url]);
+    if (patch.events !== undefined) changes.push(['events', JSON.stringify([...new Set(patch.events)])]);
+    if (patch.active !== undefined) changes.push(['active', patch.active ? 1 : 0]);
+    if (patch.secret !== undefined) changes.push(['secret', patch.secret]);
+    const sets = changes.map(([column]) => `${column} = ?`);
+    const values = changes.map(([, value]) => value);
+    if (sets.length > 0) {
+      await this.pool.query(`UPDATE ${this.webhooks} SET ${sets.join(', ')}, updated_at = UTC_TIMESTAMP(3) WHERE id = ?`, [...values, id]);
+    }
+    return this.find(id);
+  }
+
+  /** Deletes the webhook and its delivery history. Its pending outbox rows find no webhook and are cancelled. */
+  async delete(id: number): Promise<boolean> {
+    return inTransaction(this.pool, async (conn) => {
+      const [res] = await conn.query<any>(`DELETE FROM ${this.webhooks} WHERE id = ?`, [id]);
+      await conn.query(`DELETE FROM ${this.deliveries} WHERE webhook_id = ?`, [id]);
+      return Number(res.affectedRows) === 1;
+    });
+  }
+
+  /** Active webhooks subscribed to `event`, read inside the booking transaction. */
+  async subscribers(conn: Queryable, event: WebhookEventType): Promise<WebhookRecord[]> {
+    const [rows] = await conn.query<any[]>(`SELECT * FROM ${this.webhooks} WHERE active = 1 ORDER BY id`);
+    return rows.map(toWebhook).filter((w) => w.events.includes(event));
+  }
+
+  async insertDeliveries(conn: Queryable, rows: readonly { webhookId: number; eventId: string; event: WebhookEventType; appointmentId?: number }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await conn.query(
+      `INSERT INTO ${this.deliveries} (webhook_id, event_id, event_type, appointment_id, status, attempts, created_at) VALUES ${rows.map(() => "(?, ?, ?, ?, 'pending', 0, UTC_TIMESTAMP(3))").join(', ')}`,
+      rows.flatMap((r) => [r.webhookId, r.eventId, r.event, r.appointmentId ?? null]),
+    );
+  }
+
+  /** One attempt's result. A delivered row stays delivered (a duplicate attempt after a crash changes only the count). */
+  async recordAttempt(webhookId: number, eventId: string, attempt: DeliveryAttempt): Promise<void> {
+    await this.pool.query(
+      `UPDATE ${this.deliveries}
+          SET attempts = attempts + 1, last_attempt_at = UTC_TIMESTAMP(3),
+              status = IF(status = 'delivered', 'delivered', ?),
+              last_status_code = ?, last_error = ?, response_excerpt = ?,
+              delivered_at = IF(? = 'delivered' AND delivered_at IS NULL, UTC_TIMESTAMP(3), delivered_at)
+        WHERE webhook_id = ? AND event_id = ?`,
+      [attempt.status, attempt.statusCode ?? null, clip(attempt.error, 255), clip(attempt.excerpt, 512), attempt.status, webhookId, eventId],
+    );
+  }
+
+  /** Marks a delivery failed without an attempt (the webhook was paused before it went out). */
+  async markFailed(webhookId: number, eventId: string, error: string): Promise<void> {
+    await this.pool.query(`UPDATE ${this.deliveries} SET status = 'failed', last_error = ? WHERE webhook_id = ? AND event_id = ? AND status = 'pending'`, [
+      clip(error, 255),
+      webhookId,
+      eventId,
+    ]);
+  }
+
+  /** Newest first (CONTRACT §12). */
+  async listDeliveries(webhookId: number, limit = 50): Promise<WebhookDeliveryRecord[]> {
+    const [rows] = await this.pool.query<any[]>(`SELECT * FROM ${this.deliveries} WHERE webhook_id = ? ORDER BY id DESC LIMIT ?`, [webhookId, limit]);
+    return rows.map(toDelivery);
+  }
+
+  async findDelivery(webhookId: number, eventId: string): Promise<WebhookDeliveryRecord | undefined> {
+    const [rows] = await this.pool.query<any[]>(`SELECT * FROM ${this.deliveries} WHERE webhook_id = ? AND event_id = ?`, [webhookId, eventId]);
+    return rows[0] ? toDelivery(rows[0]) : undefined;
+  }
+
+  /** Deletes finished delivery records older than the retention, in small batches. */
+  async purgeDeliveries(olderThanMs: number, batch = 1000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const [res] = await this.pool.query<any>(
+        `DELETE FROM ${this.deliveries} WHERE created_at < TIMESTAMPADD(MICROSECOND, ?, UTC_TIMESTAMP(3)) AND status <> 'pending' ORDER BY created_at LIMIT ?`,
+        [-Math.round(olderThanMs * 1000), batch],
+      );
+      total += Number(res.affectedRows);
+      if (Number(res.affectedRows) < batch) return total;
+    }
+  }
+}

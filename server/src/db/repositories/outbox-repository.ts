@@ -202,15 +202,17 @@ export class OutboxRepository {
     );
     const ids: number[] = [];
     for (const c of candidates) {
-      if (ids.length >= options.limit) break;
       if (options.accept && !options.accept({ concurrencyKey: c.concurrency_key })) continue;
       ids.push(Number(c.id));
     }
     if (ids.length === 0) return [];
     return inTransaction(this.pool, async (conn) => {
+      // More candidates than wanted, so that an instance racing another for the same first rows
+      // takes the next ones instead of coming back empty. ORDER BY the primary key walks the IN list
+      // in index order: rows past the LIMIT are not even locked.
       const [locked] = await conn.query<any[]>(
-        `SELECT id FROM ${this.table} WHERE id IN (?) AND status = 'pending' AND available_at <= UTC_TIMESTAMP(3) ORDER BY id FOR UPDATE SKIP LOCKED`,
-        [ids],
+        `SELECT id FROM ${this.table} WHERE id IN (?) AND status = 'pending' AND available_at <= UTC_TIMESTAMP(3) ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
+        [ids, options.limit],
       );
       if (locked.length === 0) return [];
       const claimed = locked.map((r) => Number(r.id));

@@ -219,6 +219,10 @@ function asOutboundError(err: unknown, signal: AbortSignal): OutboundError {
  */
 function readBody(res: IncomingMessage, limit: number, overflow: 'truncate' | 'error', signal: AbortSignal): Promise<{ body: Buffer; truncated: boolean }> {
   return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      res.destroy();
+      return reject(signal.reason);
+    }
     const encoding = (header(res.headers['content-encoding']) ?? 'identity').trim().toLowerCase();
     let source: Readable = res;
     if (encoding !== 'identity' && encoding !== '') {

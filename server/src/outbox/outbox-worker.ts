@@ -171,7 +171,7 @@ export class OutboxWorker {
 
   /** Claims one batch and runs it to the end; returns how many rows it took. For tests and benches; start() runs the same steps. */
   async tick(): Promise<number> {
-    const rows = await this.claimBatch();
+    const { rows } = await this.claimBatch();
     const runs = rows.map((row) => this.launch(row));
     await Promise.all(runs);
     return rows.length;
@@ -186,10 +186,12 @@ export class OutboxWorker {
         continue;
       }
       let claimed: number;
+      let capped: boolean;
       try {
-        const rows = await this.claimBatch();
-        for (const row of rows) void this.launch(row);
-        claimed = rows.length;
+        const batch = await this.claimBatch();
+        for (const row of batch.rows) void this.launch(row);
+        claimed = batch.rows.length;
+        capped = batch.capped;
         backoff = this.pollIntervalMs;
       } catch (err) {
         this.metrics?.outboxWorkerErrors.inc({ stage: 'claim' });
@@ -198,25 +200,34 @@ export class OutboxWorker {
         backoff = Math.min(backoff * 2, MAX_ERROR_BACKOFF_MS);
         continue;
       }
-      // A full batch means more may be due: go again at once.
-      if (claimed < free) await this.sleep(this.pollIntervalMs);
+      // A full batch means more may be due; rows passed over because their receiver reached its cap mean
+      // the next claim (which leaves that receiver out) may find others: go again at once.
+      if (claimed < free && !capped) await this.sleep(this.pollIntervalMs);
     }
   }
 
-  private claimBatch() {
+  /** One claim; `capped` says some candidates were passed over for a receiver that reached its cap in this batch. */
+  private async claimBatch(): Promise<{ rows: OutboxRow[]; capped: boolean }> {
     const tentative = new Map<string, number>();
-    return this.repo.claim(this.owner, {
+    let capped = false;
+    const saturated = [...this.runningByKey].filter(([, n]) => n >= this.perKeyConcurrency).map(([key]) => key);
+    const rows = await this.repo.claim(this.owner, {
       kinds: this.kinds,
       limit: Math.max(0, this.concurrency - this.running.size),
       leaseMs: this.leaseMs,
+      excludeConcurrencyKeys: saturated,
       accept: ({ concurrencyKey }) => {
         if (concurrencyKey === null) return true;
         const busy = (this.runningByKey.get(concurrencyKey) ?? 0) + (tentative.get(concurrencyKey) ?? 0);
-        if (busy >= this.perKeyConcurrency) return false;
+        if (busy >= this.perKeyConcurrency) {
+          capped = true;
+          return false;
+        }
         tentative.set(concurrencyKey, (tentative.get(concurrencyKey) ?? 0) + 1);
         return true;
       },
     });
+    return { rows, capped };
   }
 
   private sleep(ms: number): Promise<void> {

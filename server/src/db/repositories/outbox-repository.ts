@@ -71,7 +71,13 @@ export interface ClaimOptions {
   limit: number;
   /** How long the claim holds; after it, another instance may take the row (crash recovery). */
   leaseMs: number;
-  /** Lets the worker skip candidates whose concurrency key is at its cap; called in claim order. */
+  /**
+   * Concurrency keys at their cap on this instance: their rows are not even
+   * looked at, so a receiver with a long backlog cannot fill the candidate
+   * window and starve the others.
+   */
+  excludeConcurrencyKeys?: readonly string[];
+  /** Lets the worker skip candidates whose concurrency key would pass its cap in this batch; called in claim order. */
   accept?: (candidate: { concurrencyKey: string | null }) => boolean;
 }
 
@@ -191,14 +197,16 @@ export class OutboxRepository {
    */
   async claim(owner: string, options: ClaimOptions): Promise<OutboxRow[]> {
     if (options.kinds.length === 0 || options.limit <= 0) return [];
+    const excluded = options.excludeConcurrencyKeys ?? [];
     const [candidates] = await this.pool.query<any[]>(
       `SELECT o.id, o.concurrency_key FROM ${this.table} o
         WHERE o.status = 'pending' AND o.available_at <= UTC_TIMESTAMP(3) AND o.kind IN (?)
+          ${excluded.length > 0 ? 'AND (o.concurrency_key IS NULL OR o.concurrency_key NOT IN (?))' : ''}
           AND (o.ordering_key IS NULL OR NOT EXISTS (
                 SELECT 1 FROM ${this.table} p WHERE p.ordering_key = o.ordering_key AND p.status = 'pending' AND p.id < o.id))
         ORDER BY o.available_at, o.id
         LIMIT ?`,
-      [options.kinds, options.limit * 4],
+      excluded.length > 0 ? [options.kinds, excluded, options.limit * 4] : [options.kinds, options.limit * 4],
     );
     const ids: number[] = [];
     for (const c of candidates) {

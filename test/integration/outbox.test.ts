@@ -176,6 +176,40 @@ describe('outbox: two instances', () => {
     expect(ids.length).toBeGreaterThan(0);
   });
 
+  it('a claim in progress blocks neither a booking transaction writing new rows nor other rows finishing', async () => {
+    // Few rows: the case where the optimizer would rather scan (status, available_at) and lock its gaps.
+    const ids = await enqueueIds(Array.from({ length: 5 }, (_, i) => ({ kind: 'webhook', payload: { i } })));
+    await db.pool.query(`ANALYZE TABLE ${T.outbox}`); // fresh statistics, as a live table of this size has
+    const [other] = await repo.claim('other', { kinds: ['webhook'], limit: 1, leaseMs: 60_000 });
+    const outcomes: string[] = [];
+    const claimed = await repo.claim('holder', {
+      kinds: ['webhook'],
+      limit: 2,
+      leaseMs: 60_000,
+      whileLocked: async () => {
+        const conn = await db.pool.getConnection();
+        try {
+          await conn.query('SET SESSION innodb_lock_wait_timeout = 2');
+          await conn.beginTransaction();
+          await repo.enqueue(conn, [{ kind: 'webhook', payload: { booked: true } }, { kind: 'reminder', payload: {}, dueAt: new Date() }]);
+          await conn.commit();
+          outcomes.push('enqueued');
+          await conn.query(`UPDATE ${T.outbox} SET status = 'done' WHERE id = ? AND lease_owner = 'other'`, [other!.id]);
+          outcomes.push('finished');
+          const [free] = await conn.query<any[]>(`SELECT id FROM ${T.outbox} WHERE kind = 'webhook' AND status = 'pending' AND lease_owner IS NULL ORDER BY id FOR UPDATE SKIP LOCKED`);
+          outcomes.push(`skipped to ${free.length}`);
+        } catch (err) {
+          outcomes.push(`blocked: ${(err as { code?: string }).code}`);
+        } finally {
+          await conn.query('SET SESSION innodb_lock_wait_timeout = DEFAULT').catch(() => {});
+          conn.release();
+        }
+      },
+    });
+    expect(claimed.map((r) => r.id)).toEqual(ids.slice(1, 3));
+    expect(outcomes).toEqual(['enqueued', 'finished', 'skipped to 3']); // ids[3], ids[4] and the new one
+  });
+
   it('a claim that is never finished (the instance died) is delivered again after its lease, once', async () => {
     const [id] = await enqueueIds([{ kind: 'webhook', payload: { n: 1 } }]);
     const [dead] = await repo.claim('dead-instance', { kinds: ['webhook'], limit: 1, leaseMs: 1_500 });

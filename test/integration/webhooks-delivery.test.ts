@@ -200,7 +200,11 @@ describe('webhook delivery', () => {
     const hook = await webhooks.create({ url: redirecting.url, events: ['appointment.booked'], secret: generateWebhookSecret() });
     instance({ retryDelaysMs: [50, 50] });
     const { eventId } = await change('appointment.booked', 7, 1);
-    await until('failed', async () => (await webhooks.findDelivery(hook.id, eventId))?.status === 'failed');
+    // The delivery row records the last attempt just before the outbox row is finished: wait for both.
+    await until('failed', async () => {
+      const [[row]] = await db.pool.query<any[]>(`SELECT status FROM ${T.outbox}`);
+      return (await webhooks.findDelivery(hook.id, eventId))?.status === 'failed' && row.status === 'failed';
+    });
     expect(redirecting.received).toHaveLength(3);
     expect(await webhooks.findDelivery(hook.id, eventId)).toMatchObject({ attempts: 3, lastStatusCode: 302, lastError: 'HTTP 302 (redirects are not followed)' });
     const [[row]] = await db.pool.query<any[]>(`SELECT status, last_error FROM ${T.outbox}`);
@@ -243,14 +247,13 @@ describe('webhook delivery', () => {
     instance({ timeoutMs: 15_000 }); // long enough that the hanging receiver is still hanging at the end
     for (let appt = 1; appt <= 10; appt++) await change('appointment.booked', appt, 1);
 
-    await until('the healthy receiver has all ten', () => healthy.received.length === 10);
+    await until('the healthy receiver has all ten, recorded', async () => healthy.received.length === 10 && (await webhooks.listDeliveries(ok.id)).every((d) => d.status === 'delivered'));
     await until('the flood receiver is delivered (a 2xx, its answer cut)', async () => (await webhooks.listDeliveries(f.id)).every((d) => d.status === 'delivered'));
     const flooded = await webhooks.listDeliveries(f.id);
-    expect(flooded.every((d) => d.responseExcerpt!.length === 512 && /^z+$/.test(d.responseExcerpt!))).toBe(true);
+    expect(flooded.map((d) => [d.lastStatusCode, d.responseExcerpt!.length, /^z+$/.test(d.responseExcerpt!)])).toEqual(Array(10).fill([200, 512, true]));
     // The hanging receiver holds no more than its per-receiver share of slots, and nothing of it is delivered.
     expect(hanging.received.length).toBeLessThanOrEqual(2);
-    expect((await webhooks.listDeliveries(h.id)).every((d) => d.status === 'pending')).toBe(true);
-    expect((await webhooks.listDeliveries(ok.id)).every((d) => d.status === 'delivered')).toBe(true);
+    expect((await webhooks.listDeliveries(h.id)).map((d) => d.status)).toEqual(Array(10).fill('pending'));
   });
 
   it('a deleted webhook is dropped, a paused one marked failed; neither is called', async () => {

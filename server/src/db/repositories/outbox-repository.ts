@@ -79,6 +79,8 @@ export interface ClaimOptions {
   excludeConcurrencyKeys?: readonly string[];
   /** Lets the worker skip candidates whose concurrency key would pass its cap in this batch; called in claim order. */
   accept?: (candidate: { concurrencyKey: string | null }) => boolean;
+  /** Runs inside the claim transaction once the rows are locked: tests hold the locks open with it. */
+  whileLocked?: (ids: number[]) => Promise<void>;
 }
 
 export interface OutboxKindStats {
@@ -216,18 +218,25 @@ export class OutboxRepository {
     if (ids.length === 0) return [];
     return inTransaction(this.pool, async (conn) => {
       // More candidates than wanted, so that an instance racing another for the same first rows
-      // takes the next ones instead of coming back empty. ORDER BY the primary key walks the IN list
-      // in index order: rows past the LIMIT are not even locked.
+      // takes the next ones instead of coming back empty.
+      // FORCE INDEX (PRIMARY): on a small table the optimizer would rather range-scan (status,
+      // available_at) and sort, and under REPEATABLE READ that scan takes next-key locks on every
+      // due row and the gap after them, which blocks the booking transactions' INSERTs and other
+      // rows' finishes for the length of the claim, and deadlocks with them. Point lookups on the
+      // primary key lock the claimed rows and nothing else; walking it in order, rows past the
+      // LIMIT are not even looked at.
       const [locked] = await conn.query<any[]>(
-        `SELECT id FROM ${this.table} WHERE id IN (?) AND status = 'pending' AND available_at <= UTC_TIMESTAMP(3) ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
+        `SELECT id FROM ${this.table} FORCE INDEX (PRIMARY)
+          WHERE id IN (?) AND status = 'pending' AND available_at <= UTC_TIMESTAMP(3) ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
         [ids, options.limit],
       );
       if (locked.length === 0) return [];
       const claimed = locked.map((r) => Number(r.id));
       await conn.query(
-        `UPDATE ${this.table} SET lease_owner = ?, attempts = attempts + 1, available_at = TIMESTAMPADD(MICROSECOND, ?, UTC_TIMESTAMP(3)) WHERE id IN (?)`,
+        `UPDATE ${this.table} FORCE INDEX (PRIMARY) SET lease_owner = ?, attempts = attempts + 1, available_at = TIMESTAMPADD(MICROSECOND, ?, UTC_TIMESTAMP(3)) WHERE id IN (?)`,
         [owner, Math.round(options.leaseMs * 1000), claimed],
       );
+      await options.whileLocked?.(claimed);
       const [rows] = await conn.query<any[]>(`SELECT * FROM ${this.table} WHERE id IN (?) ORDER BY id`, [claimed]);
       return rows.map((r) => {
         const { status: _s, availableAt: _a, lastError: _e, finishedAt: _f, leaseOwner, ...row } = toRecord(r);
@@ -277,10 +286,17 @@ export class OutboxRepository {
    * refused, but a mail already handed to the mail server is not recalled.
    */
   async cancelPending(conn: Queryable, appointmentId: number, kind: string, reason = 'cancelled'): Promise<number> {
+    // Found by a plain read, changed by primary key: an UPDATE by appointment_id would take next-key
+    // locks on that index inside the booking transaction, which a worker finishing one of these rows
+    // at the same moment needs to insert into (a deadlock). New rows of this appointment cannot
+    // appear meanwhile: they come only from transactions that hold the appointment row, like this one.
+    const [rows] = await conn.query<any[]>(`SELECT id FROM ${this.table} WHERE appointment_id = ? AND kind = ? AND status = 'pending'`, [appointmentId, kind]);
+    if (rows.length === 0) return 0;
     const [res] = await conn.query<any>(
-      `UPDATE ${this.table} SET status = 'cancelled', finished_at = UTC_TIMESTAMP(3), lease_owner = NULL, dedupe_key = NULL, last_error = ?
-        WHERE appointment_id = ? AND kind = ? AND status = 'pending'`,
-      [clip(reason, 500), appointmentId, kind],
+      `UPDATE ${this.table} FORCE INDEX (PRIMARY)
+          SET status = 'cancelled', finished_at = UTC_TIMESTAMP(3), lease_owner = NULL, dedupe_key = NULL, last_error = ?
+        WHERE id IN (?) AND status = 'pending'`,
+      [clip(reason, 500), rows.map((r) => Number(r.id))],
     );
     return Number(res.affectedRows);
   }
@@ -313,12 +329,16 @@ export class OutboxRepository {
   async purgeFinished(olderThanMs: number, batch = 1000): Promise<number> {
     let total = 0;
     for (;;) {
-      const [res] = await this.pool.query<any>(
-        `DELETE FROM ${this.table} WHERE finished_at < TIMESTAMPADD(MICROSECOND, ?, UTC_TIMESTAMP(3)) AND status <> 'pending' ORDER BY finished_at LIMIT ?`,
+      // Ids first, then deletes by primary key: a ranged DELETE would lock the gap where every
+      // finishing row's finished_at goes.
+      const [rows] = await this.pool.query<any[]>(
+        `SELECT id FROM ${this.table} WHERE finished_at < TIMESTAMPADD(MICROSECOND, ?, UTC_TIMESTAMP(3)) ORDER BY finished_at LIMIT ?`,
         [-Math.round(olderThanMs * 1000), batch],
       );
+      if (rows.length === 0) return total;
+      const [res] = await this.pool.query<any>(`DELETE FROM ${this.table} WHERE id IN (?) AND status <> 'pending'`, [rows.map((r) => Number(r.id))]);
       total += Number(res.affectedRows);
-      if (Number(res.affectedRows) < batch) return total;
+      if (rows.length < batch) return total;
     }
   }
 }

@@ -194,12 +194,15 @@ export class WebhooksRepository {
   async purgeDeliveries(olderThanMs: number, batch = 1000): Promise<number> {
     let total = 0;
     for (;;) {
-      const [res] = await this.pool.query<any>(
-        `DELETE FROM ${this.deliveries} WHERE created_at < TIMESTAMPADD(MICROSECOND, ?, UTC_TIMESTAMP(3)) AND status <> 'pending' ORDER BY created_at LIMIT ?`,
+      // Ids first, then deletes by primary key: no range locks where new deliveries are inserted.
+      const [rows] = await this.pool.query<any[]>(
+        `SELECT id FROM ${this.deliveries} WHERE created_at < TIMESTAMPADD(MICROSECOND, ?, UTC_TIMESTAMP(3)) AND status <> 'pending' ORDER BY created_at LIMIT ?`,
         [-Math.round(olderThanMs * 1000), batch],
       );
+      if (rows.length === 0) return total;
+      const [res] = await this.pool.query<any>(`DELETE FROM ${this.deliveries} WHERE id IN (?) AND status <> 'pending'`, [rows.map((r) => Number(r.id))]);
       total += Number(res.affectedRows);
-      if (Number(res.affectedRows) < batch) return total;
+      if (rows.length < batch) return total;
     }
   }
 }

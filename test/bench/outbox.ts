@@ -76,7 +76,9 @@ async function throughOutbox(db: TestDatabase, url: string, n: number, instances
   for (let i = 0; i < WEBHOOKS; i++) await webhooks.create({ url, events: ['appointment.booked'], secret: generateWebhookSecret() });
   // n deliveries = n / WEBHOOKS booking changes, enqueued (untimed) before the workers start.
   for (let appt = 1; appt <= n / WEBHOOKS; appt++) {
-    await inTransaction(db.pool, (conn) => enqueueWebhookEvent(conn, { webhooks, outbox }, { type: 'appointment.booked', appointmentId: appt, appointment: { id: appt } }));
+    await inTransaction(db.pool, (conn) => enqueueWebhookEvent(conn, { webhooks, outbox }, { type: 'appointment.booked', appointmentId: appt, appointment: { id: appt } }), {
+      name: 'bench.booking',
+    });
   }
   const pools: Pool[] = [];
   const workers = Array.from({ length: instances }, () => {
@@ -113,6 +115,7 @@ async function reminderLag(db: TestDatabase): Promise<{ p50: number; p95: number
       conn,
       Array.from({ length: REMINDERS }, (_, i) => ({ kind: 'reminder', payload: { i }, dueAt: new Date(first + (i * spreadMs) / REMINDERS), appointmentId: i + 1 })),
     ),
+    { name: 'bench.plan' },
   );
   // A mail transport that answers at once: the lag measured is the outbox's own.
   const handler: OutboxHandler = { handle: async () => (await new Promise((r) => setImmediate(r)), { result: 'done' }) };

@@ -41,7 +41,7 @@ function instance(handlers: Record<string, OutboxHandler>, options: Partial<Outb
 }
 
 async function enqueue(entries: OutboxEntry[]): Promise<number> {
-  return inTransaction(db.pool, (conn) => repo.enqueue(conn, entries));
+  return inTransaction(db.pool, (conn) => repo.enqueue(conn, entries), { name: 'test.enqueue' });
 }
 
 async function statuses(): Promise<Record<string, number>> {
@@ -68,7 +68,7 @@ describe('outbox: enqueue', () => {
       inTransaction(db.pool, async (conn) => {
         await repo.enqueue(conn, [{ kind: 'webhook', payload: { n: 1 } }]);
         throw new Error('the booking failed');
-      }),
+      }, { name: 'test.booking' }),
     ).rejects.toThrow('the booking failed');
     expect(await statuses()).toEqual({});
     expect(await enqueue([{ kind: 'webhook', payload: { n: 2 } }, { kind: 'reminder', payload: { n: 3 }, dueAt: new Date(Date.now() + 3_600_000) }])).toBe(2);
@@ -85,7 +85,7 @@ describe('outbox: enqueue', () => {
       const n = await repo.cancelPending(conn, 7, 'reminder', 'rescheduled');
       await repo.enqueue(conn, [reminder('r:7:1440:11:00')]);
       return n;
-    });
+    }, { name: 'test.reschedule' });
     expect(dropped).toBe(2);
     expect(await enqueue([reminder('r:7:1440:10:00')])).toBe(1); // back to 10:00
     const [rows] = await db.pool.query<any[]>(`SELECT appointment_id, status, dedupe_key, last_error FROM ${T.outbox} ORDER BY id`);

@@ -114,7 +114,9 @@ async function track(r: Promise<Receiver>) {
 
 /** One booking change: the appointment row would be written here too, in the same transaction. */
 function change(type: WebhookEventType, appointmentId: number, step: number) {
-  return inTransaction(db.pool, (conn) => enqueueWebhookEvent(conn, { webhooks, outbox }, { type, appointmentId, appointment: { id: appointmentId, step, email: 'carla@example.com' } }));
+  return inTransaction(db.pool, (conn) => enqueueWebhookEvent(conn, { webhooks, outbox }, { type, appointmentId, appointment: { id: appointmentId, step, email: 'carla@example.com' } }), {
+    name: 'test.booking',
+  });
 }
 
 const deliveries = async () => {

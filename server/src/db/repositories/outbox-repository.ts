@@ -1,4 +1,4 @@
-import { inTransaction, type Pool, type PoolConnection } from '../pool';
+import { inTransaction, retryOnContention, type Pool, type PoolConnection } from '../pool';
 import type { Tables } from '../schema';
 
 /**
@@ -216,6 +216,8 @@ export class OutboxRepository {
       ids.push(Number(c.id));
     }
     if (ids.length === 0) return [];
+    // READ COMMITTED: the claim serialises on the rows it locks by primary key and wants no gap locks.
+    const transaction = { name: 'outbox.claim', isolation: 'READ COMMITTED' } as const;
     return inTransaction(this.pool, async (conn) => {
       // More candidates than wanted, so that an instance racing another for the same first rows
       // takes the next ones instead of coming back empty.
@@ -242,7 +244,7 @@ export class OutboxRepository {
         const { status: _s, availableAt: _a, lastError: _e, finishedAt: _f, leaseOwner, ...row } = toRecord(r);
         return { ...row, leaseOwner: leaseOwner! };
       });
-    });
+    }, transaction);
   }
 
   // finish: each is fenced on (owner, attempts), the token of one claim. A worker whose lease ran out and whose
@@ -270,9 +272,13 @@ export class OutboxRepository {
   }
 
   private async fenced(row: Pick<OutboxRow, 'id' | 'leaseOwner' | 'attempts'>, set: string, values: unknown[]): Promise<boolean> {
-    const [res] = await this.pool.query<any>(
-      `UPDATE ${this.table} SET ${set} WHERE id = ? AND status = 'pending' AND lease_owner = ? AND attempts = ?`,
-      [...values, row.id, row.leaseOwner, row.attempts],
+    const [res] = await retryOnContention(this.pool, 'outbox.finish', () =>
+      this.pool.query<any>(`UPDATE ${this.table} SET ${set} WHERE id = ? AND status = 'pending' AND lease_owner = ? AND attempts = ?`, [
+        ...values,
+        row.id,
+        row.leaseOwner,
+        row.attempts,
+      ]),
     );
     return Number(res.affectedRows) === 1;
   }
@@ -336,7 +342,8 @@ export class OutboxRepository {
         [-Math.round(olderThanMs * 1000), batch],
       );
       if (rows.length === 0) return total;
-      const [res] = await this.pool.query<any>(`DELETE FROM ${this.table} WHERE id IN (?) AND status <> 'pending'`, [rows.map((r) => Number(r.id))]);
+      const ids = rows.map((r) => Number(r.id));
+      const [res] = await retryOnContention(this.pool, 'outbox.purge', () => this.pool.query<any>(`DELETE FROM ${this.table} WHERE id IN (?) AND status <> 'pending'`, [ids]));
       total += Number(res.affectedRows);
       if (rows.length < batch) return total;
     }

@@ -1,5 +1,5 @@
 import { isWebhookEventType, type WebhookEventType } from '../../webhooks/webhook-event';
-import { inTransaction, type Pool, type PoolConnection } from '../pool';
+import { inTransaction, retryOnContention, type Pool, type PoolConnection } from '../pool';
 import type { Tables } from '../schema';
 import { utcFromSql } from './outbox-repository';
 
@@ -140,7 +140,7 @@ export class WebhooksRepository {
       const [res] = await conn.query<any>(`DELETE FROM ${this.webhooks} WHERE id = ?`, [id]);
       await conn.query(`DELETE FROM ${this.deliveries} WHERE webhook_id = ?`, [id]);
       return Number(res.affectedRows) === 1;
-    });
+    }, { name: 'webhooks.delete' });
   }
 
   /** Active webhooks subscribed to `event`, read inside the booking transaction. */
@@ -159,7 +159,7 @@ export class WebhooksRepository {
 
   /** One attempt's result. A delivered row stays delivered (a duplicate attempt after a crash changes only the count). */
   async recordAttempt(webhookId: number, eventId: string, attempt: DeliveryAttempt): Promise<void> {
-    await this.pool.query(
+    await retryOnContention(this.pool, 'webhooks.record_attempt', () => this.pool.query(
       `UPDATE ${this.deliveries}
           SET attempts = attempts + 1, last_attempt_at = UTC_TIMESTAMP(3),
               status = IF(status = 'delivered', 'delivered', ?),
@@ -167,16 +167,14 @@ export class WebhooksRepository {
               delivered_at = IF(? = 'delivered' AND delivered_at IS NULL, UTC_TIMESTAMP(3), delivered_at)
         WHERE webhook_id = ? AND event_id = ?`,
       [attempt.status, attempt.statusCode ?? null, clip(attempt.error, 255), clip(attempt.excerpt, 512), attempt.status, webhookId, eventId],
-    );
+    ));
   }
 
   /** Marks a delivery failed without an attempt (the webhook was paused before it went out). */
   async markFailed(webhookId: number, eventId: string, error: string): Promise<void> {
-    await this.pool.query(`UPDATE ${this.deliveries} SET status = 'failed', last_error = ? WHERE webhook_id = ? AND event_id = ? AND status = 'pending'`, [
-      clip(error, 255),
-      webhookId,
-      eventId,
-    ]);
+    await retryOnContention(this.pool, 'webhooks.mark_failed', () =>
+      this.pool.query(`UPDATE ${this.deliveries} SET status = 'failed', last_error = ? WHERE webhook_id = ? AND event_id = ? AND status = 'pending'`, [clip(error, 255), webhookId, eventId]),
+    );
   }
 
   /** Newest first (CONTRACT §12). */
@@ -200,7 +198,8 @@ export class WebhooksRepository {
         [-Math.round(olderThanMs * 1000), batch],
       );
       if (rows.length === 0) return total;
-      const [res] = await this.pool.query<any>(`DELETE FROM ${this.deliveries} WHERE id IN (?) AND status <> 'pending'`, [rows.map((r) => Number(r.id))]);
+      const ids = rows.map((r) => Number(r.id));
+      const [res] = await retryOnContention(this.pool, 'webhooks.purge', () => this.pool.query<any>(`DELETE FROM ${this.deliveries} WHERE id IN (?) AND status <> 'pending'`, [ids]));
       total += Number(res.affectedRows);
       if (rows.length < batch) return total;
     }

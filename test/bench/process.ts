@@ -35,6 +35,8 @@ const VARIANTS: Variant[] = [
   { name: 'bare node http', command: [process.execPath, '-e', "require('http').createServer((q,s)=>s.end('{}')).listen(+process.env.PORT,'127.0.0.1')"] },
   { name: 'before: tsx server/src', command: [join(REPO, 'node_modules/.bin/tsx'), 'server/src/index.ts'] },
   { name: 'after: node server/dist', command: [process.execPath, 'server/dist/index.js'] },
+  // BENCH_NODE_FLAGS="--max-semi-space-size=2": the built server once more with node flags (memory knobs).
+  ...(process.env.BENCH_NODE_FLAGS ? [{ name: `after + ${process.env.BENCH_NODE_FLAGS}`.slice(0, 24), command: [process.execPath, ...process.env.BENCH_NODE_FLAGS.split(' '), 'server/dist/index.js'] }] : []),
 ];
 
 /** Resident set of a process and all its descendants, in MB. */

@@ -127,7 +127,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
   // void every cached day rather than serve one from before the outage.
   guard.on('up', () => void cache.invalidateCatalogue().catch(() => {}));
 
-  const sessions = new SessionStore(guard, keys, pool, tables, config.sessionTtlSeconds);
+  const sessions = new SessionStore(guard, keys, pool, tables, config.sessionTtlSeconds, logger);
   const codes = new CodeStore(guard, keys, pool, tables);
   const rates = new RateLimiter(guard, keys, pool, tables);
   const mailQueue = new MailQueue(createMailTransport(config, logger), logger, { retryDelayMs: config.mail.retryDelayMs });

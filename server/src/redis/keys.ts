@@ -18,6 +18,8 @@ export function redisKeys(prefix: string) {
     catalogueGeneration: () => `${prefix}catalogue-gen`,
     otp: (email: string) => `${prefix}otp:${email}`,
     session: (tokenHash: string) => `${prefix}session:${tokenHash}`,
+    /** Present while Redis holds every session MySQL does (missing after a restart without persistence, a flush, a first start). */
+    sessionsCopied: () => `${prefix}sessions-copied`,
     rate: (type: string, id: string) => `${prefix}rate:${type}:${id}`,
     /** Written by the breaker's probe: Redis is back only once it takes a write (a replica answers PING but refuses writes). */
     breakerProbe: () => `${prefix}breaker-probe`,

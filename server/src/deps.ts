@@ -28,6 +28,7 @@ import { ExpirySweeper } from './realtime/expiry-sweeper';
 import { RedisBridge } from './realtime/redis-bridge';
 import { lockExpirySource } from './realtime/lock-expiry-source';
 import { AvailabilityService } from './services/availability';
+import { AvailabilityRecovery } from './services/availability-recovery';
 import { Catalogue } from './services/catalogue';
 import { AvailabilityCache } from './stores/availability-cache';
 import { SessionStore } from './stores/session-store';
@@ -124,8 +125,17 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
   const availability = new AvailabilityService({ catalogue, cache, appointments: repos.appointments, calendar: repos.calendar, metrics });
 
   // Invalidations sent while Redis was down were lost: when it answers again,
-  // void every cached day rather than serve one from before the outage.
-  guard.on('up', () => void cache.invalidateCatalogue().catch(() => {}));
+  // void the cached days changed meanwhile (from the audit log), not every day.
+  new AvailabilityRecovery({
+    guard,
+    cache,
+    catalogue,
+    audit: repos.audit,
+    appointments: repos.appointments,
+    metrics,
+    logger,
+    cacheTtlSeconds: config.availabilityCacheSeconds,
+  }).start();
 
   const sessions = new SessionStore(guard, keys, pool, tables, config.sessionTtlSeconds, logger);
   const codes = new CodeStore(guard, keys, pool, tables);

@@ -36,6 +36,12 @@ export function createMetrics(options: { defaultMetrics?: boolean; instance?: st
       labelNames: ['transaction', 'reason'] as const,
       registers: [registry],
     }),
+    cacheRecoveryVoided: new Counter({
+      name: 'appointease_cache_recovery_voided_total',
+      help: 'Cached availability voided when Redis answered again: days changed during the outage, or the whole catalogue',
+      labelNames: ['scope'] as const,
+      registers: [registry],
+    }),
     bookings: new Counter({ name: 'appointease_bookings_total', help: 'Booking attempts by outcome', labelNames: ['outcome'] as const, registers: [registry] }),
     httpDuration: new Histogram({
       name: 'appointease_http_request_duration_seconds',

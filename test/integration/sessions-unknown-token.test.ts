@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, Socket, type Server } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, deletePrefix, startPrivateRedis, uniquePrefix, type PrivateRedis, type TestDatabase } from '../helpers/services';
 import { startSidecar, type TestSidecar } from '../helpers/sidecar';
+import { startCuttableProxy, type CuttableProxy } from '../helpers/redis-proxy';
 import { sleep, until } from '../helpers/ws-client';
 
 /**
@@ -14,44 +14,6 @@ import { sleep, until } from '../helpers/ws-client';
  * reaches it through a proxy the test can cut, so a can be in an outage while
  * b is not.
  */
-
-/** A TCP proxy to Redis that can be cut (every connection dropped, new ones refused) and restored. */
-async function startCuttableProxy(targetPort: number): Promise<{ url: string; cut(): void; restore(): void; close(): Promise<void> }> {
-  let open = true;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    if (!open) return void client.destroy();
-    const upstream = new Socket();
-    upstream.connect(targetPort, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => {
-        sockets.delete(s);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    cut() {
-      open = false;
-      for (const s of sockets) s.destroy();
-    },
-    restore() {
-      open = true;
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
 
 /** Counts this instance's MySQL queries on the sessions table: token look-ups and the rest. */
 function countSessionQueries(s: TestSidecar) {
@@ -75,7 +37,7 @@ function countSessionQueries(s: TestSidecar) {
 
 describe('unknown session tokens and sessions Redis lacks (private redis-server)', () => {
   let redis: PrivateRedis;
-  let proxy: Awaited<ReturnType<typeof startCuttableProxy>>;
+  let proxy: CuttableProxy;
   let admin: Redis;
   let db: TestDatabase;
   let prefix: string;

@@ -51,6 +51,9 @@ const GENERATION_TTL_SECONDS = 2 * 86_400;
  * time, so every method here degrades to "miss" / no-op while Redis is down.
  */
 export class AvailabilityCache {
+  /** Voidings in progress (after an outage): until they end, reads miss and nothing is stored. */
+  private voiding = 0;
+
   constructor(
     private readonly guard: RedisGuard,
     private readonly keys: RedisKeys,
@@ -58,11 +61,27 @@ export class AvailabilityCache {
   ) {}
 
   get usable(): boolean {
-    return this.guard.up;
+    return this.guard.up && this.voiding === 0;
+  }
+
+  /**
+   * Runs `work` (voiding days that changed while Redis could not be told)
+   * with the cache set aside: a read meanwhile computes from MySQL instead
+   * of trusting a day that may be about to be voided, and stores nothing.
+   * Invalidations still go through.
+   */
+  async whileVoiding<T>(work: () => Promise<T>): Promise<T> {
+    this.voiding++;
+    try {
+      return await work();
+    } finally {
+      this.voiding--;
+    }
   }
 
   /** One round trip: the plan and both generations. */
   async read(date: string, employeeId: number): Promise<CachedDay | undefined> {
+    if (this.voiding) return undefined;
     const got = await this.guard.tryRedis((r) =>
       r.mget(this.keys.availability(date, employeeId), this.keys.availabilityGeneration(date, employeeId), this.keys.catalogueGeneration()),
     );
@@ -72,6 +91,7 @@ export class AvailabilityCache {
 
   /** Many days of one employee in one round trip (the month view). */
   async readMany(dates: string[], employeeId: number): Promise<Map<string, CachedDay> | undefined> {
+    if (this.voiding) return undefined;
     const keys = dates.flatMap((d) => [this.keys.availability(d, employeeId), this.keys.availabilityGeneration(d, employeeId)]);
     const got = await this.guard.tryRedis((r) => r.mget(...keys, this.keys.catalogueGeneration()));
     if (!got) return undefined;
@@ -99,6 +119,7 @@ export class AvailabilityCache {
 
   /** Stores a plan unless the day or the catalogue changed since `seen` was read. */
   async store(plan: DayPlan, seen: Pick<CachedDay, 'dayGeneration' | 'catalogueGeneration'>): Promise<boolean> {
+    if (this.voiding) return false;
     const stored = await this.guard.tryRedis((r) =>
       runScript<number>(
         r,

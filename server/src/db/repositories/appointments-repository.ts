@@ -154,6 +154,13 @@ export class AppointmentsRepository {
     return rows[0] as AppointmentRow | undefined;
   }
 
+  /** Appointments by id or by reference (the audit log names them either way). */
+  async byIdsOrReferences(ids: number[], references: string[]): Promise<AppointmentRow[]> {
+    if (ids.length === 0 && references.length === 0) return [];
+    const [rows] = await this.pool.query<any[]>(`SELECT * FROM \`${this.t.appointments}\` WHERE id IN (?) OR strong_id IN (?)`, [ids.length ? ids : [0], references.length ? references : ['']]);
+    return rows as AppointmentRow[];
+  }
+
   async byId(id: number, conn?: PoolConnection): Promise<AppointmentRow | undefined> {
     const [rows] = await (conn ?? this.pool).query<any[]>(`SELECT * FROM \`${this.t.appointments}\` WHERE id = ?`, [id]);
     return rows[0] as AppointmentRow | undefined;

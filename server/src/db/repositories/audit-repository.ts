@@ -22,6 +22,15 @@ export class AuditRepository {
     );
   }
 
+  /** What was recorded in the last `seconds` (by MySQL's clock, as `at` is), oldest first, at most `limit` rows. */
+  async since(seconds: number, limit: number): Promise<{ action: string; entity: string; entity_id: string | null; details: string | null }[]> {
+    const [rows] = await this.pool.query<any[]>(
+      `SELECT action, entity, entity_id, details FROM \`${this.t.auditLog}\` WHERE at >= UTC_TIMESTAMP(3) - INTERVAL ? SECOND ORDER BY id LIMIT ?`,
+      [Math.ceil(seconds), limit],
+    );
+    return rows;
+  }
+
   async recent(limit = 100): Promise<any[]> {
     const [rows] = await this.pool.query<any[]>(`SELECT * FROM \`${this.t.auditLog}\` ORDER BY id DESC LIMIT ?`, [limit]);
     return rows;

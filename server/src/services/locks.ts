@@ -165,7 +165,10 @@ export class LockService {
       throw new AppError(409, 'slot_unavailable', `${input.date} ${input.time} is held by someone else`);
     }
     this.deps.metrics.locksRefused.inc({ reason: 'too_many_locks' });
-    throw new AppError(429, 'too_many_locks', `At most ${this.deps.config.maxLocksPerClient} times can be held at once; release one first`);
+    // At the latest when the client's oldest hold runs out (sooner if it releases one).
+    throw new AppError(429, 'too_many_locks', `At most ${this.deps.config.maxLocksPerClient} times can be held at once; release one first`, undefined, {
+      'Retry-After': String(this.deps.config.lockTtlSeconds),
+    });
   }
 
   private granted(lock: LockInfo, lockToken: string): LockGranted {

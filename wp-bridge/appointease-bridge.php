@@ -19,16 +19,16 @@ define( 'APPOINTEASE_BRIDGE_VERSION', '0.1.0' );
 define( 'APPOINTEASE_BRIDGE_FILE', __FILE__ );
 define( 'APPOINTEASE_BRIDGE_DIR', plugin_dir_path( __FILE__ ) );
 
-require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-config.php';
-require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-jwt.php';
-require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-schema.php';
-require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-settings.php';
-require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-shortcode.php';
-require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-admin-pages.php';
-require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-token-route.php';
-require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-mail-relay.php';
+require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-bridge-config.php';
+require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-bridge-jwt.php';
+require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-bridge-schema.php';
+require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-bridge-settings.php';
+require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-bridge-shortcode.php';
+require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-bridge-admin-pages.php';
+require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-bridge-token-route.php';
+require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-bridge-mail-relay.php';
 
-register_activation_hook( __FILE__, array( 'Appointease_Schema', 'activate' ) );
+register_activation_hook( __FILE__, array( 'Appointease_Bridge_Schema', 'activate' ) );
 
 add_action( 'plugins_loaded', 'appointease_bridge_boot' );
 
@@ -36,9 +36,9 @@ add_action( 'plugins_loaded', 'appointease_bridge_boot' );
  * Wires every part to its hooks once WordPress has loaded all plugins.
  */
 function appointease_bridge_boot() {
-	Appointease_Settings::register_hooks();
-	Appointease_Shortcode::register_hooks();
-	Appointease_Admin_Pages::register_hooks();
-	Appointease_Token_Route::register_hooks();
-	Appointease_Mail_Relay::register_hooks();
+	Appointease_Bridge_Settings::register_hooks();
+	Appointease_Bridge_Shortcode::register_hooks();
+	Appointease_Bridge_Admin_Pages::register_hooks();
+	Appointease_Bridge_Token_Route::register_hooks();
+	Appointease_Bridge_Mail_Relay::register_hooks();
 }

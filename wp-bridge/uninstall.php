@@ -10,7 +10,7 @@
 
 defined( 'WP_UNINSTALL_PLUGIN' ) || exit;
 
-foreach ( array( 'appointease_bridge_settings', 'appointease_bridge_schema_hash', 'appointease_bridge_schema_errors' ) as $appointease_option ) {
-	delete_option( $appointease_option );
+foreach ( array( 'appointease_bridge_settings', 'appointease_bridge_schema_hash', 'appointease_bridge_schema_errors' ) as $appointease_bridge_option ) {
+	delete_option( $appointease_bridge_option );
 }
 delete_transient( 'appointease_bridge_health' );

@@ -25,7 +25,7 @@ describe('php -l', () => {
   const files = phpFiles(PLUGIN_DIR);
   it('finds the plugin files', () => {
     expect(files.map((f) => relative(PLUGIN_DIR, f))).toEqual(
-      expect.arrayContaining(['appointease-bridge.php', 'uninstall.php', 'includes/class-appointease-jwt.php']),
+      expect.arrayContaining(['appointease-bridge.php', 'uninstall.php', 'includes/class-appointease-bridge-jwt.php']),
     );
   });
 

@@ -139,7 +139,7 @@ describe.skipIf(prerequisite)('bridge plugin, configured by wp-config constants'
       expect(html).toContain('id="appointease-admin" data-page="locks"');
       expect(html).toMatch(/appointease-bridge\/assets\/admin\.js\?ver=/);
       for (const label of ['Appointments', 'Services', 'Staff', 'Time off &#038; blackouts', 'Settings']) expect(html).toContain(`>${label}</a>`);
-      const config = JSON.parse(html.match(/window\.appointeaseAdmin = (\{.*?\});/)![1]);
+      const config = JSON.parse(html.match(/window\.appointeaseBridgeAdmin = (\{.*?\});/)![1]);
       expect(config.sidecarUrl).toBe(sidecarUrl);
       expect(config.tokenUrl).toContain('appointease-bridge/v1/token');
       expect(html).not.toContain(SECRET);
@@ -149,17 +149,17 @@ describe.skipIf(prerequisite)('bridge plugin, configured by wp-config constants'
       const dashboard = await (await fetch(`${wp.url}/wp-admin/profile.php`, { headers: { cookie: subscriberCookie } })).text();
       expect(dashboard).toContain('Profile');
       expect(dashboard).not.toContain('page=appointease');
-      for (const slug of ['appointease', 'appointease-settings', 'appointease-staff']) {
+      for (const slug of ['appointease', 'appointease-bridge-settings', 'appointease-bridge-staff']) {
         const response = await fetch(`${wp.url}/wp-admin/admin.php?page=${slug}`, { headers: { cookie: subscriberCookie } });
         expect(response.status).toBe(403);
         const html = await response.text();
-        expect(html).not.toContain('appointeaseAdmin');
+        expect(html).not.toContain('appointeaseBridgeAdmin');
         expect(html).not.toContain('appointease/v1/widget.js');
       }
     });
 
     it('shows constants read-only on the settings page, the secret only as "set", and the sidecar health', async () => {
-      const html = await (await fetch(`${wp.url}/wp-admin/admin.php?page=appointease-settings`, { headers: { cookie: adminCookie } })).text();
+      const html = await (await fetch(`${wp.url}/wp-admin/admin.php?page=appointease-bridge-settings`, { headers: { cookie: adminCookie } })).text();
       expect(html).toContain(`<code id="appointease-sidecar-url">${sidecarUrl}</code>`);
       expect(html).toContain('Set by APPOINTEASE_SECRET in wp-config.php.');
       expect(html).toMatch(/id="appointease-secret-state">set</);
@@ -185,7 +185,7 @@ describe.skipIf(prerequisite)('bridge plugin, configured by wp-config constants'
   it('checks health at APPOINTEASE_SIDECAR_INTERNAL_URL when defined (containers: the public URL may not be reachable from PHP)', async () => {
     const deadPort = await freePort();
     const health = async (define: string) =>
-      JSON.parse(await wp.phpAsync(`${define} echo wp_json_encode( Appointease_Settings::health( false ) );`)) as { ok: boolean; status: string };
+      JSON.parse(await wp.phpAsync(`${define} echo wp_json_encode( Appointease_Bridge_Settings::health( false ) );`)) as { ok: boolean; status: string };
     expect(await health('')).toMatchObject({ ok: true, status: 'ok' });
     expect(await health(`define( 'APPOINTEASE_SIDECAR_INTERNAL_URL', 'http://127.0.0.1:${deadPort}' );`)).toMatchObject({ ok: false, status: 'down' });
     // The widget still gets the public URL.
@@ -209,7 +209,7 @@ describe.skipIf(prerequisite)('bridge plugin, configured by its settings page', 
   afterAll(async () => wp?.destroy());
 
   const settingsPage = async () =>
-    (await fetch(`${wp.url}/wp-admin/admin.php?page=appointease-settings`, { headers: { cookie: adminCookie } })).text();
+    (await fetch(`${wp.url}/wp-admin/admin.php?page=appointease-bridge-settings`, { headers: { cookie: adminCookie } })).text();
 
   async function save(fields: Record<string, string>, nonce?: string) {
     const html = await settingsPage();
@@ -217,18 +217,18 @@ describe.skipIf(prerequisite)('bridge plugin, configured by its settings page', 
       option_page: 'appointease_bridge',
       action: 'update',
       _wpnonce: nonce ?? html.match(/name="_wpnonce" value="([^"]+)"/)![1],
-      _wp_http_referer: '/wp-admin/admin.php?page=appointease-settings',
+      _wp_http_referer: '/wp-admin/admin.php?page=appointease-bridge-settings',
       ...fields,
     });
     return fetch(`${wp.url}/wp-admin/options.php`, {
       method: 'POST',
       redirect: 'manual',
-      headers: { cookie: adminCookie, 'content-type': 'application/x-www-form-urlencoded', referer: `${wp.url}/wp-admin/admin.php?page=appointease-settings` },
+      headers: { cookie: adminCookie, 'content-type': 'application/x-www-form-urlencoded', referer: `${wp.url}/wp-admin/admin.php?page=appointease-bridge-settings` },
       body: form,
     });
   }
 
-  const stored = () => wp.phpJson<{ sidecar_url: string; secret: string }>(`echo wp_json_encode( Appointease_Config::stored() );`);
+  const stored = () => wp.phpJson<{ sidecar_url: string; secret: string }>(`echo wp_json_encode( Appointease_Bridge_Config::stored() );`);
 
   it('warns on every admin screen while URL and secret are missing, and the shortcode stays silent for visitors', async () => {
     const dashboard = await (await fetch(`${wp.url}/wp-admin/`, { headers: { cookie: adminCookie } })).text();
@@ -265,7 +265,7 @@ describe.skipIf(prerequisite)('bridge plugin, configured by its settings page', 
 
   it('says the sidecar is down when it cannot be reached', async () => {
     const port = await freePort(); // nothing listens there
-    wp.php(`update_option( 'appointease_bridge_settings', array_merge( Appointease_Config::stored(), array( 'sidecar_url' => 'http://127.0.0.1:${port}' ) ) );`);
+    wp.php(`update_option( 'appointease_bridge_settings', array_merge( Appointease_Bridge_Config::stored(), array( 'sidecar_url' => 'http://127.0.0.1:${port}' ) ) );`);
     const html = await (await fetch(`${wp.url}/wp-admin/admin.php?page=appointease`, { headers: { cookie: adminCookie } })).text();
     expect(html).toContain('AppointEase sidecar is down.');
     expect(html).toContain('The sidecar cannot be reached');

@@ -106,7 +106,7 @@ describe.skipIf(prerequisite)('schema installer', () => {
 
   it('is idempotent: a second run changes nothing and reports nothing', () => {
     const before = createStatements();
-    const report = wp.phpJson<Report>(`echo wp_json_encode( Appointease_Schema::install() );`);
+    const report = wp.phpJson<Report>(`echo wp_json_encode( Appointease_Bridge_Schema::install() );`);
     expect(report).toEqual({ created: [], columns: [], widened: [], indexes: [], errors: [] });
     expect(createStatements()).toBe(before);
   });
@@ -115,7 +115,7 @@ describe.skipIf(prerequisite)('schema installer', () => {
     q(`ALTER TABLE ${P}appointease_settings DROP INDEX uniq_setting_key;
        ALTER TABLE ${P}appointease_customers DROP INDEX idx_email;
        INSERT INTO ${P}appointease_settings (setting_key, setting_value) VALUES ('timezone', '"UTC"'), ('timezone', '"UTC"');`);
-    const report = wp.phpJson<Report>(`echo wp_json_encode( Appointease_Schema::install() );`);
+    const report = wp.phpJson<Report>(`echo wp_json_encode( Appointease_Bridge_Schema::install() );`);
     expect(report.errors).toHaveLength(1);
     expect(report.errors[0]).toMatch(/appointease_settings\.uniq_setting_key: Duplicate entry/);
     expect(report.indexes).toEqual([`${P}appointease_customers.idx_email`]);
@@ -123,14 +123,14 @@ describe.skipIf(prerequisite)('schema installer', () => {
     const notice = wp.php(`
       wp_set_current_user( 1 );
       require_once ABSPATH . 'wp-admin/includes/admin.php';
-      Appointease_Settings::render_notices();
+      Appointease_Bridge_Settings::render_notices();
     `);
     expect(notice).toContain('could not fully create or upgrade its database tables');
     expect(notice).toContain('uniq_setting_key');
 
     // maybe_upgrade() retries because the definition's hash was not recorded.
     q(`DELETE FROM ${P}appointease_settings WHERE id = (SELECT MAX(id) FROM (SELECT id FROM ${P}appointease_settings) AS t)`);
-    wp.php(`Appointease_Schema::maybe_upgrade();`);
+    wp.php(`Appointease_Bridge_Schema::maybe_upgrade();`);
     expect(indexesOf(`${P}appointease_settings`)).toContain('uniq_setting_key');
     expect(wp.php(`echo wp_json_encode( get_option( 'appointease_bridge_schema_errors', 'none' ) );`)).toBe('"none"');
   });
@@ -177,7 +177,7 @@ describe.skipIf(prerequisite)('schema installer on AppointEase-shaped slot locks
       require_once ABSPATH . 'wp-admin/includes/plugin.php';
       deactivate_plugins( 'appointease-bridge/appointease-bridge.php' );
       activate_plugin( 'appointease-bridge/appointease-bridge.php' );
-      echo wp_json_encode( Appointease_Schema::install() );
+      echo wp_json_encode( Appointease_Bridge_Schema::install() );
     `);
     expect(report).toEqual({ created: [], columns: [], widened: [], indexes: [], errors: [] });
     expect(q(`SHOW CREATE TABLE \`${table}\``)).toBe(before);

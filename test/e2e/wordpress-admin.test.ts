@@ -71,7 +71,7 @@ describe.skipIf(prerequisite)('wp-admin catalogue and appointment pages against 
   }, 60_000);
 
   it('Services: adds a service that the sidecar stores and the page lists', async () => {
-    await adminPage('appointease-services');
+    await adminPage('appointease-bridge-services');
     await admin.getByRole('button', { name: 'Add service' }).click();
     await admin.getByLabel('Name').fill('Deep tissue massage');
     await admin.getByLabel('Description').fill('Sixty minutes, firm pressure');
@@ -92,7 +92,7 @@ describe.skipIf(prerequisite)('wp-admin catalogue and appointment pages against 
   }, 60_000);
 
   it('Staff: adds a staff member with split weekly hours and one service', async () => {
-    await adminPage('appointease-staff');
+    await adminPage('appointease-bridge-staff');
     await admin.getByRole('button', { name: 'Add staff member' }).click();
     await admin.getByLabel('Name').fill('Robin Rivera');
     await admin.getByLabel('Email').fill('robin@example.com');
@@ -133,7 +133,7 @@ describe.skipIf(prerequisite)('wp-admin catalogue and appointment pages against 
   }, 60_000);
 
   it('Staff: an edit the sidecar refuses shows its reason and changes nothing; a fixed one clears the phone', async () => {
-    await adminPage('appointease-staff');
+    await adminPage('appointease-bridge-staff');
     const row = admin.locator('tbody tr', { hasText: 'Robin Rivera' });
     await row.getByRole('button', { name: 'Edit' }).click();
     await admin.getByLabel('Phone').fill('');
@@ -165,7 +165,7 @@ describe.skipIf(prerequisite)('wp-admin catalogue and appointment pages against 
   }, 60_000);
 
   it('Time off & blackouts: adds time off for the staff member and a blackout date', async () => {
-    await adminPage('appointease-time-off');
+    await adminPage('appointease-bridge-time-off');
     await admin.getByLabel('Staff member').selectOption({ label: 'Robin Rivera' });
     const timeOffForm = admin.locator('form', { has: admin.getByRole('button', { name: 'Add time off' }) });
     await timeOffForm.getByLabel('From').fill(day(40));
@@ -189,7 +189,7 @@ describe.skipIf(prerequisite)('wp-admin catalogue and appointment pages against 
     const { blackoutDates } = await adminApi<{ blackoutDates: unknown[] }>('/blackout-dates');
     expect(blackoutDates).toEqual([expect.objectContaining({ startDate: day(50), endDate: day(50), reason: 'Public holiday' })]);
     // A reload shows what the sidecar has, not what the page remembered.
-    await adminPage('appointease-time-off');
+    await adminPage('appointease-bridge-time-off');
     await admin.locator('tbody tr', { hasText: 'Public holiday' }).waitFor();
     await admin.getByLabel('Staff member').selectOption({ label: 'Robin Rivera' });
     await admin.locator('tbody tr', { hasText: 'Conference' }).waitFor();
@@ -205,7 +205,7 @@ describe.skipIf(prerequisite)('wp-admin catalogue and appointment pages against 
       $wpdb->insert( $t, array( 'name' => 'Alan Turing', 'email' => 'alan@example.com', 'appointment_date' => '${day(4)} 13:00:00', 'status' => 'confirmed', 'service_id' => ${serviceId}, 'employee_id' => ${staffId} ) );
       echo (int) $wpdb->insert_id;
     `);
-    await adminPage('appointease-appointments');
+    await adminPage('appointease-bridge-appointments');
     await admin.getByLabel('Staff').selectOption({ label: 'Robin Rivera' });
     const booked = admin.locator('tbody tr', { hasText: 'Grace Hopper' });
     const legacy = admin.locator('tbody tr', { hasText: 'Alan Turing' });
@@ -239,7 +239,7 @@ describe.skipIf(prerequisite)('wp-admin catalogue and appointment pages against 
   it('Settings: saving one booking rule overrides only that rule', async () => {
     const before = await adminApi<{ overridden: string[]; timezone: string }>('/settings');
     expect(before.overridden).toEqual([]);
-    await adminPage('appointease-settings');
+    await adminPage('appointease-bridge-settings');
     expect(await admin.getByLabel('Upcoming bookings per customer').inputValue()).toBe('5');
     await admin.getByLabel('Minimum notice (minutes)').fill('120');
     await admin.getByRole('button', { name: 'Save booking rules' }).click();

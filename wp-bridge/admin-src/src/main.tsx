@@ -10,7 +10,7 @@ import { TimeOffPage } from './pages/time-off';
 
 declare global {
   interface Window {
-    appointeaseAdmin?: AdminConfig;
+    appointeaseBridgeAdmin?: AdminConfig;
   }
 }
 
@@ -25,7 +25,7 @@ const PAGES = {
 
 function start() {
   const mount = document.getElementById('appointease-admin');
-  const config = window.appointeaseAdmin;
+  const config = window.appointeaseBridgeAdmin;
   if (!mount || !config) return;
   const Page = PAGES[mount.dataset.page as keyof typeof PAGES];
   if (!Page) {

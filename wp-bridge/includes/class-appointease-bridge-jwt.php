@@ -13,7 +13,7 @@ defined( 'ABSPATH' ) || exit;
  * Only HS256 exists here on purpose: the algorithm is pinned rather than read from the
  * token, so "alg":"none" or an RS/HS confusion cannot be smuggled in.
  */
-class Appointease_Jwt {
+class Appointease_Bridge_Jwt {
 
 	/**
 	 * Clock skew tolerated between WordPress and the sidecar, in seconds.
@@ -28,7 +28,14 @@ class Appointease_Jwt {
 	 * @return string Compact JWT.
 	 */
 	public static function encode( array $claims, $secret ) {
-		$header  = self::base64url_encode( wp_json_encode( array( 'alg' => 'HS256', 'typ' => 'JWT' ) ) );
+		$header  = self::base64url_encode(
+			wp_json_encode(
+				array(
+					'alg' => 'HS256',
+					'typ' => 'JWT',
+				)
+			)
+		);
 		$payload = self::base64url_encode( wp_json_encode( $claims ) );
 		$signed  = $header . '.' . $payload;
 		return $signed . '.' . self::base64url_encode( hash_hmac( 'sha256', $signed, $secret, true ) );
@@ -114,7 +121,7 @@ class Appointease_Jwt {
 		if ( ! is_string( $data ) || ! preg_match( '/^[A-Za-z0-9_-]*$/', $data ) ) {
 			return false;
 		}
-		$padded = strtr( $data, '-_', '+/' );
+		$padded  = strtr( $data, '-_', '+/' );
 		$padded .= str_repeat( '=', ( 4 - strlen( $padded ) % 4 ) % 4 );
 		return base64_decode( $padded, true ); // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_decode -- JWT decoding, not obfuscation.
 	}

@@ -13,7 +13,7 @@ defined( 'ABSPATH' ) || exit;
  * The admin bundle runs in the administrator's browser and talks to the sidecar directly;
  * it never sees the shared secret, only tokens that expire within minutes.
  */
-class Appointease_Token_Route {
+class Appointease_Bridge_Token_Route {
 
 	const NAMESPACE_V1 = 'appointease-bridge/v1';
 	const AUDIENCE     = 'appointease-admin';
@@ -68,11 +68,11 @@ class Appointease_Token_Route {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public static function handle() {
-		if ( ! Appointease_Config::has_secret() ) {
+		if ( ! Appointease_Bridge_Config::has_secret() ) {
 			return new WP_Error( 'appointease_no_secret', __( 'The AppointEase shared secret is not configured.', 'appointease-bridge' ), array( 'status' => 503 ) );
 		}
-		$now    = time();
-		$claims = array(
+		$now      = time();
+		$claims   = array(
 			'aud' => self::AUDIENCE,
 			'sub' => (string) get_current_user_id(),
 			'iat' => $now,
@@ -80,7 +80,7 @@ class Appointease_Token_Route {
 		);
 		$response = new WP_REST_Response(
 			array(
-				'token'     => Appointease_Jwt::encode( $claims, Appointease_Config::secret() ),
+				'token'     => Appointease_Bridge_Jwt::encode( $claims, Appointease_Bridge_Config::secret() ),
 				'expiresAt' => gmdate( 'Y-m-d\TH:i:s\Z', $claims['exp'] ),
 			)
 		);

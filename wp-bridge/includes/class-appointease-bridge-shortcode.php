@@ -10,9 +10,9 @@ defined( 'ABSPATH' ) || exit;
 /**
  * Renders the booking widget's custom element and loads widget.js only where it is used.
  */
-class Appointease_Shortcode {
+class Appointease_Bridge_Shortcode {
 
-	const HANDLE = 'appointease-widget';
+	const HANDLE = 'appointease-bridge-widget';
 
 	/**
 	 * Hooks.
@@ -27,7 +27,7 @@ class Appointease_Shortcode {
 	 * Registers widget.js on every front-end page; enqueued by render() only.
 	 */
 	public static function register_script() {
-		$url = Appointease_Config::sidecar_url();
+		$url = Appointease_Bridge_Config::sidecar_url();
 		if ( '' === $url ) {
 			return;
 		}
@@ -39,7 +39,7 @@ class Appointease_Shortcode {
 	 * knows it (so a sidecar upgrade busts browser caches), else the bridge's.
 	 */
 	private static function script_version() {
-		$cached = get_transient( Appointease_Settings::HEALTH_CACHE );
+		$cached = get_transient( Appointease_Bridge_Settings::HEALTH_CACHE );
 		if ( is_array( $cached ) && ! empty( $cached['result']['body']['version'] ) && is_string( $cached['result']['body']['version'] ) ) {
 			return $cached['result']['body']['version'];
 		}
@@ -75,7 +75,7 @@ class Appointease_Shortcode {
 			'appointease'
 		);
 
-		$url = Appointease_Config::sidecar_url();
+		$url = Appointease_Bridge_Config::sidecar_url();
 		if ( '' === $url ) {
 			// Visitors see nothing rather than a broken widget; the site owner learns why.
 			if ( current_user_can( 'manage_options' ) ) {

@@ -13,7 +13,7 @@ defined( 'ABSPATH' ) || exit;
  * Constants win so that a site can keep the secret out of the database (and out of
  * database dumps); the option exists for sites where editing wp-config.php is not possible.
  */
-class Appointease_Config {
+class Appointease_Bridge_Config {
 
 	const OPTION = 'appointease_bridge_settings';
 

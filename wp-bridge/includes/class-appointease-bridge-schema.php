@@ -18,7 +18,7 @@ defined( 'ABSPATH' ) || exit;
  * parses CREATE TABLE text with whitespace-sensitive regexes and may alter existing
  * column types; here every decision comes from information_schema instead.
  */
-class Appointease_Schema {
+class Appointease_Bridge_Schema {
 
 	const VERSION_OPTION = 'appointease_bridge_schema_hash';
 	const ERROR_OPTION   = 'appointease_bridge_schema_errors';
@@ -252,7 +252,10 @@ class Appointease_Schema {
 			$index = strtolower( $row['INDEX_NAME'] );
 			if ( ! isset( $columns[ $index ] ) ) {
 				$existing[]        = $index;
-				$columns[ $index ] = array( 'unique' => 0 === (int) $row['NON_UNIQUE'], 'columns' => array() );
+				$columns[ $index ] = array(
+					'unique'  => 0 === (int) $row['NON_UNIQUE'],
+					'columns' => array(),
+				);
 			}
 			$columns[ $index ]['columns'][] = strtolower( $row['COLUMN_NAME'] );
 		}

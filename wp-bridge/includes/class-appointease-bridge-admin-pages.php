@@ -10,9 +10,9 @@ defined( 'ABSPATH' ) || exit;
 /**
  * Registers the menu, renders each page's mount point and loads assets/admin.js there.
  */
-class Appointease_Admin_Pages {
+class Appointease_Bridge_Admin_Pages {
 
-	const HANDLE = 'appointease-admin';
+	const HANDLE = 'appointease-bridge-admin';
 
 	/**
 	 * Screen hook suffixes of the plugin's pages, filled by register_menu().
@@ -37,12 +37,12 @@ class Appointease_Admin_Pages {
 	 */
 	public static function pages() {
 		return array(
-			'appointease'              => array( __( 'Live locks', 'appointease-bridge' ), 'locks' ),
-			'appointease-appointments' => array( __( 'Appointments', 'appointease-bridge' ), 'appointments' ),
-			'appointease-services'     => array( __( 'Services', 'appointease-bridge' ), 'services' ),
-			'appointease-staff'        => array( __( 'Staff', 'appointease-bridge' ), 'staff' ),
-			'appointease-time-off'     => array( __( 'Time off & blackouts', 'appointease-bridge' ), 'time-off' ),
-			'appointease-settings'     => array( __( 'Settings', 'appointease-bridge' ), 'settings' ),
+			'appointease'                     => array( __( 'Live locks', 'appointease-bridge' ), 'locks' ),
+			'appointease-bridge-appointments' => array( __( 'Appointments', 'appointease-bridge' ), 'appointments' ),
+			'appointease-bridge-services'     => array( __( 'Services', 'appointease-bridge' ), 'services' ),
+			'appointease-bridge-staff'        => array( __( 'Staff', 'appointease-bridge' ), 'staff' ),
+			'appointease-bridge-time-off'     => array( __( 'Time off & blackouts', 'appointease-bridge' ), 'time-off' ),
+			'appointease-bridge-settings'     => array( __( 'Settings', 'appointease-bridge' ), 'settings' ),
 		);
 	}
 
@@ -67,7 +67,7 @@ class Appointease_Admin_Pages {
 				$page[0],
 				'manage_options',
 				$slug,
-				'appointease-settings' === $slug ? array( 'Appointease_Settings', 'render_page' ) : array( __CLASS__, 'render_page' )
+				'appointease-bridge-settings' === $slug ? array( 'Appointease_Bridge_Settings', 'render_page' ) : array( __CLASS__, 'render_page' )
 			);
 		}
 	}
@@ -100,7 +100,7 @@ class Appointease_Admin_Pages {
 		?>
 		<div class="wrap appointease-admin-wrap">
 			<h1><?php echo esc_html( $title ); ?></h1>
-			<?php if ( '' === Appointease_Config::sidecar_url() || ! Appointease_Config::has_secret() ) : ?>
+			<?php if ( '' === Appointease_Bridge_Config::sidecar_url() || ! Appointease_Bridge_Config::has_secret() ) : ?>
 				<p><?php esc_html_e( 'Configure the sidecar URL and the shared secret first.', 'appointease-bridge' ); ?></p>
 			<?php else : ?>
 				<div id="appointease-admin" data-page="<?php echo esc_attr( $page ); ?>">
@@ -121,7 +121,7 @@ class Appointease_Admin_Pages {
 		if ( ! in_array( $hook_suffix, self::$hooks, true ) || ! current_user_can( 'manage_options' ) ) {
 			return;
 		}
-		if ( '' === Appointease_Config::sidecar_url() || ! Appointease_Config::has_secret() ) {
+		if ( '' === Appointease_Bridge_Config::sidecar_url() || ! Appointease_Bridge_Config::has_secret() ) {
 			return;
 		}
 		$src = plugins_url( 'assets/admin.js', APPOINTEASE_BRIDGE_FILE );
@@ -130,12 +130,12 @@ class Appointease_Admin_Pages {
 
 		// The bundle learns where to get its token and where the sidecar is; no secret is ever handed out.
 		$config = array(
-			'sidecarUrl' => Appointease_Config::sidecar_url(),
-			'tokenUrl'   => esc_url_raw( rest_url( Appointease_Token_Route::NAMESPACE_V1 . '/token' ) ),
+			'sidecarUrl' => Appointease_Bridge_Config::sidecar_url(),
+			'tokenUrl'   => esc_url_raw( rest_url( Appointease_Bridge_Token_Route::NAMESPACE_V1 . '/token' ) ),
 			'nonce'      => wp_create_nonce( 'wp_rest' ),
 			'adminUrl'   => esc_url_raw( admin_url( 'admin.php' ) ),
 			'locale'     => str_replace( '_', '-', get_user_locale() ),
 		);
-		wp_add_inline_script( self::HANDLE, 'window.appointeaseAdmin = ' . wp_json_encode( $config ) . ';', 'before' );
+		wp_add_inline_script( self::HANDLE, 'window.appointeaseBridgeAdmin = ' . wp_json_encode( $config ) . ';', 'before' );
 	}
 }

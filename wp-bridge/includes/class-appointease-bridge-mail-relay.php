@@ -8,7 +8,7 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Mail relay for MAIL_TRANSPORT=wordpress, so booking mail uses the site's own mail setup
+ * Mail relay for the sidecar's MAIL_TRANSPORT set to "WordPress", so booking mail uses the site's own mail setup
  * (SMTP plugins, From address, deliverability) instead of a second configuration.
  *
  * Request (sent by the sidecar):
@@ -36,7 +36,7 @@ defined( 'ABSPATH' ) || exit;
  * Answers: 200 {"sent":true}; 401 bad or missing token; 400 invalid body;
  * 413 body too large; 502 wp_mail failed (the sidecar may retry); 503 no secret configured.
  */
-class Appointease_Mail_Relay {
+class Appointease_Bridge_Mail_Relay {
 
 	const AUDIENCE         = 'appointease-bridge';
 	const MAX_LIFETIME     = 300;
@@ -71,7 +71,7 @@ class Appointease_Mail_Relay {
 	 */
 	public static function register_route() {
 		register_rest_route(
-			Appointease_Token_Route::NAMESPACE_V1,
+			Appointease_Bridge_Token_Route::NAMESPACE_V1,
 			'/mail',
 			array(
 				'methods'             => 'POST',
@@ -101,10 +101,10 @@ class Appointease_Mail_Relay {
 	 * @return true|WP_Error
 	 */
 	public static function permission( WP_REST_Request $request ) {
-		if ( ! Appointease_Config::has_secret() ) {
+		if ( ! Appointease_Bridge_Config::has_secret() ) {
 			return new WP_Error( 'appointease_no_secret', 'The AppointEase shared secret is not configured.', array( 'status' => 503 ) );
 		}
-		$claims = Appointease_Jwt::decode( self::bearer( $request ), Appointease_Config::secret(), self::AUDIENCE, self::MAX_LIFETIME );
+		$claims = Appointease_Bridge_Jwt::decode( self::bearer( $request ), Appointease_Bridge_Config::secret(), self::AUDIENCE, self::MAX_LIFETIME );
 		if ( is_wp_error( $claims ) ) {
 			// One generic answer: which check failed is useful to an attacker, not to the sidecar.
 			return new WP_Error( 'appointease_unauthorized', 'Invalid or missing token.', array( 'status' => 401 ) );

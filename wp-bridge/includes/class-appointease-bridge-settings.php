@@ -10,7 +10,7 @@ defined( 'ABSPATH' ) || exit;
 /**
  * Settings API registration, the settings form, the health check and admin notices.
  */
-class Appointease_Settings {
+class Appointease_Bridge_Settings {
 
 	const GROUP            = 'appointease_bridge';
 	const HEALTH_CACHE     = 'appointease_bridge_health';
@@ -21,7 +21,7 @@ class Appointease_Settings {
 	 */
 	public static function register_hooks() {
 		add_action( 'admin_init', array( __CLASS__, 'register_setting' ) );
-		add_action( 'admin_init', array( 'Appointease_Schema', 'maybe_upgrade' ) );
+		add_action( 'admin_init', array( 'Appointease_Bridge_Schema', 'maybe_upgrade' ) );
 		add_action( 'admin_notices', array( __CLASS__, 'render_notices' ) );
 	}
 
@@ -31,7 +31,7 @@ class Appointease_Settings {
 	public static function register_setting() {
 		register_setting(
 			self::GROUP,
-			Appointease_Config::OPTION,
+			Appointease_Bridge_Config::OPTION,
 			array(
 				'type'              => 'object',
 				'sanitize_callback' => array( __CLASS__, 'sanitize' ),
@@ -54,17 +54,17 @@ class Appointease_Settings {
 	 * @return array{sidecar_url: string, secret: string}
 	 */
 	public static function sanitize( $input ) {
-		$current = Appointease_Config::stored();
+		$current = Appointease_Bridge_Config::stored();
 		$input   = is_array( $input ) ? $input : array();
 		$output  = $current;
 
 		if ( isset( $input['sidecar_url'] ) ) {
 			$raw = trim( (string) wp_unslash( $input['sidecar_url'] ) );
-			$url = Appointease_Config::normalize_url( $raw );
+			$url = Appointease_Bridge_Config::normalize_url( $raw );
 			if ( '' === $raw || '' !== $url ) {
 				$output['sidecar_url'] = $url;
 			} else {
-				add_settings_error( Appointease_Config::OPTION, 'appointease_url', __( 'The sidecar URL must be an http:// or https:// address; the previous value was kept.', 'appointease-bridge' ) );
+				add_settings_error( Appointease_Bridge_Config::OPTION, 'appointease_url', __( 'The sidecar URL must be an http:// or https:// address; the previous value was kept.', 'appointease-bridge' ) );
 			}
 		}
 
@@ -73,12 +73,12 @@ class Appointease_Settings {
 		} elseif ( isset( $input['secret'] ) && '' !== $input['secret'] ) {
 			// Not sanitize_text_field(): it would silently alter secrets containing "<" or "%xx".
 			$secret = trim( (string) wp_unslash( $input['secret'] ) );
-			if ( strlen( $secret ) < Appointease_Config::MIN_SECRET_LENGTH || preg_match( '/[\x00-\x1F\x7F]/', $secret ) ) {
+			if ( strlen( $secret ) < Appointease_Bridge_Config::MIN_SECRET_LENGTH || preg_match( '/[\x00-\x1F\x7F]/', $secret ) ) {
 				add_settings_error(
-					Appointease_Config::OPTION,
+					Appointease_Bridge_Config::OPTION,
 					'appointease_secret',
 					/* translators: %d: minimum number of characters. */
-					sprintf( __( 'The shared secret must be at least %d printable characters; the previous value was kept.', 'appointease-bridge' ), Appointease_Config::MIN_SECRET_LENGTH )
+					sprintf( __( 'The shared secret must be at least %d printable characters; the previous value was kept.', 'appointease-bridge' ), Appointease_Bridge_Config::MIN_SECRET_LENGTH )
 				);
 			} else {
 				$output['secret'] = $secret;
@@ -98,7 +98,7 @@ class Appointease_Settings {
 	 * @return array{ok: bool, status: string, body: array|null, message: string}
 	 */
 	public static function health( $use_cache = true ) {
-		$url = Appointease_Config::internal_url();
+		$url = Appointease_Bridge_Config::internal_url();
 		if ( '' === $url ) {
 			return array(
 				'ok'      => false,
@@ -170,8 +170,8 @@ class Appointease_Settings {
 		if ( ! current_user_can( 'manage_options' ) ) {
 			return;
 		}
-		$settings_link = admin_url( 'admin.php?page=appointease-settings' );
-		$schema_errors = get_option( Appointease_Schema::ERROR_OPTION );
+		$settings_link = admin_url( 'admin.php?page=appointease-bridge-settings' );
+		$schema_errors = get_option( Appointease_Bridge_Schema::ERROR_OPTION );
 		if ( is_array( $schema_errors ) && $schema_errors ) {
 			echo '<div class="notice notice-error appointease-notice"><p><strong>' . esc_html__( 'AppointEase could not fully create or upgrade its database tables:', 'appointease-bridge' ) . '</strong></p><ul>';
 			foreach ( array_slice( $schema_errors, 0, 10 ) as $error ) {
@@ -179,11 +179,11 @@ class Appointease_Settings {
 			}
 			echo '</ul></div>';
 		}
-		$problems      = array();
-		if ( '' === Appointease_Config::sidecar_url() ) {
+		$problems = array();
+		if ( '' === Appointease_Bridge_Config::sidecar_url() ) {
 			$problems[] = __( 'the sidecar URL is not set', 'appointease-bridge' );
 		}
-		if ( ! Appointease_Config::has_secret() ) {
+		if ( ! Appointease_Bridge_Config::has_secret() ) {
 			$problems[] = __( 'the shared secret is not set', 'appointease-bridge' );
 		}
 		if ( $problems ) {
@@ -197,7 +197,7 @@ class Appointease_Settings {
 			);
 			return;
 		}
-		if ( ! Appointease_Admin_Pages::is_plugin_screen() ) {
+		if ( ! Appointease_Bridge_Admin_Pages::is_plugin_screen() ) {
 			return;
 		}
 		$health = self::health( ! self::is_settings_screen() );
@@ -220,7 +220,7 @@ class Appointease_Settings {
 	 */
 	private static function is_settings_screen() {
 		$screen = function_exists( 'get_current_screen' ) ? get_current_screen() : null;
-		return $screen && false !== strpos( (string) $screen->id, 'appointease-settings' );
+		return $screen && false !== strpos( (string) $screen->id, 'appointease-bridge-settings' );
 	}
 
 	/**
@@ -230,23 +230,23 @@ class Appointease_Settings {
 		if ( ! current_user_can( 'manage_options' ) ) {
 			wp_die( esc_html__( 'Sorry, you are not allowed to manage AppointEase.', 'appointease-bridge' ), 403 );
 		}
-		$stored = Appointease_Config::stored();
+		$stored = Appointease_Bridge_Config::stored();
 		$health = self::health( false );
 		?>
 		<div class="wrap appointease-settings">
 			<h1><?php esc_html_e( 'AppointEase settings', 'appointease-bridge' ); ?></h1>
-			<?php settings_errors( Appointease_Config::OPTION ); ?>
+			<?php settings_errors( Appointease_Bridge_Config::OPTION ); ?>
 			<form method="post" action="options.php">
 				<?php settings_fields( self::GROUP ); ?>
 				<table class="form-table" role="presentation">
 					<tr>
 						<th scope="row"><label for="appointease-sidecar-url"><?php esc_html_e( 'Sidecar URL', 'appointease-bridge' ); ?></label></th>
 						<td>
-							<?php if ( Appointease_Config::url_is_constant() ) : ?>
-								<code id="appointease-sidecar-url"><?php echo esc_html( Appointease_Config::sidecar_url() ); ?></code>
+							<?php if ( Appointease_Bridge_Config::url_is_constant() ) : ?>
+								<code id="appointease-sidecar-url"><?php echo esc_html( Appointease_Bridge_Config::sidecar_url() ); ?></code>
 								<p class="description"><?php esc_html_e( 'Set by APPOINTEASE_SIDECAR_URL in wp-config.php.', 'appointease-bridge' ); ?></p>
 							<?php else : ?>
-								<input type="url" class="regular-text code" id="appointease-sidecar-url" name="<?php echo esc_attr( Appointease_Config::OPTION ); ?>[sidecar_url]" value="<?php echo esc_attr( $stored['sidecar_url'] ); ?>" placeholder="https://book.example.com" />
+								<input type="url" class="regular-text code" id="appointease-sidecar-url" name="<?php echo esc_attr( Appointease_Bridge_Config::OPTION ); ?>[sidecar_url]" value="<?php echo esc_attr( $stored['sidecar_url'] ); ?>" placeholder="https://book.example.com" />
 								<p class="description"><?php esc_html_e( 'The public base URL of the AppointEase sidecar, as browsers reach it.', 'appointease-bridge' ); ?></p>
 							<?php endif; ?>
 						</td>
@@ -254,15 +254,15 @@ class Appointease_Settings {
 					<tr>
 						<th scope="row"><label for="appointease-secret"><?php esc_html_e( 'Shared secret', 'appointease-bridge' ); ?></label></th>
 						<td>
-							<?php if ( Appointease_Config::secret_is_constant() ) : ?>
-								<strong id="appointease-secret-state"><?php echo Appointease_Config::has_secret() ? esc_html__( 'set', 'appointease-bridge' ) : esc_html__( 'set, but shorter than 32 characters', 'appointease-bridge' ); ?></strong>
+							<?php if ( Appointease_Bridge_Config::secret_is_constant() ) : ?>
+								<strong id="appointease-secret-state"><?php echo Appointease_Bridge_Config::has_secret() ? esc_html__( 'set', 'appointease-bridge' ) : esc_html__( 'set, but shorter than 32 characters', 'appointease-bridge' ); ?></strong>
 								<p class="description"><?php esc_html_e( 'Set by APPOINTEASE_SECRET in wp-config.php.', 'appointease-bridge' ); ?></p>
 							<?php else : ?>
 								<strong id="appointease-secret-state"><?php echo '' !== $stored['secret'] ? esc_html__( 'set', 'appointease-bridge' ) : esc_html__( 'not set', 'appointease-bridge' ); ?></strong><br />
-								<input type="password" class="regular-text code" id="appointease-secret" name="<?php echo esc_attr( Appointease_Config::OPTION ); ?>[secret]" value="" autocomplete="new-password" />
+								<input type="password" class="regular-text code" id="appointease-secret" name="<?php echo esc_attr( Appointease_Bridge_Config::OPTION ); ?>[secret]" value="" autocomplete="new-password" />
 								<p class="description"><?php esc_html_e( 'The same value as the sidecar\'s APPOINTEASE_SECRET (at least 32 characters). Leave empty to keep the current secret. Defining APPOINTEASE_SECRET in wp-config.php is preferred: it keeps the secret out of the database.', 'appointease-bridge' ); ?></p>
 								<?php if ( '' !== $stored['secret'] ) : ?>
-									<label><input type="checkbox" name="<?php echo esc_attr( Appointease_Config::OPTION ); ?>[clear_secret]" value="1" /> <?php esc_html_e( 'Remove the stored secret', 'appointease-bridge' ); ?></label>
+									<label><input type="checkbox" name="<?php echo esc_attr( Appointease_Bridge_Config::OPTION ); ?>[clear_secret]" value="1" /> <?php esc_html_e( 'Remove the stored secret', 'appointease-bridge' ); ?></label>
 								<?php endif; ?>
 							<?php endif; ?>
 						</td>
@@ -275,7 +275,7 @@ class Appointease_Settings {
 					</tr>
 				</table>
 				<?php
-				if ( ! ( Appointease_Config::url_is_constant() && Appointease_Config::secret_is_constant() ) ) {
+				if ( ! ( Appointease_Bridge_Config::url_is_constant() && Appointease_Bridge_Config::secret_is_constant() ) ) {
 					submit_button();
 				}
 				?>

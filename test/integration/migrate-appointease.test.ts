@@ -74,14 +74,14 @@ describe('migrate on a database the AppointEase plugin already filled', () => {
     );
     expect(uniques.map((u) => u.name)).toEqual(['unique_slot']);
     // Every address /otp accepts (190 characters) must fit: the plugin's email column is widened, nothing else about it changes.
-    expect(first.widenedColumns).toEqual(['wp_appointments.email']);
+    expect(first.widenedColumns).toEqual(['wp_appointments.email', 'wp_appointease_customers.email']);
     const [[email]] = await db.pool.query<any[]>(
       `SELECT COLUMN_TYPE AS type, IS_NULLABLE AS nullable, COLLATION_NAME AS collation FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'wp_appointments' AND COLUMN_NAME = 'email'`,
     );
     expect(email).toEqual({ type: 'varchar(190)', nullable: 'NO', collation: 'utf8mb4_unicode_ci' });
 
     const second = await migrate(db.pool, 'wp_');
-    expect(second).toEqual({ createdTables: [], addedColumns: [], widenedColumns: [], addedIndexes: [] });
+    expect(second).toMatchObject({ createdTables: [], addedColumns: [], widenedColumns: [], addedIndexes: [], problems: [] });
     expect(await migrateCli(db.url)).toMatch(/Schema is up to date/);
   });
 

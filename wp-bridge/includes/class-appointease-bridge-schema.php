@@ -12,11 +12,25 @@ defined( 'ABSPATH' ) || exit;
  *
  * The sidecar's `npm run migrate` reads the same schema.json, so either side may run
  * first. Sites that already run the AppointEase plugin have these tables with their own
- * rows: this class therefore only creates missing tables, adds missing columns and
- * indexes, and widens a varchar the definition wants longer — it never drops, narrows or
- * retypes anything. dbDelta() is deliberately not used: it
- * parses CREATE TABLE text with whitespace-sensitive regexes and may alter existing
- * column types; here every decision comes from information_schema instead.
+ * rows: this class therefore only creates missing tables, adds missing columns, primary
+ * keys and indexes, and widens a varchar the definition wants longer — it never drops,
+ * narrows or retypes anything. dbDelta() is deliberately not
+ * used: it parses CREATE TABLE text with whitespace-sensitive regexes and may alter
+ * existing column types; here every decision comes from information_schema instead.
+ *
+ * The rules are the sidecar's, rule for rule (server/src/db/schema.ts and migrate.ts), and
+ * test/bridge/migrators-agree.test.ts compares what the two leave in information_schema:
+ * - a new table is utf8mb4/InnoDB, in the collation of WordPress's own options table when
+ *   that is a utf8mb4 one, else utf8mb4_unicode_ci;
+ * - a missing column is added where the definition puts it (after its predecessor, or
+ *   first), NULL-able when the definition says NOT NULL without a default;
+ * - a missing AUTO_INCREMENT column is added only together with the primary key it is,
+ *   when the table has none; otherwise it is reported;
+ * - a live varchar shorter than its definition is widened to it, keeping its character
+ *   set, collation and nullability (nothing else about an existing column ever changes);
+ * - a missing primary key is added when its columns exist;
+ * - an index counts as present under its name or as another index with the same columns
+ *   and uniqueness.
  */
 class Appointease_Bridge_Schema {
 
@@ -76,6 +90,7 @@ class Appointease_Bridge_Schema {
 
 		// Errors are collected into the report; printing them mid-activation would break the redirect.
 		$suppressed = $wpdb->suppress_errors( true );
+		$collation  = self::table_collation( $prefix );
 		foreach ( $definition['tables'] as $table ) {
 			$name = $prefix . $table['name'];
 			if ( ! self::is_identifier( $name ) ) {
@@ -83,7 +98,7 @@ class Appointease_Bridge_Schema {
 				continue;
 			}
 			if ( ! self::table_exists( $name ) ) {
-				if ( false === $wpdb->query( self::create_statement( $name, $table ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- identifiers validated, definitions come from the plugin's own schema.json.
+				if ( false === $wpdb->query( self::create_statement( $name, $table, $collation ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- identifiers validated, definitions come from the plugin's own schema.json.
 					$report['errors'][] = $name . ': ' . $wpdb->last_error;
 				} else {
 					$report['created'][] = $name;
@@ -138,13 +153,26 @@ class Appointease_Bridge_Schema {
 	}
 
 	/**
+	 * The collation of new tables: that of WordPress's own options table when it is a
+	 * utf8mb4 one (so joins with the plugin's tables, made with WordPress's collation, never
+	 * mix collations), else utf8mb4_unicode_ci.
+	 *
+	 * @param string $prefix Table prefix.
+	 */
+	public static function table_collation( $prefix ) {
+		global $wpdb;
+		$collation = $wpdb->get_var( $wpdb->prepare( 'SELECT TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s', $prefix . 'options' ) );
+		return is_string( $collation ) && 1 === preg_match( '/^utf8mb4_[a-z0-9_]+$/i', $collation ) ? $collation : 'utf8mb4_unicode_ci';
+	}
+
+	/**
 	 * The CREATE TABLE statement for a table definition.
 	 *
-	 * @param string $name  Prefixed table name.
-	 * @param array  $table Table definition.
+	 * @param string $name      Prefixed table name.
+	 * @param array  $table     Table definition.
+	 * @param string $collation A utf8mb4 collation (from table_collation()).
 	 */
-	public static function create_statement( $name, array $table ) {
-		global $wpdb;
+	public static function create_statement( $name, array $table, $collation = 'utf8mb4_unicode_ci' ) {
 		$lines = array();
 		foreach ( $table['columns'] as $column ) {
 			$lines[] = self::quote( $column[0] ) . ' ' . $column[1];
@@ -155,11 +183,36 @@ class Appointease_Bridge_Schema {
 		foreach ( isset( $table['indexes'] ) ? $table['indexes'] : array() as $index ) {
 			$lines[] = ( ! empty( $index['unique'] ) ? 'UNIQUE KEY ' : 'KEY ' ) . self::quote( $index['name'] ) . ' (' . self::column_list( $index['columns'] ) . ')';
 		}
-		return 'CREATE TABLE IF NOT EXISTS ' . self::quote( $name ) . " (\n  " . implode( ",\n  ", $lines ) . "\n) " . $wpdb->get_charset_collate();
+		$collation = 1 === preg_match( '/^utf8mb4_[a-z0-9_]+$/i', $collation ) ? $collation : 'utf8mb4_unicode_ci';
+		return 'CREATE TABLE IF NOT EXISTS ' . self::quote( $name ) . " (\n  " . implode( ",\n  ", $lines ) . "\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=" . $collation;
 	}
 
 	/**
-	 * Adds the columns of the definition that the live table lacks.
+	 * A definition as added to an existing table: its first NOT NULL becomes NULL when it has
+	 * no default (and is not AUTO_INCREMENT), because the rows already there have no value.
+	 * The same whether or not the table has rows today, so the outcome never depends on data.
+	 *
+	 * @param string $definition Column definition from schema.json.
+	 */
+	public static function relaxed_definition( $definition ) {
+		if ( 1 === preg_match( '/\bNOT NULL\b/i', $definition ) && 1 !== preg_match( '/\bDEFAULT\b/i', $definition ) && ! self::is_auto_increment( $definition ) ) {
+			return preg_replace( '/\bNOT NULL\b/i', 'NULL', $definition, 1 );
+		}
+		return $definition;
+	}
+
+	/**
+	 * Whether a column definition is AUTO_INCREMENT.
+	 *
+	 * @param string $definition Column definition.
+	 */
+	private static function is_auto_increment( $definition ) {
+		return 1 === preg_match( '/\bAUTO_INCREMENT\b/i', $definition );
+	}
+
+	/**
+	 * Adds the columns of the definition that the live table lacks, and the primary key when
+	 * the table has none.
 	 *
 	 * @param string $name   Prefixed table name.
 	 * @param array  $table  Table definition.
@@ -167,28 +220,51 @@ class Appointease_Bridge_Schema {
 	 */
 	private static function add_missing_columns( $name, array $table, array &$report ) {
 		global $wpdb;
-		$existing = array_map( 'strtolower', $wpdb->get_col( $wpdb->prepare( 'SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s', $name ) ) );
-		$previous = null;
+		$existing    = array_map( 'strtolower', $wpdb->get_col( $wpdb->prepare( 'SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s', $name ) ) );
+		$has_primary = '1' === (string) $wpdb->get_var( $wpdb->prepare( "SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s AND INDEX_NAME = 'PRIMARY' LIMIT 1", $name ) );
+		$primary_key = isset( $table['primaryKey'] ) && is_array( $table['primaryKey'] ) ? $table['primaryKey'] : array();
+		$previous    = null;
 		foreach ( $table['columns'] as $column ) {
 			list( $column_name, $definition ) = $column;
 			if ( in_array( strtolower( $column_name ), $existing, true ) ) {
 				$previous = $column_name;
 				continue;
 			}
-			if ( false !== stripos( $definition, 'AUTO_INCREMENT' ) ) {
-				// An auto-increment column must be a key; bolting one onto a table that has its own
-				// primary key would fail or change the table's identity, so it is reported, not forced.
-				$report['errors'][] = $name . '.' . $column_name . ': missing auto-increment column not added';
-				continue;
+			$with_primary = false;
+			if ( self::is_auto_increment( $definition ) ) {
+				// An auto-increment column must be a key. It can come with the primary key it is,
+				// when the table has none; beside another primary key it would change the table's identity.
+				if ( $has_primary || 1 !== count( $primary_key ) || strtolower( $primary_key[0] ) !== strtolower( $column_name ) ) {
+					$report['errors'][] = $name . '.' . $column_name . ': missing auto-increment column not added (the table has another primary key)';
+					continue;
+				}
+				$with_primary = true;
 			}
 			// Same position as in the definition, so tables created and upgraded look alike.
 			$position = null === $previous ? ' FIRST' : ' AFTER ' . self::quote( $previous );
-			$sql      = 'ALTER TABLE ' . self::quote( $name ) . ' ADD COLUMN ' . self::quote( $column_name ) . ' ' . $definition . $position;
+			$sql      = 'ALTER TABLE ' . self::quote( $name ) . ' ADD COLUMN ' . self::quote( $column_name ) . ' ' . self::relaxed_definition( $definition ) . $position;
+			if ( $with_primary ) {
+				$sql .= ', ADD PRIMARY KEY (' . self::quote( $column_name ) . ')';
+			}
 			if ( false === $wpdb->query( $sql ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- identifiers validated, definition from schema.json.
 				$report['errors'][] = $name . '.' . $column_name . ': ' . $wpdb->last_error;
+				continue;
+			}
+			$report['columns'][] = $name . '.' . $column_name;
+			$existing[]          = strtolower( $column_name );
+			$previous            = $column_name;
+			if ( $with_primary ) {
+				$report['indexes'][] = $name . '.PRIMARY';
+				$has_primary         = true;
+			}
+		}
+
+		if ( $primary_key && ! $has_primary && ! array_diff( array_map( 'strtolower', $primary_key ), $existing ) ) {
+			$sql = 'ALTER TABLE ' . self::quote( $name ) . ' ADD PRIMARY KEY (' . self::column_list( $primary_key ) . ')';
+			if ( false === $wpdb->query( $sql ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- identifiers validated.
+				$report['errors'][] = $name . '.PRIMARY: ' . $wpdb->last_error;
 			} else {
-				$report['columns'][] = $name . '.' . $column_name;
-				$previous            = $column_name;
+				$report['indexes'][] = $name . '.PRIMARY';
 			}
 		}
 	}
@@ -232,7 +308,7 @@ class Appointease_Bridge_Schema {
 	}
 
 	/**
-	 * Adds the indexes (and primary key) of the definition that the live table lacks.
+	 * Adds the indexes of the definition that the live table lacks.
 	 *
 	 * An index counts as present when one of that name exists, or when one under another name
 	 * has the same columns in the same order and the same uniqueness (the AppointEase plugin's
@@ -264,14 +340,6 @@ class Appointease_Bridge_Schema {
 			$shapes[] = self::index_shape( $shape['unique'], $shape['columns'] );
 		}
 		$wanted = isset( $table['indexes'] ) ? $table['indexes'] : array();
-		if ( ! empty( $table['primaryKey'] ) && ! in_array( 'primary', $existing, true ) ) {
-			$sql = 'ALTER TABLE ' . self::quote( $name ) . ' ADD PRIMARY KEY (' . self::column_list( $table['primaryKey'] ) . ')';
-			if ( false === $wpdb->query( $sql ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- identifiers validated.
-				$report['errors'][] = $name . '.PRIMARY: ' . $wpdb->last_error;
-			} else {
-				$report['indexes'][] = $name . '.PRIMARY';
-			}
-		}
 		foreach ( $wanted as $index ) {
 			if ( in_array( strtolower( $index['name'] ), $existing, true ) ) {
 				continue;

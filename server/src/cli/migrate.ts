@@ -18,6 +18,8 @@ async function run(): Promise<void> {
     for (const c of report.addedColumns) console.log(`added column ${c}`);
     for (const c of report.widenedColumns) console.log(`widened column ${c}`);
     for (const i of report.addedIndexes) console.log(`added index ${i}`);
+    for (const p of report.problems) console.log(`not done: ${p}`);
+    if (report.problems.length) process.exitCode = 1;
   } finally {
     await pool.end();
   }

@@ -53,22 +53,59 @@ export function tableNames(prefix: string) {
 export type Tables = ReturnType<typeof tableNames>;
 
 const q = (id: string) => `\`${id.replace(/`/g, '')}\``;
+const columnList = (columns: string[]) => columns.map(q).join(', ');
 
-export function createTableSql(prefix: string, t: TableDef): string {
-  const lines = t.columns.map(([n, def]) => `  ${q(n)} ${def}`);
-  lines.push(`  PRIMARY KEY (${t.primaryKey.map(q).join(', ')})`);
-  for (const ix of t.indexes) {
-    lines.push(`  ${ix.unique ? 'UNIQUE KEY' : 'KEY'} ${q(ix.name)} (${ix.columns.map(q).join(', ')})`);
-  }
-  return `CREATE TABLE IF NOT EXISTS ${q(prefix + t.name)} (\n${lines.join(',\n')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
+/*
+ * The DDL rules below are mirrored, rule for rule, by the bridge's PHP installer
+ * (wp-bridge/includes/class-appointease-bridge-schema.php); test/bridge/migrators-agree.test.ts
+ * runs both on an empty database and on the AppointEase plugin's tables and compares
+ * information_schema. Change one, change the other.
+ */
+
+/** Character set of every table: utf8mb4, in the collation of WordPress's own tables when it is a utf8mb4 one. */
+export const DEFAULT_COLLATION = 'utf8mb4_unicode_ci';
+
+export function tableCollation(optionsTableCollation: string | null | undefined): string {
+  return optionsTableCollation && /^utf8mb4_[a-z0-9_]+$/i.test(optionsTableCollation) ? optionsTableCollation : DEFAULT_COLLATION;
 }
 
-export function addColumnSql(prefix: string, table: string, column: [string, string]): string {
-  // A column added to a table that already has rows must accept them: force NULL-able
-  // unless a default is given, so AppointEase's existing rows stay valid.
-  let def = column[1];
-  if (/NOT NULL/i.test(def) && !/DEFAULT/i.test(def) && !/AUTO_INCREMENT/i.test(def)) def = def.replace(/NOT NULL/i, 'NULL');
-  return `ALTER TABLE ${q(prefix + table)} ADD COLUMN ${q(column[0])} ${def}`;
+export function createTableSql(prefix: string, t: TableDef, collation: string = DEFAULT_COLLATION): string {
+  const lines = t.columns.map(([n, def]) => `  ${q(n)} ${def}`);
+  if (t.primaryKey.length) lines.push(`  PRIMARY KEY (${columnList(t.primaryKey)})`);
+  for (const ix of t.indexes) {
+    lines.push(`  ${ix.unique ? 'UNIQUE KEY' : 'KEY'} ${q(ix.name)} (${columnList(ix.columns)})`);
+  }
+  return `CREATE TABLE IF NOT EXISTS ${q(prefix + t.name)} (\n${lines.join(',\n')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation}`;
+}
+
+export const isAutoIncrement = (definition: string) => /\bAUTO_INCREMENT\b/i.test(definition);
+
+/**
+ * A column added to a table that already exists must accept the rows already in it: a
+ * `NOT NULL` column without a default is added `NULL`-able (the first `NOT NULL` becomes
+ * `NULL`), whether or not the table has rows today, so created and upgraded tables differ
+ * only where they must.
+ */
+export function relaxedDefinition(definition: string): string {
+  if (/\bNOT NULL\b/i.test(definition) && !/\bDEFAULT\b/i.test(definition) && !isAutoIncrement(definition)) {
+    return definition.replace(/\bNOT NULL\b/i, 'NULL');
+  }
+  return definition;
+}
+
+/**
+ * Adds a column where the definition puts it: after the column that precedes it there (or
+ * first), so created and upgraded tables list their columns alike. `withPrimaryKey` adds the
+ * primary key in the same statement, which an AUTO_INCREMENT column needs.
+ */
+export function addColumnSql(prefix: string, table: string, column: [string, string], after: string | null, withPrimaryKey = false): string {
+  const position = after === null ? 'FIRST' : `AFTER ${q(after)}`;
+  const key = withPrimaryKey ? `, ADD PRIMARY KEY (${q(column[0])})` : '';
+  return `ALTER TABLE ${q(prefix + table)} ADD COLUMN ${q(column[0])} ${relaxedDefinition(column[1])} ${position}${key}`;
+}
+
+export function addPrimaryKeySql(prefix: string, table: string, columns: string[]): string {
+  return `ALTER TABLE ${q(prefix + table)} ADD PRIMARY KEY (${columnList(columns)})`;
 }
 
 /** What information_schema says about a live column, as far as widening needs it. */
@@ -99,5 +136,10 @@ export function widenColumnSql(prefix: string, table: string, column: [string, s
 }
 
 export function addIndexSql(prefix: string, table: string, ix: TableDef['indexes'][number]): string {
-  return `ALTER TABLE ${q(prefix + table)} ADD ${ix.unique ? 'UNIQUE KEY' : 'KEY'} ${q(ix.name)} (${ix.columns.map(q).join(', ')})`;
+  return `ALTER TABLE ${q(prefix + table)} ADD ${ix.unique ? 'UNIQUE KEY' : 'KEY'} ${q(ix.name)} (${columnList(ix.columns)})`;
+}
+
+/** A comparable description of an index: uniqueness plus its ordered, lower-cased columns. */
+export function indexShape(unique: boolean, columns: string[]): string {
+  return `${unique ? 'u' : 'k'}:${columns.map((c) => c.toLowerCase()).join(',')}`;
 }

@@ -1,10 +1,15 @@
 import { ConfigError, parseDatabaseConfig, readEnvironment } from '../config';
+import { carryOverPluginSettings } from '../db/carry-over';
 import { migrate } from '../db/migrate';
 import { createPool, ensureDatabase } from '../db/pool';
+import { tableNames } from '../db/schema';
+import { formatMigrationOutput } from './migrate-output';
 
 /**
  * `npm run migrate`: create or upgrade the tables in DATABASE_URL, additively and
- * idempotently. It reads only DATABASE_URL and WP_TABLE_PREFIX: no secret, no mail settings.
+ * idempotently, then carry the original AppointEase plugin's settings over (once).
+ * It reads only DATABASE_URL and WP_TABLE_PREFIX: no secret, no mail settings.
+ * Exits 1 when a step could not be done (after doing all the others).
  */
 async function run(): Promise<void> {
   const config = parseDatabaseConfig(readEnvironment());
@@ -12,13 +17,8 @@ async function run(): Promise<void> {
   const pool = createPool(config.databaseUrl, { connectionLimit: 1 });
   try {
     const report = await migrate(pool, config.tablePrefix);
-    const changes = report.createdTables.length + report.addedColumns.length + report.widenedColumns.length + report.addedIndexes.length;
-    if (changes === 0) console.log('Schema is up to date.');
-    for (const t of report.createdTables) console.log(`created table ${t}`);
-    for (const c of report.addedColumns) console.log(`added column ${c}`);
-    for (const c of report.widenedColumns) console.log(`widened column ${c}`);
-    for (const i of report.addedIndexes) console.log(`added index ${i}`);
-    for (const p of report.problems) console.log(`not done: ${p}`);
+    const carry = await carryOverPluginSettings(pool, tableNames(config.tablePrefix));
+    console.log(formatMigrationOutput(report, carry));
     if (report.problems.length) process.exitCode = 1;
   } finally {
     await pool.end();

@@ -154,6 +154,12 @@ export class StaffRepository {
     await this.replaceServices(s.id, s.serviceIds, conn);
   }
 
+  /** Replaces only the weekly hours (rows and the legacy JSON), leaving the rest of the record as it is. */
+  async setHours(id: number, hours: WeeklyHours, conn: PoolConnection): Promise<void> {
+    await conn.query(`UPDATE \`${this.t.staff}\` SET working_hours = ?, updated_at = UTC_TIMESTAMP() WHERE id = ?`, [workingHoursToLegacyJson(hours), id]);
+    await this.replaceHours(id, hours, conn);
+  }
+
   /** Hard delete with hours, service links and time off; only for staff no appointment refers to. */
   async remove(id: number, conn: PoolConnection): Promise<void> {
     await conn.query(`DELETE FROM \`${this.t.availability}\` WHERE staff_id = ?`, [id]);

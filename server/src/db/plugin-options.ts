@@ -1,0 +1,205 @@
+import type { PhpValue } from './php-unserialize';
+import { WEEKDAYS, type WeeklyHours } from './repositories/staff-repository';
+import { isValidTime, minutesOf } from '../services/time';
+
+/**
+ * What the original AppointEase plugin's settings mean for the sidecar. The plugin keeps
+ * them in WordPress options (read from its source: Booking_Activator::set_default_options,
+ * its settings pages and AppointEase_Config):
+ *   appointease_options          working_days, start_time, end_time, lunch_start/lunch_end,
+ *                                slot_duration, advance_booking, min_advance, max_bookings,
+ *                                rate_limit_* (its per-IP request limit), email and look fields
+ *   appointease_email_settings   SMTP, sender, reminders
+ *   appointease_atomic_settings  its booking engine's switches
+ *   booking_plugin_settings      a fixed list of times and an admin address
+ *   appointease_webhook_url      one webhook for new bookings
+ *   appointease_redis_*          its Redis connection
+ * Each value either maps to one of our settings (or to the default hours of staff that
+ * have none), or is listed with the reason it has no counterpart. Pure: no I/O.
+ */
+export const PLUGIN_OPTION_NAMES = [
+  'appointease_options',
+  'appointease_email_settings',
+  'appointease_atomic_settings',
+  'booking_plugin_settings',
+  'appointease_webhook_url',
+  'appointease_redis_host',
+  'appointease_redis_port',
+  'appointease_redis_password',
+  'appointease_redis_database',
+  'appointease_redis_timeout',
+] as const;
+
+export type CarriedSetting = 'slotInterval' | 'maxAdvanceDays' | 'minNoticeMinutes';
+
+export interface PluginMapping {
+  /** Our setting, its value, and where it came from ("appointease_options.slot_duration = 60"). */
+  settings: { key: CarriedSetting; value: number; from: string }[];
+  /** The business's days and hours: the default weekly hours of staff that have none. */
+  hours: { hours: WeeklyHours; from: string } | null;
+  /** Values that were not carried over, each with why (no counterpart, or not a valid value). */
+  notCarried: { from: string; why: string }[];
+}
+
+/** Options whose values may be secrets: never printed, only named. */
+const SECRET_FIELDS = new Set(['appointease_email_settings.smtp_password', 'appointease_redis_password']);
+
+/** The plugin's own defaults, which apply when a key is absent from appointease_options. */
+const PLUGIN_DEFAULTS = { working_days: ['1', '2', '3', '4', '5'], start_time: '09:00', end_time: '17:00', slot_duration: 60, advance_booking: 30 };
+
+function shown(from: string, value: PhpValue | undefined): string {
+  if (SECRET_FIELDS.has(from)) return `${from} (set, not shown)`;
+  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value ?? null);
+  return `${from} = ${text.length > 80 ? `${text.slice(0, 77)}…` : text}`;
+}
+
+function whole(value: PhpValue | undefined): number | null {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
+  return Number.isInteger(n) ? n : null;
+}
+
+function time(value: PhpValue | undefined): string | null {
+  if (typeof value !== 'string') return null;
+  const t = value.trim().slice(0, 5);
+  return isValidTime(t) ? t : null;
+}
+
+const isRecord = (v: PhpValue | undefined): v is { [key: string]: PhpValue } => !!v && typeof v === 'object' && !Array.isArray(v);
+const isEmpty = (v: PhpValue | undefined) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
+
+/** A grid step the sidecar accepts (5–240 minutes, dividing a day): the plugin's, else the largest that divides it. */
+export function slotIntervalFor(minutes: number): number | null {
+  for (let step = Math.min(minutes, 240); step >= 5; step--) {
+    if (minutes % step === 0 && 1440 % step === 0) return step;
+  }
+  return null;
+}
+
+/**
+ * Maps the plugin's option values (decoded, by option name) to ours. Absent options
+ * produce nothing; the plugin's defaults fill keys missing from a present
+ * appointease_options, as the plugin itself does when it reads them.
+ */
+export function mapPluginOptions(options: Partial<Record<string, PhpValue>>): PluginMapping {
+  const out: PluginMapping = { settings: [], hours: null, notCarried: [] };
+  const no = (from: string, value: PhpValue | undefined, why: string) => out.notCarried.push({ from: shown(from, value), why });
+
+  const main = options.appointease_options;
+  if (isRecord(main)) {
+    const o = (key: string): PhpValue | undefined => (key in main ? main[key] : (PLUGIN_DEFAULTS as Record<string, PhpValue>)[key]);
+    const at = (key: string) => `appointease_options.${key}${key in main ? '' : ' (its default)'}`;
+
+    // Business days and hours (0 = Sunday) → default weekly hours of staff that have none.
+    const rawDays = o('working_days');
+    const days = (Array.isArray(rawDays) ? rawDays : typeof rawDays === 'string' ? rawDays.split(',') : []).map((d) => whole(d));
+    const start = time(o('start_time'));
+    const end = time(o('end_time'));
+    const lunchStart = time(main.lunch_start);
+    const lunchEnd = time(main.lunch_end);
+    const from = [at('working_days'), at('start_time'), at('end_time')];
+    if (days.some((d) => d === null || d < 0 || d > 6) || days.length === 0) {
+      no(at('working_days'), rawDays, 'not a list of weekdays 0–6; staff without hours stay without');
+    } else if (!start || !end || minutesOf(start) >= minutesOf(end)) {
+      no(at('start_time'), `${o('start_time')}–${o('end_time')}`, 'not a valid opening time range; staff without hours stay without');
+    } else {
+      let windows = [{ start, end }];
+      if (lunchStart && lunchEnd && start < lunchStart && lunchStart < lunchEnd && lunchEnd < end) {
+        // The plugin's lunch break, when the owner set one, becomes a break in the day.
+        windows = [
+          { start, end: lunchStart },
+          { start: lunchEnd, end },
+        ];
+        from.push('lunch_start', 'lunch_end');
+      } else if (main.lunch_start !== undefined || main.lunch_end !== undefined) {
+        no('appointease_options.lunch_start/lunch_end', `${main.lunch_start}–${main.lunch_end}`, 'not a break inside the opening hours');
+      }
+      const hours: WeeklyHours = {};
+      for (const d of [...new Set(days as number[])].sort()) hours[WEEKDAYS[d]!] = windows;
+      out.hours = { hours, from: from.join(', ') };
+    }
+
+    // Slot length → the grid step.
+    const slot = whole(o('slot_duration'));
+    const step = slot !== null && slot > 0 ? slotIntervalFor(slot) : null;
+    if (step === null) no(at('slot_duration'), o('slot_duration'), 'not a slot length the sidecar can use');
+    else
+      out.settings.push({
+        key: 'slotInterval',
+        value: step,
+        from: `${at('slot_duration')} = ${slot}${step !== slot ? ` (${slot} is not a step the sidecar allows; ${step} keeps every start time)` : ''}`,
+      });
+
+    // Booking window → how far ahead.
+    const window = whole(o('advance_booking'));
+    if (window === null || window < 1 || window > 1095) no(at('advance_booking'), o('advance_booking'), 'not a number of days from 1 to 1095');
+    else out.settings.push({ key: 'maxAdvanceDays', value: window, from: `${at('advance_booking')} = ${window}` });
+
+    // Minimum notice in hours: only stored once the owner saved the plugin's settings page.
+    if ('min_advance' in main) {
+      const hoursAhead = whole(main.min_advance);
+      if (hoursAhead === null || hoursAhead < 0 || hoursAhead > 8760) no('appointease_options.min_advance', main.min_advance, 'not a number of hours');
+      else out.settings.push({ key: 'minNoticeMinutes', value: hoursAhead * 60, from: `appointease_options.min_advance = ${hoursAhead} h` });
+    }
+
+    const handled = new Set(['working_days', 'start_time', 'end_time', 'lunch_start', 'lunch_end', 'slot_duration', 'advance_booking', 'min_advance']);
+    for (const [key, value] of Object.entries(main)) {
+      if (handled.has(key)) continue;
+      no(`appointease_options.${key}`, value, whyNot(key));
+    }
+  } else if (main !== undefined && main !== null) {
+    no('appointease_options', main, 'not the array the plugin stores; nothing read from it');
+  }
+
+  for (const name of ['appointease_email_settings', 'appointease_atomic_settings', 'booking_plugin_settings'] as const) {
+    const option = options[name];
+    if (option === undefined || option === null) continue;
+    if (!isRecord(option)) {
+      no(name, option, 'not the array the plugin stores');
+      continue;
+    }
+    for (const [key, value] of Object.entries(option)) {
+      if (isEmpty(value)) continue;
+      no(`${name}.${key}`, value, whyNot(`${name}.${key}`));
+    }
+  }
+  for (const name of [
+    'appointease_webhook_url',
+    'appointease_redis_host',
+    'appointease_redis_port',
+    'appointease_redis_password',
+    'appointease_redis_database',
+    'appointease_redis_timeout',
+  ]) {
+    const value = options[name];
+    if (isEmpty(value)) continue;
+    no(name, value, whyNot(name));
+  }
+  return out;
+}
+
+/** Why a plugin value has no counterpart among the sidecar's stored settings. */
+function whyNot(key: string): string {
+  if (/^(rate_limit_requests|rate_limit_window)$/.test(key))
+    return "the plugin's per-IP request limit; the sidecar's per-IP limits are environment settings (MAX_LOCKS_PER_CLIENT, OTP_IP_LIMIT, WS_MAX_CONNECTIONS_PER_IP) and are not copied";
+  if (/^(rate_limit_booking|rate_limit_auth|max_login_attempts|session_timeout|otp_expiry)$/.test(key))
+    return 'the sidecar sets these limits from its environment (OTP_SEND_LIMIT, OTP_TTL_SECONDS, SESSION_TTL_SECONDS…)';
+  if (/^redis_/.test(key) || key.startsWith('appointease_redis_')) return "the sidecar's Redis is REDIS_URL in its environment";
+  if (key === 'max_bookings') return "no per-day cap in the sidecar (its maxBookingsPerCustomer limits one customer's upcoming bookings, a different rule)";
+  if (/^(email_customer|email_admin|admin_email)$/.test(key) || key === 'booking_plugin_settings.admin_email')
+    return 'the sidecar always mails the customer and sends no copy to an admin address';
+  if (
+    /^(primary_color|secondary_color|success_color|text_color|background_color|border_color|header_color|heading_color|active_step_color|inactive_step_color|border_radius|font_size|appearance_theme|button_text)$/.test(
+      key,
+    )
+  )
+    return 'the widget is styled with CSS custom properties (--appointease-accent, --appointease-radius, --appointease-font; widget/README.md), not a stored setting';
+  if (key.startsWith('appointease_email_settings.smtp_') || key === 'appointease_email_settings.smtp_password')
+    return 'mail goes out through MAIL_TRANSPORT in the sidecar\'s environment (or "wordpress", the site\'s own mail)';
+  if (key === 'appointease_email_settings.from_email' || key === 'appointease_email_settings.from_name')
+    return "the sender is MAIL_FROM in the sidecar's environment";
+  if (key === 'appointease_email_settings.enable_reminders' || key === 'appointease_email_settings.reminder_hours') return 'the sidecar sends no reminders yet';
+  if (key.startsWith('appointease_atomic_settings.')) return 'the sidecar always books atomically with conflict detection and live updates; nothing to switch';
+  if (key === 'booking_plugin_settings.time_slots') return 'the sidecar derives start times from working hours and the slot length';
+  if (key === 'appointease_webhook_url') return 'the sidecar has no webhooks yet';
+  return 'no counterpart in the sidecar';
+}

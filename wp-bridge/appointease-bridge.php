@@ -27,6 +27,7 @@ require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-bridge-shortco
 require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-bridge-admin-pages.php';
 require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-bridge-token-route.php';
 require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-bridge-mail-relay.php';
+require_once APPOINTEASE_BRIDGE_DIR . 'includes/class-appointease-bridge-takeover.php';
 
 register_activation_hook( __FILE__, array( 'Appointease_Bridge_Schema', 'activate' ) );
 
@@ -41,4 +42,5 @@ function appointease_bridge_boot() {
 	Appointease_Bridge_Admin_Pages::register_hooks();
 	Appointease_Bridge_Token_Route::register_hooks();
 	Appointease_Bridge_Mail_Relay::register_hooks();
+	Appointease_Bridge_Takeover::register_hooks();
 }

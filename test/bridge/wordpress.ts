@@ -18,6 +18,21 @@ const MYSQL_PORT = Number(process.env.APPOINTEASE_TEST_MYSQL_PORT ?? 3306);
 const MYSQL_USER = process.env.APPOINTEASE_TEST_MYSQL_USER ?? 'root';
 const MYSQL_PASSWORD = process.env.APPOINTEASE_TEST_MYSQL_PASSWORD ?? '';
 
+/**
+ * The original AppointEase plugin, as the team keeps it (unchanged, GPL, not part of this
+ * repository): $APPOINTEASE_ORIGINAL_PLUGIN, else ../shared/fixtures/appointease-original
+ * beside the repository (a clean clone in CI may live elsewhere), else the machine's copy.
+ */
+export function originalPluginCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [env.APPOINTEASE_ORIGINAL_PLUGIN, resolve(REPO_ROOT, '../shared/fixtures/appointease-original'), '/work/shared/fixtures/appointease-original'].filter(
+    (d): d is string => !!d,
+  );
+}
+
+export function findOriginalPlugin(env: NodeJS.ProcessEnv = process.env): string | null {
+  return originalPluginCandidates(env).find((d) => existsSync(join(d, 'booking-plugin.php'))) ?? null;
+}
+
 /** Why the WordPress tests cannot run here, or null when they can. */
 export function missingPrerequisite(): string | null {
   const php = spawnSync('php', ['-r', 'echo extension_loaded("mysqli") ? "y" : "n";'], { encoding: 'utf8' });
@@ -66,6 +81,11 @@ export interface WordPressOptions {
   activate?: boolean;
   /** The site's URL when a proxy serves it (nginx in front of `php -S`); default: php -S itself. */
   publicUrl?: (backendPort: number) => string;
+  /**
+   * Install the original AppointEase plugin (findOriginalPlugin()) as wp-content/plugins/appointease,
+   * not activated. Copied, not linked: it writes a logs/ folder beside its own files.
+   */
+  originalPlugin?: string;
 }
 
 export interface InstalledSite {
@@ -100,7 +120,7 @@ export class WordPress {
     const dir = mkdtempSync(join(tmpdir(), `appointease-wp-${options.label}-`));
     const dbName = `appointease_wp_${options.label.replace(/\W/g, '_')}_${randomBytes(3).toString('hex')}`;
     const wp = new WordPress(dir, dbName, port, options.tablePrefix ?? 'wp_', options.publicUrl?.(port));
-    wp.layOut(options.constants ?? {});
+    wp.layOut(options.constants ?? {}, options.originalPlugin);
     mysql(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     try {
       wp.site = wp.install(options.activate ?? true);
@@ -111,7 +131,7 @@ export class WordPress {
     return wp;
   }
 
-  private layOut(constants: Record<string, string>): void {
+  private layOut(constants: Record<string, string>, originalPlugin?: string): void {
     // Hard links keep __FILE__ inside the temp dir (a symlink would resolve back to
     // /usr/share/wordpress and load Debian's wp-config.php); copying is the fallback
     // when /tmp is another filesystem.
@@ -137,6 +157,11 @@ export class WordPress {
     const content = join(this.dir, 'wp-content');
     for (const sub of ['plugins', 'themes', 'mu-plugins', 'uploads']) mkdirSync(join(content, sub), { recursive: true });
     symlinkSync(PLUGIN_DIR, join(content, 'plugins', 'appointease-bridge'));
+    if (originalPlugin) {
+      const copied = spawnSync('cp', ['-R', originalPlugin, join(content, 'plugins', 'appointease')]);
+      if (copied.status !== 0) throw new Error(`cannot copy the original plugin: ${copied.stderr}`);
+      spawnSync('chmod', ['-R', 'u+w', join(content, 'plugins', 'appointease')]);
+    }
     for (const theme of readdirSync(join(WORDPRESS_SOURCE, 'wp-content/themes'))) {
       symlinkSync(join(WORDPRESS_SOURCE, 'wp-content/themes', theme), join(content, 'themes', theme));
     }
@@ -315,7 +340,8 @@ ${code}
 
   /** A wp_rest nonce for the session in a Cookie header (what wp_create_nonce gives the page). */
   restNonce(cookieHeader: string): string {
-    return this.php(`
+    return this.php(
+      `
       $jar = array();
       foreach ( explode( '; ', ${phpString(cookieHeader)} ) as $pair ) {
         list( $k, $v ) = explode( '=', $pair, 2 );
@@ -324,7 +350,8 @@ ${code}
       $_COOKIE[ LOGGED_IN_COOKIE ] = $jar[ LOGGED_IN_COOKIE ];
       wp_set_current_user( wp_validate_auth_cookie( $jar[ LOGGED_IN_COOKIE ], 'logged_in' ) );
       echo wp_create_nonce( 'wp_rest' );
-    `).trim();
+    `,
+    ).trim();
   }
 
   async destroy(): Promise<void> {

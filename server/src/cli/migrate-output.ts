@@ -41,6 +41,7 @@ export function formatMigrationOutput(m: MigrationReport, carry: CarryOverReport
     [...changes].map(([table, c]) =>
       [
         c.columns.length ? `+ column${c.columns.length > 1 ? 's' : ''} ${c.columns.join(', ')}` : '',
+        c.widened.length ? `${c.widened.join(', ')} widened to the definition's length` : '',
         c.indexes.length ? `+ index${c.indexes.length > 1 ? 'es' : ''} ${c.indexes.join(', ')}` : '',
       ]
         .filter(Boolean)

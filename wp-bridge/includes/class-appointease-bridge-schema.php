@@ -287,7 +287,7 @@ class Appointease_Bridge_Schema {
 		}
 		foreach ( $table['columns'] as $column ) {
 			list( $column_name, $definition ) = $column;
-			$row = isset( $live[ strtolower( $column_name ) ] ) ? $live[ strtolower( $column_name ) ] : null;
+			$row                              = isset( $live[ strtolower( $column_name ) ] ) ? $live[ strtolower( $column_name ) ] : null;
 			if ( null === $row || 'varchar' !== strtolower( $row['DATA_TYPE'] ) || ! preg_match( '/^varchar\((\d+)\)\s*(.*)$/i', trim( $definition ), $want ) ) {
 				continue;
 			}

@@ -23,7 +23,9 @@ defined( 'ABSPATH' ) || exit;
  * - its cron job no longer deletes rows of the lock table the sidecar now owns.
  * Nothing here writes its options or tables: deactivating the bridge gives everything back.
  * Once the original is deactivated, pages that still hold its booking block keep working:
- * the bridge renders that block (and only while nothing else registers it).
+ * the bridge renders that block (and only while nothing else registers it). And whenever
+ * the original's activation runs while the bridge is active, its dbDelta() cannot shorten
+ * the columns the shared schema widened (its email columns are varchar(100), ours 190).
  */
 class Appointease_Bridge_Takeover {
 
@@ -87,6 +89,8 @@ class Appointease_Bridge_Takeover {
 	 */
 	public static function register_hooks() {
 		add_action( 'init', array( __CLASS__, 'register_block_fallback' ), 20 );
+		// Not only while the original is active: its activation is what loads it.
+		add_filter( 'dbdelta_create_queries', array( __CLASS__, 'keep_widened_columns' ) );
 		if ( ! self::original_active() ) {
 			return;
 		}
@@ -314,6 +318,44 @@ class Appointease_Bridge_Takeover {
 				},
 			)
 		);
+	}
+
+	/**
+	 * Raises a varchar length in CREATE TABLE statements that dbDelta() is about to compare
+	 * with our tables to the length of our definition, when ours is longer. dbDelta() would
+	 * otherwise "CHANGE COLUMN" them back (the original's activation asks for email
+	 * varchar(100)), and WordPress's relaxed SQL mode would cut longer addresses silently.
+	 * Lengths only ever go up here; everything else in the statements is left as it is.
+	 *
+	 * @param array $queries Table name => CREATE TABLE statement.
+	 * @return array
+	 */
+	public static function keep_widened_columns( $queries ) {
+		global $wpdb;
+		$definition = Appointease_Bridge_Schema::load_definition();
+		if ( ! is_array( $queries ) || is_wp_error( $definition ) ) {
+			return $queries;
+		}
+		foreach ( $definition['tables'] as $table ) {
+			$name = $wpdb->prefix . $table['name'];
+			if ( ! isset( $queries[ $name ] ) || ! is_string( $queries[ $name ] ) ) {
+				continue;
+			}
+			foreach ( $table['columns'] as $column ) {
+				if ( ! preg_match( '/^varchar\((\d+)\)/i', $column[1], $want ) ) {
+					continue;
+				}
+				$length           = (int) $want[1];
+				$queries[ $name ] = preg_replace_callback(
+					'/(^|[\s,(])(`?' . preg_quote( $column[0], '/' ) . '`?\s+varchar\()(\d+)(\))/im',
+					function ( $m ) use ( $length ) {
+						return (int) $m[3] < $length ? $m[1] . $m[2] . $length . $m[4] : $m[0];
+					},
+					$queries[ $name ]
+				);
+			}
+		}
+		return $queries;
 	}
 
 	/**

@@ -73,7 +73,7 @@ describe('a production install from a fresh clone', () => {
       timeout: 60_000,
     });
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
-    expect(r.stdout).toMatch(/^created table wp_appointments$/m);
+    expect(r.stdout).toMatch(/^Created \(\d+ tables\):\n {2}wp_appointments$/m);
   });
 
   it('serves with npm start, and a SIGTERM to that PID stops everything it started', async () => {

@@ -192,7 +192,7 @@ ${block.replace(sitePart, wordpressHere)}
     const context = await browser.newContext();
     const admin = await login(context, wp, 'admin', 'admin-pass');
     admin.on('dialog', (d) => void d.accept());
-    await admin.goto(`${site}/wp-admin/admin.php?page=appointease-services`);
+    await admin.goto(`${site}/wp-admin/admin.php?page=appointease-bridge-services`);
     await admin.locator('#appointease-admin .appointease-loading').waitFor({ state: 'detached' });
     await admin.getByRole('button', { name: 'Add service' }).click();
     await admin.getByLabel('Name').fill('Deep tissue massage');

@@ -90,6 +90,18 @@ const url = (fallback: string, protocols: string[]) =>
 const doc = (text: string, extra: Omit<VariableDoc, 'doc'> = {}): VariableDoc => ({ doc: text, ...extra });
 const contract = (text: string, extra: Omit<VariableDoc, 'doc' | 'contract'> = {}): VariableDoc => doc(text, { ...extra, contract: true });
 
+/** `host:port,host:port` (IPv6 as `[::1]:26379`; a missing port is `defaultPort`); undefined when malformed. */
+function parseHostPorts(list: string, defaultPort: number): { host: string; port: number }[] | undefined {
+  const out: { host: string; port: number }[] = [];
+  for (const item of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+))(?::(\d{1,5}))?$/.exec(item);
+    const port = m?.[3] === undefined ? defaultPort : Number(m[3]);
+    if (!m || port < 1 || port > 65535) return undefined;
+    out.push({ host: m[1] ?? m[2]!, port });
+  }
+  return out;
+}
+
 const envSchema = z.object({
   // CONTRACT §1, in its order.
   PORT: int(8787, 0, 65535).meta(contract('HTTP + WebSocket port')),
@@ -98,11 +110,28 @@ const envSchema = z.object({
   WP_TABLE_PREFIX: text('wp_')
     .refine((v) => /^[A-Za-z0-9_]{1,32}$/.test(v), { message: 'letters, digits and underscores only' })
     .meta(contract("WordPress table prefix (the site's `$table_prefix`)", { range: 'letters, digits, _; 1–32' })),
-  REDIS_URL: url('redis://127.0.0.1:6379', ['redis:', 'rediss:']).meta(contract('Redis (standalone); a password goes in as `redis://:password@host:6379`')),
+  REDIS_URL: url('redis://127.0.0.1:6379', ['redis:', 'rediss:']).meta(contract('Redis (standalone; with `REDIS_SENTINELS`, only its password, user and db are used); a password goes in as `redis://:password@host:6379`')),
   REDIS_ENABLED: bool(true).meta(contract('`false` = run everything on MySQL (the rollback switch, docs/deploy.md)')),
   REDIS_KEY_PREFIX: text('')
     .refine((v) => !/\s/.test(v), { message: 'must not contain spaces' })
     .meta(contract('prepended to every Redis key and channel; the same on every instance of one site')),
+  // CONTRACT §14.
+  REDIS_SENTINELS: text('')
+    .transform((v, ctx) => {
+      const sentinels = parseHostPorts(v, 26379);
+      if (sentinels) return sentinels;
+      ctx.addIssue({ code: 'custom', message: 'expected a comma list of host:port' });
+      return z.NEVER;
+    })
+    .meta(
+      contract('comma list of `host:port` of Redis Sentinels; when set, the sidecar uses the primary they name and follows failovers (`REDIS_URL` then gives only the password, user and db; docs/deploy.md)', {
+        range: 'host:port, … (port 26379 when left out)',
+        example: '',
+      }),
+    ),
+  REDIS_SENTINEL_NAME: text('mymaster')
+    .refine((v) => !/\s/.test(v), { message: 'must not contain spaces' })
+    .meta(contract("the primary's name at the Sentinels", { default: 'mymaster' })),
   APPOINTEASE_SECRET: z
     .string()
     .optional()
@@ -143,6 +172,7 @@ const envSchema = z.object({
     .refine((v) => /^[\w.:@-]{0,64}$/.test(v), { message: 'letters, digits and . : @ _ - only, at most 64' })
     .meta(doc('how this instance names itself in `/health`, `/metrics` and its logs', { defaultText: 'host name and `:PORT`', example: '' })),
   REDIS_COMMAND_TIMEOUT_MS: int(300, 20, 10_000).meta(doc('a Redis command slower than this counts as an outage and the MySQL fallback answers')),
+  REDIS_SENTINEL_PASSWORD: text('').meta(doc("the Sentinels' own `requirepass`, when they have one (the same on all of them)", { example: '' })),
   OTP_SEND_LIMIT: int(3, 1, 1000).meta(doc('codes one address may be sent per `OTP_SEND_WINDOW_SECONDS`')),
   OTP_SEND_WINDOW_SECONDS: int(600, 1, 86_400).meta(doc('the window of `OTP_SEND_LIMIT`')),
   OTP_IP_LIMIT: int(10, 1, 100_000).meta(doc('codes one client IP (an IPv6 /64) may request per `OTP_IP_WINDOW_SECONDS` (any addresses)')),
@@ -171,7 +201,16 @@ export interface Config {
   host: string;
   databaseUrl: string;
   tablePrefix: string;
-  redis: { enabled: boolean; url: string; keyPrefix: string; commandTimeoutMs: number };
+  redis: {
+    enabled: boolean;
+    url: string;
+    keyPrefix: string;
+    commandTimeoutMs: number;
+    /** CONTRACT §14: when non-empty, the primary is found through these Sentinels (REDIS_URL then gives only credentials and db). */
+    sentinels: { host: string; port: number }[];
+    sentinelName: string;
+    sentinelPassword: string;
+  };
   /** HS256 secret shared with the bridge; random per process in development/test when unset. */
   secret: string;
   secretIsEphemeral: boolean;
@@ -242,6 +281,10 @@ export function parseConfig(env: Record<string, string | undefined>, version = '
     }
   }
 
+  if (e.REDIS_SENTINELS.length > 0 && e.REDIS_URL.startsWith('rediss:')) {
+    throw new ConfigError('Invalid REDIS_URL: rediss:// (TLS) together with REDIS_SENTINELS is not supported; use redis://');
+  }
+
   const transport = e.MAIL_TRANSPORT;
   if (!(transport === 'log' || transport === 'wordpress' || /^smtps?:\/\//.test(transport))) {
     throw new ConfigError('Invalid MAIL_TRANSPORT: expected smtp://host:port, smtps://user:pass@host:port, wordpress or log');
@@ -278,6 +321,9 @@ export function parseConfig(env: Record<string, string | undefined>, version = '
       url: e.REDIS_URL,
       keyPrefix: e.REDIS_KEY_PREFIX,
       commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      sentinels: e.REDIS_SENTINELS,
+      sentinelName: e.REDIS_SENTINEL_NAME,
+      sentinelPassword: e.REDIS_SENTINEL_PASSWORD,
     },
     secret,
     secretIsEphemeral,

@@ -21,6 +21,7 @@ import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { connectWithin, createCommandConnection, createSubscriberConnection, type Redis } from './redis/connections';
 import { RedisGuard } from './redis/guard';
+import { SentinelWatch } from './redis/sentinel-watch';
 import { redisKeys, type RedisKeys } from './redis/keys';
 import { defineScripts } from './redis/scripts';
 import { SlotEventHub } from './realtime/events';
@@ -103,7 +104,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
 
   let redis: Redis | null = null;
   if (config.redis.enabled) {
-    redis = createCommandConnection(config.redis.url, config.redis.commandTimeoutMs, logger);
+    redis = createCommandConnection(config.redis, config.redis.commandTimeoutMs, logger);
     defineScripts(redis);
     const ok = await connectWithin(redis, 1_500);
     if (!ok) logger.error('redis not reachable at start-up: starting on the MySQL fallback, retrying in the background');
@@ -144,9 +145,16 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
   const mailer = new Mailer(mailQueue, { templates: repos.emailTemplates, catalogue, config });
   const hub = new SlotEventHub();
   let bridge: RedisBridge | null = null;
+  let sentinelWatch: SentinelWatch | undefined;
   if (redis) {
-    bridge = new RedisBridge(hub, redis, createSubscriberConnection(config.redis.url, logger), keys.slotUpdatesChannel(), logger);
+    const subscriber = createSubscriberConnection(config.redis, logger);
+    bridge = new RedisBridge(hub, redis, subscriber, keys.slotUpdatesChannel(), logger);
     bridge.start();
+    // Under Sentinel: moves both connections off a primary that hangs instead of dying.
+    if (config.redis.sentinels.length > 0) {
+      sentinelWatch = new SentinelWatch(config.redis, [redis, subscriber], logger);
+      sentinelWatch.start();
+    }
   }
   const sweeper = new ExpirySweeper([], hub, logger, config.lockSweepIntervalMs);
   const lockStore = new ResilientLockStore(guard, new RedisLockStore(keys), new MysqlLockStore(pool, tables), logger);
@@ -201,6 +209,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     await pool.end();
   });
   deps.closers.push(() => bridge?.close());
+  deps.closers.push(() => sentinelWatch?.close());
   deps.closers.push(() => sweeper.close());
   sweeper.start();
   return deps;

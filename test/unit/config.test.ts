@@ -35,6 +35,10 @@ describe('config', () => {
     [{ MAIL_TRANSPORT: 'wordpress' }, /^Invalid WORDPRESS_URL: /],
     [{ WP_TABLE_PREFIX: 'wp-;drop' }, /^Invalid WP_TABLE_PREFIX: /],
     [{ OUTBOUND_ALLOW_PRIVATE: 'sometimes' }, /^Invalid OUTBOUND_ALLOW_PRIVATE: /],
+    [{ REDIS_SENTINELS: '10.0.0.1:26379, redis://10.0.0.2:26379' }, /^Invalid REDIS_SENTINELS: /],
+    [{ REDIS_SENTINELS: '10.0.0.1:70000' }, /^Invalid REDIS_SENTINELS: /],
+    [{ REDIS_SENTINEL_NAME: 'my master' }, /^Invalid REDIS_SENTINEL_NAME: /],
+    [{ REDIS_SENTINELS: '10.0.0.1:26379', REDIS_URL: 'rediss://:pw@10.0.0.1:6379' }, /^Invalid REDIS_URL: /],
   ])('a bad value stops start-up with one line naming the variable: %o', (env, message) => {
     expect(() => parseConfig({ ...base, ...env })).toThrowError(ConfigError);
     try {
@@ -106,5 +110,16 @@ describe('config', () => {
     expect(c.trustProxy).toBe(true);
     expect(c.redis.enabled).toBe(false);
     expect(parseConfig({ ...base, OUTBOUND_ALLOW_PRIVATE: 'true' }).outbound.allowPrivate).toBe(true);
+  });
+
+  it('reads Sentinels as host:port (IPv6 in brackets, port 26379 when left out) with the primary mymaster by default', () => {
+    expect(parseConfig(base).redis).toMatchObject({ sentinels: [], sentinelName: 'mymaster', sentinelPassword: '' });
+    const c = parseConfig({ ...base, REDIS_SENTINELS: ' 10.0.0.1:26380, sentinel-b ,[fd00::3]:26381,', REDIS_SENTINEL_NAME: 'booking', REDIS_URL: 'redis://:pw@ignored:6379/2' });
+    expect(c.redis.sentinels).toEqual([
+      { host: '10.0.0.1', port: 26380 },
+      { host: 'sentinel-b', port: 26379 },
+      { host: 'fd00::3', port: 26381 },
+    ]);
+    expect(c.redis.sentinelName).toBe('booking');
   });
 });

@@ -20,7 +20,7 @@ const logger = createLogger({ logLevel: process.env.BENCH_LOG_LEVEL ?? 'info', l
 const deps = await buildDeps(config, logger);
 const sidecar = await startServer(deps, 0, '127.0.0.1');
 
-const redis = createCommandConnection(config.redis.url, config.redis.commandTimeoutMs, logger);
+const redis = createCommandConnection(config.redis, config.redis.commandTimeoutMs, logger);
 await connectWithin(redis, 2_000);
 const prefix = config.redis.keyPrefix;
 const slotLocks = deps.tables.slotLocks;

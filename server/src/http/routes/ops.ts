@@ -4,6 +4,7 @@ import type { AppDeps } from '../../deps';
 import { AppError } from '../../errors';
 import { verifyAdminToken } from '../../services/admin-token';
 import { bearerOf } from '../auth';
+import { serverAddress } from '../../redis/connections';
 
 /** Health and metrics: what an operator and a load balancer look at. */
 export function opsRoutes(deps: AppDeps): Router {
@@ -21,6 +22,8 @@ export function opsRoutes(deps: AppDeps): Router {
       version: deps.config.version,
       // Several instances behind one proxy: which one answered.
       instance: deps.config.instanceName,
+      // CONTRACT §14: which Redis this instance uses (the primary the sentinels named), while it uses one.
+      redisPrimary: deps.redis && redis === 'connected' ? serverAddress(deps.redis) : null,
     });
   });
 

@@ -181,15 +181,19 @@ export class MysqlLockStore implements LockStore {
     return out;
   }
 
-  /** The latest expiry of any live row (0 when none): the resilient store's watermark. */
-  async liveUntil(): Promise<number> {
+  /**
+   * The resilient store's watermark, one statement: the latest expiry of any
+   * live row (0 when none), and whether the table holds any row at all (live,
+   * or expired and not yet swept).
+   */
+  async watermark(): Promise<{ liveUntil: number; anyRows: boolean }> {
     const now = this.now();
     const [[row]] = await this.pool.query<any[]>(
-      `SELECT MAX(expires_at_ms) AS until FROM \`${this.t.slotLocks}\` WHERE expires_at >= ?`,
+      `SELECT (SELECT MAX(expires_at_ms) FROM \`${this.t.slotLocks}\` WHERE expires_at >= ?) AS until, EXISTS(SELECT 1 FROM \`${this.t.slotLocks}\`) AS any_rows`,
       [utcSql(now - 1000)],
     );
     const until = Number(row?.until ?? 0);
-    return until > now ? until : 0;
+    return { liveUntil: until > now ? until : 0, anyRows: Number(row?.any_rows ?? 1) === 1 };
   }
 
   /** Live rows among some cells (acquire in Redis must respect locks the fallback still holds). */

@@ -23,6 +23,8 @@ const WATERMARK_REFRESH_MS = 1_000;
  */
 export class ResilientLockStore implements LockStore {
   private mysqlLiveUntil = 0;
+  /** MySQL may hold lock rows, live or expired and unswept (the last watermark read, or our own fallback writes since). */
+  private mysqlHasRows = true;
   private watermarkReadAt = 0;
   private watermarkLoading: Promise<void> | undefined;
 
@@ -50,6 +52,7 @@ export class ResilientLockStore implements LockStore {
     );
     if (result.status === 'acquired' && result.lock.store === 'mysql') {
       this.mysqlLiveUntil = Math.max(this.mysqlLiveUntil, result.lock.expiresAt);
+      this.mysqlHasRows = true;
     }
     return result;
   }
@@ -103,16 +106,23 @@ export class ResilientLockStore implements LockStore {
     );
   }
 
-  /** Both stores: expiries in Redis (while reachable) and in MySQL (always; rows pile up otherwise). */
+  /**
+   * Both stores: expiries in Redis (while reachable) and in MySQL. While
+   * Redis serves, MySQL holds rows only after an outage, so the MySQL claim
+   * (a transaction, every sweep of every instance: 6 statements a second
+   * each, in `npm run bench -- dbload`) runs only while the watermark read —
+   * once a second, shared with the lock path — says rows exist.
+   */
   async takeExpired(limit = 500): Promise<LockInfo[]> {
     const fromRedis = (await this.guard.tryRedis((r) => this.redisStore.takeExpired(r, limit))) ?? [];
-    const fromMysql = await this.mysql.takeExpired(limit);
+    const fromMysql = this.onRedis && !(await this.mysqlMayHaveRows()) ? [] : await this.mysql.takeExpired(limit);
     return [...fromRedis, ...fromMysql];
   }
 
   /** Forget the watermark (tests, and an admin who knows better). */
   resetWatermark(): void {
     this.mysqlLiveUntil = 0;
+    this.mysqlHasRows = true;
     this.watermarkReadAt = 0;
   }
 
@@ -156,6 +166,12 @@ export class ResilientLockStore implements LockStore {
     return false;
   }
 
+  /** For the sweeper: rows to claim in MySQL? (Refreshes the watermark when stale, as the lock path does.) */
+  private async mysqlMayHaveRows(): Promise<boolean> {
+    if (this.mysqlMayHoldLocksNow() === undefined) await this.refreshWatermark();
+    return this.mysqlHasRows;
+  }
+
   /** Before the watermark was ever read: wait for that read (afterwards a stale-by-a-second answer is fine). */
   private async mysqlMayHoldLocksAfterFirstRead(): Promise<boolean> {
     await this.refreshWatermark();
@@ -164,9 +180,11 @@ export class ResilientLockStore implements LockStore {
 
   private refreshWatermark(): Promise<void> {
     this.watermarkLoading ??= this.mysql
-      .liveUntil()
-      .then((until) => {
-        this.mysqlLiveUntil = Math.max(until, this.mysqlLiveUntil > this.now() ? this.mysqlLiveUntil : 0);
+      .watermark()
+      .then(({ liveUntil, anyRows }) => {
+        this.mysqlLiveUntil = Math.max(liveUntil, this.mysqlLiveUntil > this.now() ? this.mysqlLiveUntil : 0);
+        // A fallback lock of ours committed while this read was on its way still counts.
+        this.mysqlHasRows = anyRows || this.mysqlLiveUntil > this.now();
         this.watermarkReadAt = this.now();
       })
       .catch((err) => {

@@ -1,0 +1,386 @@
+/**
+ * `npm run bench -- dbload` (Issue 16): the blueprint's promise — Redis takes
+ * 80–90 % of the database load away — measured. One peak-hour workload runs
+ * twice against a PRIVATE mariadbd (every statement it sees is ours): once
+ * with Redis, once with REDIS_ENABLED=false. Its general log (as a table)
+ * gives the exact statements of each run, so the output also shows where the
+ * remaining ones go. Target: ≥ 97 % fewer statements per request.
+ *
+ * The peak hour: VISITORS (default 20,000) visitors in one hour on one
+ * instance. Each opens the widget on a service and an employee, views the
+ * month and 2–8 days of the next two weeks (near days more often), 30 % check
+ * their sign-in, 20 % hold a time they saw free; of those 25 % book, 35 %
+ * release, the rest walk away (the hold expires). Sessions were opened
+ * before the hour. 16 visitors at a time.
+ *
+ * Compressed time, kept honest:
+ * - visitors arrive evenly over the hour; the run plays WINDOWS (default 4)
+ *   thirty-second stretches of it (VISITORS/120 visitors each) as fast as it
+ *   can. The availability cache lifetime (30 s) is kept in that virtual time:
+ *   the bench remembers when each cached day was stored (a read that found
+ *   it missing stores it) and deletes it before the first read 30 virtual
+ *   seconds later, as Redis's TTL would have; a booking's invalidation makes
+ *   the next read store it afresh;
+ * - statements that follow the clock, not the requests (the lock watermark
+ *   read once a second, the expiry sweeper's claim every 500 ms) are counted
+ *   at their measured rate per second over a real hour, not over the seconds
+ *   the run took. Everything else scales with the requests: ×120/WINDOWS.
+ *
+ * Run alone: `npx tsx test/bench/dbload.ts`. BENCH_SHAPES=1 lists statement shapes.
+ */
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { createInterface } from 'node:readline';
+import mysql from 'mysql2/promise';
+import { Redis } from 'ioredis';
+import { migrate } from '../../server/src/db/migrate';
+import { createPool } from '../../server/src/db/pool';
+import { addDays, todayIn } from '../../server/src/services/time';
+import { everyDay, seedCatalogue } from '../helpers/catalogue';
+import { startPrivateMariaDb, type PrivateMariaDb } from '../helpers/private-mariadb';
+import { deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/services';
+
+const VISITORS_PER_HOUR = Number(process.env.VISITORS ?? 20_000);
+const WINDOWS = Number(process.env.WINDOWS ?? 4);
+const CACHE_SECONDS = 30;
+const CACHE_WINDOWS_PER_HOUR = 3_600 / CACHE_SECONDS;
+const CONCURRENCY = 16;
+const EMPLOYEES = 8;
+const DAYS_AHEAD = 14;
+const TARGET = 0.97;
+
+interface Statement {
+  kind: string;
+  table: string;
+  /** Literals replaced, whitespace folded: tells statements on one table apart. */
+  shape: string;
+  /** Issued by a timer (watermark, sweeper), not by a request. */
+  periodic: boolean;
+}
+
+interface RunResult {
+  requests: number;
+  byRoute: Map<string, number>;
+  statements: Statement[];
+  seconds: number;
+  bookings: number;
+  cacheMisses: number;
+  /** Operations the breaker sent to MySQL although Redis was on (a timed-out command opens it). */
+  fallbacks: number;
+}
+
+/** Small seeded PRNG: both runs see the same visitors. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shapeOf(sql: string): string {
+  return sql
+    .replace(/'(?:[^'\\]|\\.)*'/g, '?')
+    .replace(/\b\d+\b/g, '?')
+    .replace(/\s+/g, ' ')
+    .replace(/\(\?(?:, ?\?)*\)/g, '(…)')
+    .trim();
+}
+
+/** The lock watermark read and the sweeper's claim: the statements a timer issues. */
+const WATERMARK = /EXISTS\(SELECT \? FROM `\w*appointease_slot_locks`\)/;
+const SWEEP_CLAIM = /^SELECT \* FROM `\w*appointease_slot_locks` WHERE expires_at <= \?.*ORDER BY expires_at LIMIT \? FOR UPDATE$/;
+
+/** Statements in log order; the BEGIN and COMMIT around the sweeper's claim are the timer's too. */
+function classify(rows: { thread: number; sql: string }[]): Statement[] {
+  const out: Statement[] = [];
+  const openTx = new Map<number, { begin: Statement; claimed: boolean }>();
+  for (const { thread, sql } of rows) {
+    const shape = shapeOf(sql);
+    const verb = (/^(\w+)/.exec(shape)?.[1] ?? '?').toUpperCase();
+    const kind = verb === 'START' ? 'BEGIN' : verb;
+    const table = /\b(?:FROM|INTO|UPDATE|JOIN)\s+`?(?:\w+`?\.`?)?([\w$]+)`?/i.exec(shape)?.[1]?.replace(/^wp_/, '') ?? '';
+    const s: Statement = { kind, table, shape, periodic: WATERMARK.test(shape) };
+    const tx = openTx.get(thread);
+    if (kind === 'BEGIN') openTx.set(thread, { begin: s, claimed: false });
+    else if (SWEEP_CLAIM.test(shape) && tx) {
+      s.periodic = tx.begin.periodic = tx.claimed = true;
+    } else if (kind === 'COMMIT' || kind === 'ROLLBACK') {
+      // (The DELETE of rows a claim found stays with the requests: those were holds that expired.)
+      if (tx?.claimed) s.periodic = true;
+      openTx.delete(thread);
+    }
+    out.push(s);
+  }
+  return out;
+}
+
+const isWrite = (s: Statement) => ['INSERT', 'UPDATE', 'DELETE', 'REPLACE'].includes(s.kind);
+const isTransactionControl = (s: Statement) => ['BEGIN', 'COMMIT', 'ROLLBACK'].includes(s.kind);
+
+async function seed(url: string): Promise<{ serviceIds: number[]; staffIds: number[]; today: string }> {
+  const pool = createPool(url, { connectionLimit: 2 });
+  try {
+    await migrate(pool, 'wp_');
+    const zone = 'UTC';
+    const { serviceIds, staffIds } = await seedCatalogue(pool, {
+      services: [{ duration: 30 }, { duration: 45 }, { duration: 60, bufferAfter: 15 }, { duration: 90 }],
+      staff: Array.from({ length: EMPLOYEES }, () => ({ hours: everyDay(['09:00', '18:00']) })),
+      settings: { timezone: zone, minNoticeMinutes: 0 },
+    });
+    // The weeks ahead are partly booked already (about a third of each day).
+    const today = todayIn(zone, Date.now());
+    const rows: unknown[][] = [];
+    const random = prng(7);
+    for (let d = 1; d <= DAYS_AHEAD + 31; d++) {
+      const date = addDays(today, d);
+      for (const emp of staffIds) {
+        for (let m = 9 * 60; m < 18 * 60; m += 60) {
+          if (random() > 0.33) continue;
+          const at = (x: number) => `${date} ${String(Math.floor(x / 60)).padStart(2, '0')}:${String(x % 60).padStart(2, '0')}:00`;
+          rows.push(['Customer', `seed${rows.length}@example.com`, at(m), at(m + 30), 'confirmed', serviceIds[0], emp, `APT-2000-${String(rows.length).padStart(6, '0')}`]);
+        }
+      }
+    }
+    await pool.query('INSERT INTO wp_appointments (name, email, appointment_date, end_date, status, service_id, employee_id, strong_id) VALUES ?', [rows]);
+    return { serviceIds, staffIds, today };
+  } finally {
+    await pool.end();
+  }
+}
+
+async function runWorkload(server: PrivateMariaDb, redisEnabled: boolean): Promise<RunResult> {
+  const database = `ae_dbload_${redisEnabled ? 'redis' : 'mysql'}`;
+  const admin = await mysql.createConnection(server.rootUrl);
+  await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  const url = `${server.rootUrl}/${database}`;
+  const { serviceIds, staffIds, today } = await seed(url);
+  const prefix = uniquePrefix();
+  const metricsToken = 'dbload-bench-metrics';
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./support/dbload-server.ts', import.meta.url).pathname], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      DATABASE_URL: url,
+      REDIS_URL,
+      REDIS_ENABLED: String(redisEnabled),
+      REDIS_KEY_PREFIX: prefix,
+      TRUST_PROXY: 'true',
+      APPOINTEASE_SECRET: 'dbload-bench-secret-at-least-32-characters',
+      METRICS_TOKEN: metricsToken,
+      // Counting statements, not timing: a reply that is late only because this shared host is
+      // overloaded must not open the breaker and hand Redis's work to MySQL.
+      REDIS_COMMAND_TIMEOUT_MS: '5000',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const { port, tokens } = await new Promise<{ port: number; tokens: string[] }>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    // The first line is the server's answer; later ones are its log (BENCH_LOG_LEVEL), passed on.
+    lines.once('line', (l) => {
+      resolve(JSON.parse(l));
+      lines.on('line', (log) => console.error(log));
+    });
+    child.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const cacheRedis = redisEnabled ? new Redis(REDIS_URL) : undefined;
+
+  const byRoute = new Map<string, number>();
+  let requests = 0;
+  let bookings = 0;
+  const send = (method: string, path: string, headers: Record<string, string>, body?: unknown) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = http.request(
+        { host: '127.0.0.1', port, method, path: `/appointease/v1${path}`, agent, headers: payload ? { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : headers },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  const call = async (route: string, path: string, headers: Record<string, string>, body?: unknown) => {
+    requests++;
+    byRoute.set(route, (byRoute.get(route) ?? 0) + 1);
+    const res = await send(route.split(' ')[0]!, path, headers, body);
+    if (res.status >= 500) throw new Error(`${route} answered ${res.status}: ${res.text}`);
+    return { status: res.status, body: res.text ? JSON.parse(res.text) : undefined };
+  };
+  const metric = async (name: string) => {
+    const text = (await send('GET', '/metrics', { Authorization: `Bearer ${metricsToken}` })).text;
+    let n = 0;
+    for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'gm'))) n += Number(m[1]);
+    return n;
+  };
+
+  // The cache's TTL in virtual time (see the header): when each cached day was stored.
+  const storedAt = new Map<string, number>();
+  const expireStale = async (keys: string[], at: number) => {
+    const stale = keys.filter((k) => at - (storedAt.get(k) ?? at) >= CACHE_SECONDS);
+    for (const k of stale) storedAt.delete(k);
+    if (stale.length && cacheRedis) await cacheRedis.del(...stale);
+  };
+  const markStored = (keys: string[], at: number) => {
+    for (const k of keys) if (!storedAt.has(k)) storedAt.set(k, at);
+  };
+  const dayKey = (date: string, employeeId: number) => `${prefix}avail:${date}:emp${employeeId}`;
+  /** A cached read of `keys` at virtual time `at`: expire what the TTL would have, then remember what the read stored. */
+  const cachedRead = async <T>(keys: string[], at: number, read: () => Promise<T>) => {
+    await expireStale(keys, at);
+    const out = await read();
+    markStored(keys, at);
+    return out;
+  };
+  const monthKeys = (employeeId: number) => {
+    const keys: string[] = [];
+    for (let d = today; d.slice(0, 7) === today.slice(0, 7); d = addDays(d, 1)) keys.push(dayKey(d, employeeId));
+    return keys;
+  };
+
+  const visitor = async (n: number) => {
+    const at = (n * 3_600) / VISITORS_PER_HOUR;
+    const random = prng(1_000 + n);
+    const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
+    const ip = { 'X-Forwarded-For': `10.${Math.floor(n / 65_536) % 256}.${Math.floor(n / 256) % 256}.${n % 256}` };
+    const serviceId = pick(serviceIds);
+    const employeeId = pick(staffIds);
+    const q = `employeeId=${employeeId}&serviceId=${serviceId}`;
+    await cachedRead(monthKeys(employeeId), at, () => call('GET /availability/month', `/availability/month?month=${today.slice(0, 7)}&${q}`, ip));
+    let seen: { date: string; free: string[] } | undefined;
+    const views = 2 + Math.floor(random() * 7);
+    for (let v = 0; v < views; v++) {
+      const date = addDays(today, 1 + Math.floor(random() ** 2 * DAYS_AHEAD));
+      const day = await cachedRead([dayKey(date, employeeId)], at, () => call('GET /availability', `/availability?date=${date}&${q}`, ip));
+      seen = { date, free: (day.body.slots as { time: string; status: string }[]).filter((s) => s.status === 'available').map((s) => s.time) };
+    }
+    const auth = { ...ip, Authorization: `Bearer ${pick(tokens)}` };
+    if (random() < 0.3) await call('GET /session', '/session', auth);
+    if (random() >= 0.2 || !seen || seen.free.length === 0) return;
+    const time = pick(seen.free);
+    const { date } = seen;
+    // A hold reads the day's cached plan too.
+    const hold = await cachedRead([dayKey(date, employeeId)], at, () => call('POST /locks', '/locks', ip, { date, time, employeeId, serviceId }));
+    if (hold.status !== 201) return;
+    const r = random();
+    if (r < 0.25) {
+      const booked = await call('POST /appointments', '/appointments', auth, { lockToken: hold.body.lockToken, date, time, employeeId, serviceId, name: 'Visitor' });
+      if (booked.status === 201) {
+        bookings++;
+        // The booking voided the day: the next read computes and stores it.
+        storedAt.delete(dayKey(date, employeeId));
+      }
+    } else if (r < 0.6) {
+      await call('DELETE /locks', '/locks', ip, { date, time, employeeId, lockToken: hold.body.lockToken });
+    }
+  };
+
+  try {
+    const visitors = Math.round((VISITORS_PER_HOUR * WINDOWS) / CACHE_WINDOWS_PER_HOUR);
+    const missesBefore = await metric('appointease_availability_cache_misses_total');
+    // Only the workload's own statements: the log is emptied first and this connection's lines are left out.
+    await admin.query("SET GLOBAL log_output = 'TABLE'");
+    await admin.query('TRUNCATE TABLE mysql.general_log');
+    await admin.query('SET GLOBAL general_log = 1');
+    const started = Date.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < visitors) await visitor(next++);
+      }),
+    );
+    const seconds = (Date.now() - started) / 1000;
+    await admin.query('SET GLOBAL general_log = 0');
+    const [rows] = await admin.query<any[]>(
+      "SELECT thread_id AS thread, CONVERT(argument USING utf8mb4) AS sql_text FROM mysql.general_log WHERE command_type IN ('Query', 'Execute') AND thread_id <> CONNECTION_ID()",
+    );
+    const statements = classify(rows.map((r) => ({ thread: Number(r.thread), sql: String(r.sql_text) })));
+    const cacheMisses = (await metric('appointease_availability_cache_misses_total')) - missesBefore;
+    const fallbacks = redisEnabled ? await metric('appointease_redis_fallback_operations_total') : 0;
+    return { requests, byRoute, statements, seconds, bookings, cacheMisses, fallbacks };
+  } finally {
+    cacheRedis?.disconnect();
+    agent.destroy();
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+    await deletePrefix(prefix);
+    await admin.end();
+  }
+}
+
+/** The run scaled to the real hour: request-driven statements with the requests, timer-driven ones with the clock. */
+function hourOf(r: RunResult) {
+  const scale = CACHE_WINDOWS_PER_HOUR / WINDOWS;
+  const fromRequests = r.statements.filter((s) => !s.periodic).length;
+  const periodic = r.statements.filter((s) => s.periodic).length;
+  const requests = r.requests * scale;
+  const periodicPerSecond = periodic / r.seconds;
+  const statements = fromRequests * scale + periodicPerSecond * 3_600;
+  return { requests, fromRequests: fromRequests * scale, periodicPerSecond, periodic: periodicPerSecond * 3_600, statements, perRequest: statements / requests };
+}
+
+function report(label: string, r: RunResult): void {
+  const hour = hourOf(r);
+  const writes = r.statements.filter((s) => !s.periodic && isWrite(s)).length;
+  const tx = r.statements.filter((s) => !s.periodic && isTransactionControl(s)).length;
+  const reads = r.statements.filter((s) => !s.periodic).length - writes - tx;
+  console.log(
+    `\n${label}: the run: ${r.requests} requests (${r.bookings} bookings) in ${r.seconds.toFixed(1)} s, ${r.statements.length} statements ` +
+      `(${reads} reads, ${writes} writes, ${tx} BEGIN/COMMIT from requests; ${r.statements.length - reads - writes - tx} from timers); availability cache misses ${r.cacheMisses}` +
+      (r.fallbacks ? `; ${r.fallbacks} operations fell back to MySQL (the breaker opened)` : ''),
+  );
+  console.log(
+    `  the hour: ${Math.round(hour.requests)} requests, ${Math.round(hour.fromRequests)} statements from requests + ${Math.round(hour.periodic)} from timers ` +
+      `(${hour.periodicPerSecond.toFixed(2)}/s) = ${hour.perRequest.toFixed(3)} per request`,
+  );
+  const groups = new Map<string, number>();
+  for (const s of r.statements) {
+    const key = `${s.periodic ? 'timer ' : ''}${s.kind} ${s.table}`.trim();
+    groups.set(key, (groups.get(key) ?? 0) + (s.periodic ? hour.periodicPerSecond * 3_600 / r.statements.filter((x) => x.periodic).length : CACHE_WINDOWS_PER_HOUR / WINDOWS));
+  }
+  console.log('  where they go, per hour (per request):');
+  for (const [key, n] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 16)) {
+    console.log(`  ${String(Math.round(n)).padStart(8)}  ${(n / hour.requests).toFixed(4).padStart(7)}  ${key}`);
+  }
+  if (process.env.BENCH_SHAPES) {
+    const shapes = new Map<string, number>();
+    for (const s of r.statements) shapes.set(s.shape, (shapes.get(s.shape) ?? 0) + 1);
+    for (const [shape, n] of [...shapes].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${String(n).padStart(7)}  ${shape.slice(0, 170)}`);
+  }
+}
+
+export async function run(): Promise<void> {
+  const server = await startPrivateMariaDb({ durable: false });
+  try {
+    const withRedis = await runWorkload(server, true);
+    const withoutRedis = await runWorkload(server, false);
+    console.log(
+      `peak hour: ${VISITORS_PER_HOUR} visitors on one instance, ${WINDOWS} of its ${CACHE_WINDOWS_PER_HOUR} cache windows simulated, ${CONCURRENCY} visitors at a time; ` +
+        `requests of the run: ${[...withRedis.byRoute].map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    );
+    report('with Redis', withRedis);
+    report('REDIS_ENABLED=false', withoutRedis);
+    const a = hourOf(withRedis).perRequest;
+    const b = hourOf(withoutRedis).perRequest;
+    const reduction = 1 - a / b;
+    const burstA = withRedis.statements.length / withRedis.requests;
+    const burstB = withoutRedis.statements.length / withoutRedis.requests;
+    console.log(
+      `\ndatabase statements per request over the peak hour: ${a.toFixed(3)} with Redis vs ${b.toFixed(3)} without → ${(reduction * 100).toFixed(1)} % fewer ` +
+        `(target ≥ ${TARGET * 100} %; the blueprint promised 80–90 %) ${reduction >= TARGET ? 'OK' : 'BELOW TARGET'}` +
+        `\n(the run alone, timers at compressed time: ${burstA.toFixed(3)} vs ${burstB.toFixed(3)} → ${((1 - burstA / burstB) * 100).toFixed(1)} % fewer)`,
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

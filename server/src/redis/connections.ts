@@ -96,7 +96,7 @@ export function serverAddress(redis: Redis): string | null {
 }
 
 /** `host:port`, IPv6 hosts in brackets. */
-export function formatAddress(host: string, port: number): string {
+function formatAddress(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 

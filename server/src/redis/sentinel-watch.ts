@@ -1,6 +1,8 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger';
-import { formatAddress, serverAddress, type RedisTarget } from './connections';
+import type { RedisTarget } from './connections';
 
 /**
  * Follows the sentinels' `+switch-master` announcements and moves our
@@ -47,22 +49,33 @@ export class SentinelWatch {
         autoResubscribe: true,
       });
       link.on('error', (err) => this.logger.debug({ err: err.message, sentinel: `${sentinel.host}:${sentinel.port}` }, 'sentinel watch link error'));
-      link.on('message', (_channel: string, message: string) => this.onSwitch(message));
+      link.on('message', (_channel: string, message: string) => void this.onSwitch(message));
       link.subscribe('+switch-master').catch(() => {});
       link.connect().catch(() => {});
       this.links.push(link);
     }
   }
 
-  /** `<name> <old-ip> <old-port> <new-ip> <new-port>`; every sentinel announces each switch. */
-  private onSwitch(message: string): void {
-    const [name, , , ip, port] = message.split(' ');
-    if (name !== this.target.sentinelName || !ip || !port) return;
-    const primary = formatAddress(ip, Number(port));
+  /**
+   * `<name> <old-host> <old-port> <new-host> <new-port>`; every sentinel
+   * announces each switch. Hosts are addresses, or names where the sentinels
+   * announce hostnames (`announce-hostnames yes`, as in docker-compose.yml):
+   * those are resolved before comparing with the socket's peer.
+   */
+  private async onSwitch(message: string): Promise<void> {
+    const [name, , , host, port] = message.split(' ');
+    if (name !== this.target.sentinelName || !host || !port) return;
+    let addresses: string[];
+    try {
+      addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
+    } catch {
+      addresses = [];
+    }
     for (const connection of this.connections) {
-      const current = serverAddress(connection);
-      if (current === null || current === primary || this.moving.has(connection)) continue;
-      this.logger.warn({ from: current, to: primary }, 'sentinels promoted a new primary: reconnecting');
+      if (connection.status !== 'ready' || this.moving.has(connection)) continue;
+      const peer = connection.stream?.remoteAddress?.replace(/^::ffff:/, '');
+      if (peer && connection.stream.remotePort === Number(port) && addresses.includes(peer)) continue;
+      this.logger.warn({ from: `${peer}:${connection.stream?.remotePort}`, to: `${host}:${port}` }, 'sentinels promoted a new primary: reconnecting');
       this.moving.add(connection);
       connection.once('close', () => this.moving.delete(connection));
       connection.disconnect(true);

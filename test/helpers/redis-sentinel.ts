@@ -64,8 +64,10 @@ export interface SentinelOptions {
   /** Sentinel `failover-timeout`. */
   failoverTimeoutMs?: number;
   proxiedReplication?: boolean;
-  /** `requirepass` (and `masterauth`, sentinel `auth-pass`) on the primary and the replica; the sentinels have none. */
+  /** `requirepass` (and `masterauth`, sentinel `auth-pass`) on the primary and the replica. */
   password?: string;
+  /** `requirepass` on the three sentinels (the same on all: they use it with each other too). */
+  sentinelPassword?: string;
 }
 
 const HOST = '127.0.0.1';
@@ -75,6 +77,7 @@ export async function startSentinelDeployment(options: SentinelOptions = {}): Pr
   const downAfterMs = options.downAfterMs ?? 1_000;
   const failoverTimeoutMs = options.failoverTimeoutMs ?? 5_000;
   const password = options.password;
+  const sentinelPassword = options.sentinelPassword;
   const auth = password ? ['--requirepass', password, '--masterauth', password] : [];
   const dir = mkdtempSync(join(tmpdir(), 'ae-sentinel-'));
   const clients: Redis[] = [];
@@ -122,10 +125,11 @@ export async function startSentinelDeployment(options: SentinelOptions = {}): Pr
           `sentinel failover-timeout ${name} ${failoverTimeoutMs}`,
           `sentinel parallel-syncs ${name} 1`,
           ...(password ? [`sentinel auth-pass ${name} ${password}`] : []),
+          ...(sentinelPassword ? [`requirepass ${sentinelPassword}`] : []),
           '',
         ].join('\n'),
       );
-      const node = redisNode(port, () => [conf, '--sentinel']);
+      const node = redisNode(port, () => [conf, '--sentinel'], sentinelPassword);
       nodes.push(node);
       sentinels.push(node);
       await node.start();
@@ -134,12 +138,16 @@ export async function startSentinelDeployment(options: SentinelOptions = {}): Pr
     await waitFor(
       async () => {
         for (const s of sentinels) {
-          const r = await once(s.port, async (c) => {
+          const r = await once(
+            s.port,
+            async (c) => {
             const replicas = (await c.call('SENTINEL', 'REPLICAS', name)) as string[][];
             const peers = (await c.call('SENTINEL', 'SENTINELS', name)) as string[][];
             const flags = replicas.map((fields) => fields[fields.indexOf('flags') + 1] ?? '');
             return flags.length === 1 && flags[0] === 'slave' && peers.length === 2;
-          });
+            },
+            sentinelPassword,
+          );
           if (!r) return false;
         }
         return true;
@@ -151,7 +159,7 @@ export async function startSentinelDeployment(options: SentinelOptions = {}): Pr
     const switches: SwitchMaster[] = [];
     const waiters: (() => void)[] = [];
     for (const s of sentinels) {
-      const w = new Redis({ host: HOST, port: s.port, lazyConnect: true, retryStrategy: () => 200 });
+      const w = new Redis({ host: HOST, port: s.port, password: sentinelPassword, lazyConnect: true, retryStrategy: () => 200 });
       w.on('error', () => {});
       w.on('message', (_channel: string, message: string) => {
         // "<name> <old-ip> <old-port> <new-ip> <new-port>"
@@ -194,7 +202,7 @@ export async function startSentinelDeployment(options: SentinelOptions = {}): Pr
       async primaryAddress() {
         for (const s of sentinels) {
           if (!s.running()) continue;
-          const addr = await once(s.port, (c) => c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name) as Promise<[string, string]>);
+          const addr = await once(s.port, (c) => c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name) as Promise<[string, string]>, sentinelPassword);
           if (addr) return `${addr[0]}:${addr[1]}`;
         }
         throw new Error('no sentinel answered');

@@ -206,7 +206,8 @@ describe('Redis Sentinel failover (private primary, replica, three sentinels)', 
       `failover timeline: primary SIGKILLed at 0 ms, +switch-master at ${promotion.at - killAt} ms, ` +
         `instances back on Redis at ${[...backAt.values()].map((t) => t - killAt).join(' / ')} ms ` +
         `(${backAfterPromotion.join(' / ')} ms after the promotion); ${samples.length} requests, ${during.length} during the failover ` +
-        `(${fallbacksAtReturn - fallbacksBefore} MySQL fallback operations on instance a), slowest ${slowest.ms} ms (${slowest.kind}); ` +
+        `(${fallbacksAtReturn - fallbacksBefore} MySQL fallback operations on instance a; bookings ${during.filter((x) => x.kind === 'book' && x.status === 201).length} booked, ` +
+        `${during.filter((x) => x.code === 'lock_invalid').length} refused lock_invalid: a hold in the unreachable Redis), slowest ${slowest.ms} ms (${slowest.kind}); ` +
         `holds granted before the kill and still held: ${stillHeld.length} of ${heldBeforeKill.size} found after it`,
     );
 
@@ -268,9 +269,12 @@ describe('Redis Sentinel failover (private primary, replica, three sentinels)', 
   });
 
   it('what asynchronous replication loses: a hold, a session and a code acknowledged but never replicated; the database still takes one booking per time', async () => {
-    deployment = await startSentinelDeployment({ downAfterMs: 1_000, failoverTimeoutMs: 3_000, password: PASSWORD, proxiedReplication: true });
+    // Sentinels with their own password too (REDIS_SENTINEL_PASSWORD).
+    deployment = await startSentinelDeployment({ downAfterMs: 1_000, failoverTimeoutMs: 3_000, password: PASSWORD, sentinelPassword: 'sentinel-password', proxiedReplication: true });
     smtp = await startSmtp();
-    single = await startSidecar({ env: { REDIS_URL, REDIS_SENTINELS: deployment.sentinelList, TRUST_PROXY: 'true', MAIL_TRANSPORT: smtp.url } });
+    single = await startSidecar({
+      env: { REDIS_URL, REDIS_SENTINELS: deployment.sentinelList, REDIS_SENTINEL_PASSWORD: 'sentinel-password', TRUST_PROXY: 'true', MAIL_TRANSPORT: smtp.url },
+    });
     const s = single;
     const { serviceIds, staffIds } = await seedCatalogue(s.db.pool, {
       services: [{ duration: 30 }],

@@ -16,6 +16,7 @@ interface Service {
   environment?: Record<string, string>;
   volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
+  profiles?: string[];
 }
 
 const raw = readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
@@ -39,8 +40,9 @@ const env = (service: string, dotEnv?: Record<string, string>) =>
   Object.fromEntries(Object.entries(compose.services[service].environment ?? {}).map(([k, v]) => [k, interpolate(String(v), dotEnv)]));
 
 describe('docker-compose.yml', () => {
-  it('has exactly MariaDB, Redis, WordPress and the sidecar', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['db', 'redis', 'sidecar', 'wordpress']);
+  it('has exactly MariaDB, Redis, WordPress and the sidecar (without a profile)', () => {
+    const always = Object.entries(compose.services).filter(([, s]) => !s.profiles);
+    expect(always.map(([name]) => name).sort()).toEqual(['db', 'redis', 'sidecar', 'wordpress']);
     expect(compose.services.db.image).toMatch(/^mariadb:/);
     expect(compose.services.redis.image).toMatch(/^redis:/);
     expect(compose.services.wordpress.image).toMatch(/^wordpress:/);
@@ -99,6 +101,36 @@ describe('docker-compose.yml', () => {
 
     expect(sidecar.ALLOWED_ORIGINS.split(',')).toContain('http://localhost:8080');
     expect(sidecar.HOST).toBe('0.0.0.0');
+  });
+
+  it('the sentinel profile: a replica of `redis` and three sentinels (quorum 2) with its password, which the sidecar finds through REDIS_SENTINELS', () => {
+    const profiled = Object.entries(compose.services).filter(([, s]) => s.profiles);
+    expect(profiled.map(([name]) => name).sort()).toEqual(['redis-replica', 'redis-sentinel-1', 'redis-sentinel-2', 'redis-sentinel-3']);
+    for (const [, s] of profiled) expect(s.profiles).toEqual(['sentinel']);
+    const password = (() => {
+      const c = (compose.services.redis.command as string[]).map(interpolate);
+      return c[c.indexOf('--requirepass') + 1];
+    })();
+    const primary = (compose.services.redis.command as string[]).map(interpolate).join(' ');
+    expect(primary).toContain(`--masterauth ${password}`); // demoted by a failover, it must follow the new primary
+    const replica = (compose.services['redis-replica'].command as string[]).map(interpolate).join(' ');
+    expect(replica).toContain('--replicaof redis 6379');
+    expect(replica).toContain(`--masterauth ${password} --requirepass ${password}`);
+    expect(replica).toContain('--maxmemory-policy volatile-lru');
+    for (const name of ['redis-sentinel-1', 'redis-sentinel-2', 'redis-sentinel-3']) {
+      const script = interpolate((compose.services[name].command as string[]).join('\n'));
+      expect(script).toContain('sentinel monitor mymaster redis 6379 2');
+      expect(script).toContain('sentinel auth-pass mymaster $REDIS_PASSWORD');
+      expect(script).toMatch(/resolve-hostnames yes[\s\S]*sentinel monitor/); // hostnames must be allowed before they are used
+      expect(env(name).REDIS_PASSWORD).toBe(password);
+      expect(compose.services[name].ports).toBeUndefined();
+    }
+    // Empty by default (the `redis` service alone); the documented value parses.
+    expect(env('sidecar').REDIS_SENTINELS).toBe('');
+    const config = parseConfig({ ...env('sidecar'), REDIS_SENTINELS: 'redis-sentinel-1:26379,redis-sentinel-2:26379,redis-sentinel-3:26379' });
+    expect(config.redis.sentinels.map((s) => `${s.host}:${s.port}`)).toEqual(['redis-sentinel-1:26379', 'redis-sentinel-2:26379', 'redis-sentinel-3:26379']);
+    expect(config.redis.sentinelName).toBe('mymaster');
+    expect(decodeURIComponent(new URL(config.redis.url).password)).toBe(password);
   });
 
   it("passes the sidecar's own configuration validation as a production config", () => {

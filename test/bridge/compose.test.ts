@@ -108,12 +108,12 @@ describe('docker-compose.yml', () => {
     expect(profiled.map(([name]) => name).sort()).toEqual(['redis-replica', 'redis-sentinel-1', 'redis-sentinel-2', 'redis-sentinel-3']);
     for (const [, s] of profiled) expect(s.profiles).toEqual(['sentinel']);
     const password = (() => {
-      const c = (compose.services.redis.command as string[]).map(interpolate);
+      const c = (compose.services.redis.command as string[]).map((v) => interpolate(v));
       return c[c.indexOf('--requirepass') + 1];
     })();
-    const primary = (compose.services.redis.command as string[]).map(interpolate).join(' ');
+    const primary = (compose.services.redis.command as string[]).map((v) => interpolate(v)).join(' ');
     expect(primary).toContain(`--masterauth ${password}`); // demoted by a failover, it must follow the new primary
-    const replica = (compose.services['redis-replica'].command as string[]).map(interpolate).join(' ');
+    const replica = (compose.services['redis-replica'].command as string[]).map((v) => interpolate(v)).join(' ');
     expect(replica).toContain('--replicaof redis 6379');
     expect(replica).toContain(`--masterauth ${password} --requirepass ${password}`);
     expect(replica).toContain('--maxmemory-policy volatile-lru');
@@ -127,7 +127,7 @@ describe('docker-compose.yml', () => {
     }
     // Empty by default (the `redis` service alone); the documented value parses.
     expect(env('sidecar').REDIS_SENTINELS).toBe('');
-    const config = parseConfig({ ...env('sidecar'), REDIS_SENTINELS: 'redis-sentinel-1:26379,redis-sentinel-2:26379,redis-sentinel-3:26379' });
+    const config = parseConfig({ ...env('sidecar', { ...DOT_ENV, REDIS_SENTINELS: 'redis-sentinel-1:26379,redis-sentinel-2:26379,redis-sentinel-3:26379' }) });
     expect(config.redis.sentinels.map((s) => `${s.host}:${s.port}`)).toEqual(['redis-sentinel-1:26379', 'redis-sentinel-2:26379', 'redis-sentinel-3:26379']);
     expect(config.redis.sentinelName).toBe('mymaster');
     expect(decodeURIComponent(new URL(config.redis.url).password)).toBe(password);

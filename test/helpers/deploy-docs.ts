@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 export const DEPLOY_DOC = join(import.meta.dirname, '../../docs/deploy.md');
 
-export function deployBlock(name: 'settings' | 'wp-config' | 'nginx'): string {
+export function deployBlock(name: 'settings' | 'wp-config' | 'nginx' | 'sentinel-settings'): string {
   const doc = readFileSync(DEPLOY_DOC, 'utf8');
   const marker = `<!-- deploy-block: ${name} -->`;
   const at = doc.indexOf(marker);

@@ -31,6 +31,23 @@ describe('docs/deploy.md settings block', () => {
   });
 });
 
+describe('docs/deploy.md sentinel settings block', () => {
+  it('added to the settings block, reads the same as .env and systemd and configures Sentinel with the password from REDIS_URL', () => {
+    const block = deployBlock('sentinel-settings');
+    const dotenv = parseDotenv(block);
+    expect(parseSystemdEnvironmentFile(block)).toEqual(dotenv);
+    for (const name of Object.keys(dotenv)) expect(KNOWN_VARIABLES, name).toContain(name);
+    const config = parseConfig({ ...parseDotenv(deployBlock('settings')), ...dotenv, APPOINTEASE_SECRET: '5d2c8e0f4a6b1c3d9e7f2a4b6c8d0e1f3a5b7c9d2e4f6a8b' });
+    expect(config.redis.sentinels).toEqual([
+      { host: '10.0.0.11', port: 26379 },
+      { host: '10.0.0.12', port: 26379 },
+      { host: '10.0.0.13', port: 26379 },
+    ]);
+    expect(config.redis).toMatchObject({ sentinelName: 'mymaster', sentinelPassword: 'the-sentinel-password' });
+    expect(new URL(config.redis.url).password).toBe('the-redis-password');
+  });
+});
+
 describe.skipIf(!hasPhp)('docs/deploy.md wp-config block (needs php)', () => {
   it('is valid PHP that defines the public URL and, by default, no single-instance internal URL', () => {
     const dir = mkdtempSync(join(tmpdir(), 'appointease-wpconfig-'));

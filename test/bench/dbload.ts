@@ -106,17 +106,24 @@ const SWEEP_CLAIM = /^SELECT \* FROM `\w*appointease_slot_locks` WHERE expires_a
 /** Statements in log order; the BEGIN and COMMIT around the sweeper's claim are the timer's too. */
 function classify(rows: { thread: number; sql: string }[]): Statement[] {
   const out: Statement[] = [];
-  const openTx = new Map<number, { begin: Statement; claimed: boolean }>();
+  const openTx = new Map<number, { begin: Statement; isolation?: Statement; claimed: boolean }>();
+  /** A `SET TRANSACTION ISOLATION LEVEL …` waiting for the BEGIN it is for. */
+  const isolation = new Map<number, Statement>();
   for (const { thread, sql } of rows) {
     const shape = shapeOf(sql);
     const verb = (/^(\w+)/.exec(shape)?.[1] ?? '?').toUpperCase();
-    const kind = verb === 'START' ? 'BEGIN' : verb;
+    const setsIsolation = /^SET (SESSION )?TRANSACTION\b/i.test(shape);
+    const kind = verb === 'START' ? 'BEGIN' : setsIsolation ? 'SET TRANSACTION' : verb;
     const table = /\b(?:FROM|INTO|UPDATE|JOIN)\s+`?(?:\w+`?\.`?)?([\w$]+)`?/i.exec(shape)?.[1]?.replace(/^wp_/, '') ?? '';
     const s: Statement = { kind, table, shape, periodic: WATERMARK.test(shape) };
     const tx = openTx.get(thread);
-    if (kind === 'BEGIN') openTx.set(thread, { begin: s, claimed: false });
-    else if (SWEEP_CLAIM.test(shape) && tx) {
+    if (setsIsolation) isolation.set(thread, s);
+    else if (kind === 'BEGIN') {
+      openTx.set(thread, { begin: s, isolation: isolation.get(thread), claimed: false });
+      isolation.delete(thread);
+    } else if (SWEEP_CLAIM.test(shape) && tx) {
       s.periodic = tx.begin.periodic = tx.claimed = true;
+      if (tx.isolation) tx.isolation.periodic = true;
     } else if (kind === 'COMMIT' || kind === 'ROLLBACK') {
       // (The DELETE of rows a claim found stays with the requests: those were holds that expired.)
       if (tx?.claimed) s.periodic = true;
@@ -128,7 +135,7 @@ function classify(rows: { thread: number; sql: string }[]): Statement[] {
 }
 
 const isWrite = (s: Statement) => ['INSERT', 'UPDATE', 'DELETE', 'REPLACE'].includes(s.kind);
-const isTransactionControl = (s: Statement) => ['BEGIN', 'COMMIT', 'ROLLBACK'].includes(s.kind);
+const isTransactionControl = (s: Statement) => ['BEGIN', 'COMMIT', 'ROLLBACK', 'SET TRANSACTION'].includes(s.kind);
 
 async function seed(url: string): Promise<{ serviceIds: number[]; staffIds: number[]; today: string }> {
   const pool = createPool(url, { connectionLimit: 2 });
@@ -370,7 +377,7 @@ function report(label: string, r: RunResult): void {
   const reads = r.statements.filter((s) => !s.periodic).length - writes - tx;
   console.log(
     `\n${label}: the run: ${r.requests} requests (${r.bookings} bookings) in ${r.seconds.toFixed(1)} s, ${r.statements.length} statements ` +
-      `(${reads} reads, ${writes} writes, ${tx} BEGIN/COMMIT from requests; ${r.statements.length - reads - writes - tx} from timers); availability cache misses ${r.cacheMisses}` +
+      `(${reads} reads, ${writes} writes, ${tx} transaction control from requests; ${r.statements.length - reads - writes - tx} from timers); availability cache misses ${r.cacheMisses}` +
       (r.fallbacks ? `; ${r.fallbacks} operations fell back to MySQL (the breaker opened)` : ''),
   );
   console.log(

@@ -15,7 +15,7 @@ import { StepView } from './step-view';
 export function App({ config, locale }: { config: WidgetConfig; locale: LocaleChoice }) {
   const t = locale.messages;
   const api = useMemo(() => createApi(config.api), [config.api]);
-  const flow = useFlow();
+  const flow = useFlow({ manage: config.view === 'manage', email: config.email });
   const { state } = flow;
   const live = useLive(config.api);
   const { message, announce } = useAnnouncer();

@@ -3,6 +3,10 @@ export interface WidgetConfig {
   service: number | null;
   employee: number | null;
   locale: string | null;
+  /** `view="manage"`: open on "Manage my bookings" (the page behind the mails' manage link). */
+  view: 'book' | 'manage';
+  /** `email`: the address the manage view starts with (only with view="manage"). */
+  email: string | null;
 }
 
 export type ParsedAttrs = { ok: true; config: WidgetConfig; warnings: string[] } | { ok: false; problems: string[] };
@@ -41,6 +45,12 @@ export function parseAttrs(get: (name: string) => string | null, fallbackApi: st
   if (employee !== null && service === null && !problems.length) {
     warnings.push('attribute employee is used only together with service');
   }
+  const rawView = get('view')?.trim() || null;
+  if (rawView !== null && rawView !== 'manage' && rawView !== 'book') warnings.push(`attribute view="${rawView}" is not "manage"; ignored`);
+  const view = rawView === 'manage' ? 'manage' : 'book';
+  const rawEmail = get('email')?.trim() || null;
+  if (rawEmail !== null && view !== 'manage') warnings.push('attribute email is used only together with view="manage"');
+  const email = view === 'manage' && rawEmail !== null && rawEmail.length <= 190 ? rawEmail : null;
   if (problems.length) return { ok: false, problems };
-  return { ok: true, config: { api, service, employee: service === null ? null : employee, locale: get('locale') }, warnings };
+  return { ok: true, config: { api, service, employee: service === null ? null : employee, locale: get('locale'), view, email }, warnings };
 }

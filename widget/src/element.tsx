@@ -61,7 +61,7 @@ function Widget({ req, parsed, load }: { req: LocaleRequest; parsed: ParsedAttrs
   return (
     <Boundary text={t.misconfigured}>
       {/* A new key per configuration starts a fresh flow (and releases the old hold). */}
-      <App key={`${c.api}|${c.service}|${c.employee}|${locale.tag}`} config={c} locale={locale} />
+      <App key={`${c.api}|${c.service}|${c.employee}|${locale.tag}|${c.view}|${c.email}`} config={c} locale={locale} />
     </Boundary>
   );
 }
@@ -78,7 +78,7 @@ export function defineElement(scriptOrigin: string | null, options: ElementOptio
   const load = options.loadTranslation ?? translationLoader(options.translationBase ?? null);
 
   class AppointEaseBooking extends HTMLElement {
-    static observedAttributes = ['api', 'service', 'employee', 'locale'];
+    static observedAttributes = ['api', 'service', 'employee', 'locale', 'view', 'email'];
     private mount: HTMLElement | null = null;
     private scheduled = false;
 

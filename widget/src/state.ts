@@ -52,9 +52,15 @@ export type Action =
 
 export const emptyDetails: Details = { name: '', email: '', phone: '', notes: '' };
 
-export function initialState(): FlowState {
+/** Where the widget opens: the booking flow, or (`view="manage"`) the manage view with an address filled in. */
+export interface FlowStart {
+  manage?: boolean;
+  email?: string | null;
+}
+
+export function initialState(start: FlowStart = {}): FlowState {
   return {
-    step: 'service',
+    step: start.manage ? 'manage' : 'service',
     serviceId: null,
     employee: null,
     skipService: false,
@@ -62,7 +68,7 @@ export function initialState(): FlowState {
     date: null,
     hold: null,
     holdEndsAt: null,
-    details: emptyDetails,
+    details: start.email ? { ...emptyDetails, email: start.email } : emptyDetails,
     needsCode: true,
     idempotencyKey: null,
     appointment: null,
@@ -88,6 +94,10 @@ export function reducer(s: FlowState, a: Action): FlowState {
         employee: a.skipService ? a.onlyEmployee : null,
       };
       const base = { ...s, serviceId: a.serviceId, skipService: a.skipService, date: null, home };
+      // Opened on the manage view: the page's own choice is remembered for "Back", the view stays.
+      if (s.step === 'manage' && a.skipService) {
+        return { ...base, employee: a.onlyEmployee, skipEmployee: a.onlyEmployee !== null, step: 'manage' };
+      }
       return a.onlyEmployee !== null
         ? { ...base, employee: a.onlyEmployee, skipEmployee: true, step: 'date' }
         : { ...base, employee: null, skipEmployee: false, step: 'employee' };

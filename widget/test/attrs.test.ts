@@ -11,7 +11,15 @@ const attrs = (a: Record<string, string>) => (n: string) => a[n] ?? null;
 describe('parseAttrs', () => {
   it('reads api, service, employee and locale', () => {
     const r = parseAttrs(attrs({ api: 'https://book.example.com/', service: '1', employee: '2', locale: 'de_DE' }), null);
-    expect(r).toEqual({ ok: true, warnings: [], config: { api: 'https://book.example.com', service: 1, employee: 2, locale: 'de_DE' } });
+    expect(r).toEqual({ ok: true, warnings: [], config: { api: 'https://book.example.com', service: 1, employee: 2, locale: 'de_DE', view: 'book', email: null } });
+  });
+  it('reads view="manage" with the address to start from; email alone or another view is ignored with a warning', () => {
+    const r = parseAttrs(attrs({ api: 'http://h', view: 'manage', email: ' zoe@example.com ' }), null);
+    expect(r.ok && [r.config.view, r.config.email, r.warnings]).toEqual(['manage', 'zoe@example.com', []]);
+    const alone = parseAttrs(attrs({ api: 'http://h', email: 'zoe@example.com' }), null);
+    expect(alone.ok && [alone.config.view, alone.config.email, alone.warnings.length]).toEqual(['book', null, 1]);
+    const other = parseAttrs(attrs({ api: 'http://h', view: 'calendar' }), null);
+    expect(other.ok && [other.config.view, other.warnings.length]).toEqual(['book', 1]);
   });
   it('falls back to the script origin when api is missing', () => {
     const r = parseAttrs(attrs({}), 'http://127.0.0.1:8787');

@@ -101,4 +101,13 @@ describe('flow reducer', () => {
     const s = run([{ type: 'chooseService', serviceId: 1, skipService: true, onlyEmployee: 2 }, { type: 'held', hold, now: 0 }, { type: 'holdLost' }]);
     expect([s.step, s.hold, s.date]).toEqual(['date', null, '2025-10-28']);
   });
+
+  it('opened on the manage view (the mails\' link): the address is filled in, the page\'s automatic choice keeps the view, Back goes to booking', () => {
+    let s = initialState({ manage: true, email: 'zoe@example.com' });
+    expect([s.step, s.details.email]).toEqual(['manage', 'zoe@example.com']);
+    s = reducer(s, { type: 'chooseService', serviceId: 1, skipService: true, onlyEmployee: 2 });
+    expect([s.step, s.serviceId, s.employee]).toEqual(['manage', 1, 2]);
+    s = reducer(s, { type: 'back' });
+    expect([s.step, s.serviceId, s.employee, s.details.email]).toEqual(['date', 1, 2, 'zoe@example.com']);
+  });
 });

@@ -178,6 +178,12 @@ const envSchema = z.object({
   OTP_IP_LIMIT: int(10, 1, 100_000).meta(doc('codes one client IP (an IPv6 /64) may request per `OTP_IP_WINDOW_SECONDS` (any addresses)')),
   OTP_IP_WINDOW_SECONDS: int(600, 1, 86_400).meta(doc('the window of `OTP_IP_LIMIT`')),
   MAIL_RETRY_DELAY_MS: int(2_000, 10, 600_000).meta(doc('first retry delay of a failed mail (doubles; 4 attempts)')),
+  PUBLIC_URL: text('').meta(
+    doc(
+      "where browsers reach the sidecar (the base of `/appointease/v1`, the bridge's `APPOINTEASE_SIDECAR_URL`): the manage links in customer mails point there; a path is kept, no query",
+      { range: 'an http or https URL', defaultText: "the WordPress site's own origin (its `home` option)", example: '' },
+    ),
+  ),
   WS_MAX_CONNECTIONS_PER_IP: int(50, 1, 1_000_000).meta(doc('open WebSocket connections one client IP (an IPv6 /64) may hold; more are refused with 429 at the upgrade')),
   WS_PING_INTERVAL_MS: int(30_000, 50, 3_600_000).meta(doc('WebSocket ping interval; a peer that has not answered the previous ping is dropped')),
   WS_MAX_BUFFERED_BYTES: int(256 * 1024, 1024, 64 * 1024 * 1024).meta(doc('a socket whose unsent backlog passes this is dropped (slow consumer)')),
@@ -216,6 +222,12 @@ export interface Config {
   secretIsEphemeral: boolean;
   allowedOrigins: string[];
   mail: { transport: string; from: string; wordpressUrl: string; retryDelayMs: number };
+  /**
+   * Where browsers reach the sidecar (the base of `/appointease/v1`, like the
+   * bridge's APPOINTEASE_SIDECAR_URL): the manage links in mails point there.
+   * Empty: the WordPress site's own origin (the documented nginx set-up).
+   */
+  publicUrl: string;
   /** One-time code send limits (CONTRACT §5: 3 per address per 10 minutes, plus a per-IP cap). */
   otp: { sendLimit: number; sendWindowSeconds: number; ipLimit: number; ipWindowSeconds: number };
   trustProxy: boolean;
@@ -307,6 +319,18 @@ export function parseConfig(env: Record<string, string | undefined>, version = '
     }
   }
 
+  let publicUrl = '';
+  if (e.PUBLIC_URL) {
+    try {
+      const u = new URL(e.PUBLIC_URL);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
+      if (u.search || u.hash || u.username) throw new Error('no query');
+      publicUrl = `${u.origin}${u.pathname}`.replace(/\/+$/, '');
+    } catch {
+      throw new ConfigError('Invalid PUBLIC_URL: expected an http(s) URL such as https://example.com (the base of /appointease/v1)');
+    }
+  }
+
   return {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
@@ -329,6 +353,7 @@ export function parseConfig(env: Record<string, string | undefined>, version = '
     secretIsEphemeral,
     allowedOrigins,
     mail: { transport, from: e.MAIL_FROM, wordpressUrl: e.WORDPRESS_URL.replace(/\/+$/, ''), retryDelayMs: e.MAIL_RETRY_DELAY_MS },
+    publicUrl,
     otp: {
       sendLimit: e.OTP_SEND_LIMIT,
       sendWindowSeconds: e.OTP_SEND_WINDOW_SECONDS,

@@ -9,7 +9,9 @@ import { SettingsRepository } from './db/repositories/settings-repository';
 import { StaffRepository } from './db/repositories/staff-repository';
 import { CustomerAppointmentsRepository } from './db/repositories/customer-appointments-repository';
 import { EmailTemplatesRepository } from './db/repositories/email-templates-repository';
+import { MailComposer } from './mail/composer';
 import { Mailer } from './mail/mailer';
+import type { MailTransport } from './mail/message';
 import { MailQueue } from './mail/queue';
 import { createMailTransport } from './mail/transports';
 import { IdentityService, startIdentityJanitor } from './services/identity';
@@ -75,6 +77,8 @@ export interface AppDeps {
   codes: CodeStore;
   rates: RateLimiter;
   mailQueue: MailQueue;
+  /** Sends one message now (the outbox's reminders send through it; everything else goes through the queue). */
+  mailTransport: MailTransport;
   mailer: Mailer;
   identity: IdentityService;
   selfService: SelfService;
@@ -85,6 +89,8 @@ export interface AppDeps {
   clientCount: () => number;
   /** Active slot locks, for GET /admin/stats (set by the lock store; absent = reported as null). */
   lockCount?: () => Promise<number>;
+  /** Where this instance listens, once it does (set by startServer): the manage links' last resort. */
+  listenUrl?: string;
   /** Serve /demo (npm run demo). */
   demo: boolean;
   /** Called on shutdown, last registered first. */
@@ -141,8 +147,11 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
   const sessions = new SessionStore(guard, keys, pool, tables, config.sessionTtlSeconds, logger);
   const codes = new CodeStore(guard, keys, pool, tables);
   const rates = new RateLimiter(guard, keys, pool, tables);
-  const mailQueue = new MailQueue(createMailTransport(config, logger), logger, { retryDelayMs: config.mail.retryDelayMs });
-  const mailer = new Mailer(mailQueue, { templates: repos.emailTemplates, catalogue, config });
+  const mailTransport = createMailTransport(config, logger);
+  const mailQueue = new MailQueue(mailTransport, logger, { retryDelayMs: config.mail.retryDelayMs });
+  // `deps` is assigned below; the composer asks for the listening address only when it builds a link.
+  const composer = new MailComposer({ templates: repos.emailTemplates, catalogue, settings: repos.settings, config, listenUrl: () => deps.listenUrl });
+  const mailer = new Mailer(mailQueue, composer);
   const hub = new SlotEventHub();
   let bridge: RedisBridge | null = null;
   let sentinelWatch: SentinelWatch | undefined;
@@ -166,7 +175,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
 
   // Customer mail follows the booking's commits, off the request path.
   booking.onBooked.push((e) => mailer.bookingConfirmed(e.row));
-  booking.onRescheduled.push((e) => mailer.rescheduled(e.row));
+  booking.onRescheduled.push((e) => mailer.rescheduled(e.row, e.from));
 
   const deps: AppDeps = {
     config,
@@ -188,6 +197,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     codes,
     rates,
     mailQueue,
+    mailTransport,
     mailer,
     identity: new IdentityService({ config, codes, rates, sessions, budget: new VerificationBudget(rates), mailer, logger }),
     selfService: new SelfService({ pool, appointments: repos.appointments, customerAppointments: repos.customerAppointments, audit: repos.audit, catalogue, availability, hub, mailer }),

@@ -25,11 +25,13 @@ export async function startServer(deps: AppDeps, port = deps.config.port, host =
   });
   const addr = server.address() as AddressInfo;
   const shownHost = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${addr.port}`;
+  deps.listenUrl ??= url;
   let closing: Promise<void> | undefined;
   return {
     server,
     port: addr.port,
-    url: `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${addr.port}`,
+    url,
     deps,
     close() {
       closing ??= (async () => {

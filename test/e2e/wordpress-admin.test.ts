@@ -229,10 +229,12 @@ describe.skipIf(prerequisite)('wp-admin catalogue and appointment pages against 
     ]);
     expect(appointments[1]).toMatchObject({ id: legacyId, reference: null });
     // The customer is told, through the bridge's relay into wp_mail.
-    await expect.poll(() => wp.mails().filter((m) => m.to.includes('grace@example.com')).map((m) => m.subject), { timeout: 15_000 }).toContain(
-      'Your appointment was cancelled (APT-2030-000777)',
+    // Named after the site (its title in WordPress), with the day written out.
+    await expect.poll(() => wp.mails().filter((m) => m.to.includes('grace@example.com')).map((m) => m.subject), { timeout: 15_000 }).toContainEqual(
+      expect.stringMatching(/^Your appointment at AppointEase Test on \w{3}, \w{3} \d{1,2} has been cancelled$/),
     );
-    await expect.poll(() => wp.mails().filter((m) => m.to.includes('alan@example.com')).map((m) => m.subject), { timeout: 15_000 }).toEqual([expect.stringMatching(/^Your appointment was cancelled/)]);
+    await expect.poll(() => wp.mails().filter((m) => m.to.includes('grace@example.com')).map((m) => m.mime).join('\n'), { timeout: 15_000 }).toContain('APT-2030-000777');
+    await expect.poll(() => wp.mails().filter((m) => m.to.includes('alan@example.com')).map((m) => m.subject), { timeout: 15_000 }).toEqual([expect.stringMatching(/^Your appointment at AppointEase Test on .+ has been cancelled$/)]);
     await admin.screenshot({ path: join(ARTIFACTS, 'wordpress-admin-appointments.png'), fullPage: true });
   }, 60_000);
 

@@ -51,19 +51,22 @@ describe('mail over SMTP (a real SMTP server started by the test)', () => {
     const mail = smtp.mails.at(-1)!;
     expect(mail.to).toEqual(['carla@example.com']);
     expect(mail.from).toBe('salon@example.com');
-    expect(mail.parsed.headers.subject).toBe(`Your appointment is confirmed (${appt.reference})`);
+    const start = DateTime.fromISO(`${date}T09:00`, { zone: ZONE });
+    const day = start.setLocale('en').toFormat('cccc, LLLL d, yyyy');
+    // No WordPress options in this database: the site is named after MAIL_FROM, the language is English.
+    expect(mail.parsed.headers.subject).toMatch(/^Your appointment at Salon Ana is confirmed: \w{3}, \w{3} \d{1,2}, 9:00\sAM$/);
     const text = partOf(mail, 'text/plain')!.body;
     expect(text).toContain(appt.reference);
-    expect(text).toContain(`${date} at 09:00`);
-    expect(text).toContain('Cut & Colour with Ana');
+    expect(text).toMatch(new RegExp(`When: ${day}, 9:00\\s–\\s10:30\\sAM \\(Central European (Standard|Summer) Time\\)`));
+    expect(text).toContain('Service: Cut & Colour (1 hour, 30 minutes)');
+    expect(text).toContain('With: Ana');
     expect(partOf(mail, 'text/html')!.body).toContain('Cut &amp; Colour');
 
     const { part, cal, event } = icsOf(mail);
     expect(part.params.method).toBe('REQUEST');
     expect(icsProp(cal.props, 'METHOD')!.value).toBe('REQUEST');
-    const start = DateTime.fromISO(`${date}T09:00`, { zone: ZONE }).toUTC();
-    expect(icsProp(event, 'DTSTART')!.value).toBe(start.toFormat("yyyyLLdd'T'HHmmss'Z'"));
-    expect(icsProp(event, 'DTEND')!.value).toBe(start.plus({ minutes: 90 }).toFormat("yyyyLLdd'T'HHmmss'Z'"));
+    expect(icsProp(event, 'DTSTART')!.value).toBe(start.toUTC().toFormat("yyyyLLdd'T'HHmmss'Z'"));
+    expect(icsProp(event, 'DTEND')!.value).toBe(start.toUTC().plus({ minutes: 90 }).toFormat("yyyyLLdd'T'HHmmss'Z'"));
     expect(icsProp(event, 'UID')!.value).toBe(`${appt.reference.toLowerCase()}@appointease`);
     expect(icsProp(event, 'SEQUENCE')!.value).toBe('0');
     expect(icsProp(event, 'ORGANIZER')!.value).toBe('mailto:salon@example.com');
@@ -74,7 +77,7 @@ describe('mail over SMTP (a real SMTP server started by the test)', () => {
     await s.db.pool.query(
       `INSERT INTO wp_appointease_email_templates (name, subject, body, type, is_active) VALUES
          ('old', 'Old', 'inactive template', 'cancellation', 0),
-         ('Cancelled', 'Cancelled: {service_name} ({reference})', '<p>Dear {customer_name},</p><p>{service_name} with {employee_name} on {appointment_date} at {appointment_time} is cancelled.</p>', 'cancellation', 1)`,
+         ('Cancelled', 'Cancelled: {service_name} ({reference})', '<p>Dear {customer_name},</p><p>{service_name} with {employee_name} on {appointment_date} at {appointment_time} is cancelled.</p>{manage_button}', 'cancellation', 1)`,
     );
     const email = 'mallory@example.com';
     const token = await signIn(s, email, async (e) => {
@@ -94,8 +97,13 @@ describe('mail over SMTP (a real SMTP server started by the test)', () => {
     const html = partOf(mail, 'text/html')!.body;
     expect(html).not.toContain('<script>');
     expect(html).toContain('<p>Dear &lt;script&gt;alert(1)&lt;/script&gt;{reference},</p>');
-    expect(html).toContain(`Cut &amp; Colour with Ana on ${date} at 10:00 is cancelled.`);
-    expect(partOf(mail, 'text/plain')!.body).toContain(`Dear ${name},`);
+    const day = DateTime.fromISO(`${date}T10:00`, { zone: ZONE }).setLocale('en').toFormat('cccc, LLLL d, yyyy');
+    expect(html.replace(/\u202f/g, ' ')).toContain(`Cut &amp; Colour with Ana on ${day} at 10:00 AM is cancelled.`);
+    const text = partOf(mail, 'text/plain')!.body;
+    expect(text).toContain(`Dear ${name},`);
+    // The template placed the button; the details it left out follow its text.
+    expect((html.match(/>View my bookings<\/a>/g) ?? []).length).toBe(1);
+    expect(text).toContain(`Booking reference: ${appt.reference}`);
 
     const { cal, event } = icsOf(mail);
     expect(icsProp(cal.props, 'METHOD')!.value).toBe('CANCEL');

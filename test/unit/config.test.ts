@@ -39,6 +39,9 @@ describe('config', () => {
     [{ REDIS_SENTINELS: '10.0.0.1:70000' }, /^Invalid REDIS_SENTINELS: /],
     [{ REDIS_SENTINEL_NAME: 'my master' }, /^Invalid REDIS_SENTINEL_NAME: /],
     [{ REDIS_SENTINELS: '10.0.0.1:26379', REDIS_URL: 'rediss://:pw@10.0.0.1:6379' }, /^Invalid REDIS_URL: /],
+    [{ PUBLIC_URL: 'book.example.com' }, /^Invalid PUBLIC_URL: /],
+    [{ PUBLIC_URL: 'javascript:alert(1)' }, /^Invalid PUBLIC_URL: /],
+    [{ PUBLIC_URL: 'https://book.example.com/?x=1' }, /^Invalid PUBLIC_URL: /],
   ])('a bad value stops start-up with one line naming the variable: %o', (env, message) => {
     expect(() => parseConfig({ ...base, ...env })).toThrowError(ConfigError);
     try {
@@ -121,5 +124,11 @@ describe('config', () => {
       { host: 'fd00::3', port: 26381 },
     ]);
     expect(c.redis.sentinelName).toBe('booking');
+  });
+
+  it('PUBLIC_URL: empty by default, else the base without a trailing slash (a path is kept)', () => {
+    expect(parseConfig(base).publicUrl).toBe('');
+    expect(parseConfig({ ...base, PUBLIC_URL: 'https://Book.Example.com/' }).publicUrl).toBe('https://book.example.com');
+    expect(parseConfig({ ...base, PUBLIC_URL: 'https://example.com/booking/' }).publicUrl).toBe('https://example.com/booking');
   });
 });

@@ -14,6 +14,10 @@ export interface IcsEvent {
   summary: string;
   description: string;
   location?: string;
+  /** Where the customer manages the appointment (the signed link). */
+  url?: string;
+  /** BCP 47 language of SUMMARY and DESCRIPTION. */
+  language?: string;
   organizer: { name: string; email: string };
   attendee: { name: string; email: string };
   timezone: string;
@@ -30,6 +34,7 @@ function paramValue(value: string): string {
 
 export function buildIcs(e: IcsEvent): string {
   const mailto = (address: string) => `mailto:${address.replace(/[\s"<>]/g, '')}`;
+  const lang = e.language && /^[A-Za-z0-9-]{1,35}$/.test(e.language) ? `;LANGUAGE=${e.language}` : '';
   const lines = [
     'BEGIN:VCALENDAR',
     'VERSION:2.0',
@@ -43,9 +48,10 @@ export function buildIcs(e: IcsEvent): string {
     `DTSTAMP:${icsTime(e.stamp ?? Date.now())}`,
     `DTSTART:${icsTime(e.start)}`,
     `DTEND:${icsTime(e.end)}`,
-    `SUMMARY:${escapeText(e.summary)}`,
-    `DESCRIPTION:${escapeText(e.description)}`,
-    ...(e.location ? [`LOCATION:${escapeText(e.location)}`] : []),
+    `SUMMARY${lang}:${escapeText(e.summary)}`,
+    `DESCRIPTION${lang}:${escapeText(e.description)}`,
+    ...(e.location ? [`LOCATION${lang}:${escapeText(e.location)}`] : []),
+    ...(e.url ? [`URL:${e.url.replace(/[\s"<>\x00-\x1f\x7f]/g, '')}`] : []),
     `ORGANIZER;CN=${paramValue(e.organizer.name)}:${mailto(e.organizer.email)}`,
     `ATTENDEE;CN=${paramValue(e.attendee.name)};ROLE=REQ-PARTICIPANT:${mailto(e.attendee.email)}`,
     `STATUS:${e.method === 'CANCEL' ? 'CANCELLED' : 'CONFIRMED'}`,

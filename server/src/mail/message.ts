@@ -7,12 +7,17 @@ export interface MailAttachment {
 
 export interface MailMessage {
   to: string;
+  /**
+   * The display name the customer knows (the site's name). Used with the
+   * address of MAIL_FROM when MAIL_FROM names no one but AppointEase itself.
+   */
+  fromName?: string;
   subject: string;
   text: string;
   html: string;
   attachments?: MailAttachment[];
   /** What the mail is, for logs and metrics (never the address). */
-  kind: 'otp' | 'confirmation' | 'cancellation' | 'reschedule';
+  kind: 'otp' | 'confirmation' | 'cancellation' | 'reschedule' | 'reminder';
 }
 
 export interface MailTransport {

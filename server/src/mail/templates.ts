@@ -1,106 +1,144 @@
 /**
- * Mail templates: the site's own rows from `{prefix}appointease_email_templates`
- * (AppointEase's placeholders) when an active one exists for the type, else
- * the built-in text. Substitution is one pass over the template, so a value
- * that itself contains `{reference}` is never expanded; every value is
- * HTML-escaped in the HTML part.
+ * The site's own mail templates: rows of `{prefix}appointease_email_templates`
+ * (AppointEase's table; the newest active row of a type wins), with
+ * AppointEase's placeholders and ours (docs/mail.md lists them all).
+ *
+ * A template sets the words; the facts a customer needs are always in the
+ * mail: the details block and the manage button are added after the
+ * template's text unless it places them itself (`{appointment_details}`,
+ * `{manage_button}` or `{manage_url}`), as is the code in a code mail.
+ *
+ * Substitution is one pass over the template, so a value that itself
+ * contains `{reference}` is never expanded. Values are plain text: escaped in
+ * the HTML part, as they are in the text part. The site's markup is trusted
+ * (administrators wrote it); the values are not.
  */
-export const PLACEHOLDERS = ['customer_name', 'appointment_date', 'appointment_time', 'service_name', 'employee_name', 'reference'] as const;
-export type Placeholder = (typeof PLACEHOLDERS)[number];
-export type TemplateValues = Record<Placeholder, string>;
+import { escapeHtml } from './layout';
 
-export interface MailTemplate {
+export { escapeHtml };
+
+export const PLACEHOLDERS = [
+  // AppointEase's own.
+  'customer_name',
+  'appointment_date',
+  'appointment_time',
+  'service_name',
+  'employee_name',
+  'reference',
+  // Added by the sidecar.
+  'site_name',
+  'appointment_end_time',
+  'appointment_when',
+  'time_zone',
+  'duration',
+  'manage_url',
+  'previous_when',
+  'code',
+  'code_minutes',
+  // Whole blocks: HTML in the HTML part, written text in the text part.
+  'appointment_details',
+  'manage_button',
+] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number];
+
+export const BLOCK_PLACEHOLDERS = ['appointment_details', 'manage_button'] as const;
+export type BlockPlaceholder = (typeof BLOCK_PLACEHOLDERS)[number];
+export type ValuePlaceholder = Exclude<Placeholder, BlockPlaceholder>;
+
+export type TemplateValues = Partial<Record<ValuePlaceholder, string>>;
+export type TemplateBlocks = Partial<Record<BlockPlaceholder, { html: string; text: string }>>;
+
+export interface SiteTemplate {
+  /** Empty: the built-in subject in the site's language. */
   subject: string;
   body: string;
 }
 
-export function escapeHtml(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+export interface RenderedTemplate {
+  /** Null when the template has no subject of its own. */
+  subject: string | null;
+  /** A fragment for the layout, or (`document`) a whole HTML page the site wrote. */
+  html: string;
+  text: string;
+  document: boolean;
+  used: ReadonlySet<Placeholder>;
 }
 
-const PLACEHOLDER_RE = /\{(customer_name|appointment_date|appointment_time|service_name|employee_name|reference)\}/g;
+const PLACEHOLDER_RE = new RegExp(`\\{(${PLACEHOLDERS.join('|')})\\}`, 'g');
+const isBlock = (p: Placeholder): p is BlockPlaceholder => (BLOCK_PLACEHOLDERS as readonly string[]).includes(p);
 
-export function fill(template: string, values: TemplateValues, encode: (v: string) => string = (v) => v): string {
-  return template.replace(PLACEHOLDER_RE, (_m, name: Placeholder) => encode(values[name]));
+export function placeholdersIn(template: string): Set<Placeholder> {
+  return new Set([...template.matchAll(PLACEHOLDER_RE)].map((m) => m[1] as Placeholder));
+}
+
+/** One pass: each placeholder replaced by `value(name)`; unknown `{words}` stay as written. */
+export function fill(template: string, value: (p: Placeholder) => string): string {
+  return template.replace(PLACEHOLDER_RE, (_m, name: Placeholder) => value(name));
+}
+
+/** A header value: one line, no control characters (no header injection), at most 250 characters. */
+export function headerSafe(value: string): string {
+  return value
+    .replace(/[\r\n\t\u2028\u2029]+/g, ' ')
+    .replace(/[\x00-\x1f\x7f]/g, '')
+    .replace(/\s{2,}/g, ' ')
+    .trim()
+    .slice(0, 250);
 }
 
 const looksLikeHtml = (body: string) => /<\/?[a-z][^>]*>/i.test(body);
+const isDocument = (body: string) => /<html[\s>]/i.test(body);
 
-/** Strips markup for the text part of an HTML template (admin-authored, so no sanitising needed beyond this). */
-function htmlToText(html: string): string {
+/** The text part of an admin-written HTML template (its markup only: our values are put in afterwards). */
+export function htmlToText(html: string): string {
   return html
+    .replace(/<(head|style|script|title)[\s>][\s\S]*?<\/\1>/gi, '')
+    .replace(/<!--[\s\S]*?-->/g, '')
     .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/(p|div|h\d|li|tr)>/gi, '\n')
+    .replace(/<\/(p|div|h\d|li|tr|table|blockquote)>/gi, '\n')
+    .replace(/<li[^>]*>/gi, '• ')
     .replace(/<[^>]*>/g, '')
     .replace(/&nbsp;/g, ' ')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
+    .replace(/&#0?39;/g, "'")
     .replace(/&amp;/g, '&')
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n[ \t]+/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }
 
-/** Subject, text and HTML of one message. Header values lose line breaks (no header injection). */
-export function render(template: MailTemplate, values: TemplateValues): { subject: string; text: string; html: string } {
-  const subject = fill(template.subject, values).replace(/[\r\n]+/g, ' ').trim();
-  if (looksLikeHtml(template.body)) {
-    // The site's markup is trusted (admins wrote it); the values are not.
-    const html = fill(template.body, values, escapeHtml);
-    // Escaped values survive the tag stripping and are decoded back with the markup's entities.
-    return { subject, text: htmlToText(html), html: wrap(html) };
+/** Renders a site template with plain-text values and our blocks. */
+export function renderSiteTemplate(template: SiteTemplate, values: TemplateValues, blocks: TemplateBlocks): RenderedTemplate {
+  const textOf = (p: Placeholder) => (isBlock(p) ? (blocks[p]?.text ?? '') : (values[p] ?? ''));
+  const htmlOf = (p: Placeholder) => (isBlock(p) ? (blocks[p]?.html ?? '') : escapeHtml(values[p] ?? ''));
+  const subject = template.subject.trim() === '' ? null : headerSafe(fill(template.subject, (p) => (isBlock(p) ? '' : textOf(p))));
+  const used = placeholdersIn(template.body);
+  const body = template.body.replace(/\r\n?/g, '\n');
+
+  if (looksLikeHtml(body)) {
+    const html = fill(body, htmlOf);
+    // Placeholders become markers before the tags are stripped, so our values never pass through the
+    // entity decoding meant for the site's markup, and a block's own text replaces its marker.
+    const markers: Placeholder[] = [];
+    const marked = fill(body, (p) => `\u0000${markers.push(p) - 1}\u0000`);
+    const text = htmlToText(marked).replace(/\u0000(\d+)\u0000/g, (_m, i: string) => textOf(markers[Number(i)]!));
+    return { subject, html, text, document: isDocument(body), used };
   }
-  const text = fill(template.body, values);
-  const html = wrap(
-    fill(escapeHtml(template.body), values, escapeHtml)
-      .split(/\r?\n/)
-      .join('<br>\n'),
-  );
-  return { subject, text, html };
-}
 
-function wrap(inner: string): string {
-  return `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">\n${inner}\n</body></html>`;
+  const text = fill(body, textOf).trim();
+  // Paragraphs at blank lines; a line that is just a block placeholder becomes the block itself.
+  const html = body
+    .split(/\n{2,}/)
+    .map((para) => para.trim())
+    .filter(Boolean)
+    .map((para) => {
+      const only = /^\{(appointment_details|manage_button)\}$/.exec(para);
+      if (only) return htmlOf(only[1] as Placeholder);
+      return `<p style="margin:0 0 16px;">${fill(escapeHtml(para), htmlOf).split('\n').join('<br>\n')}</p>`;
+    })
+    .join('\n');
+  return { subject, html, text, document: false, used };
 }
-
-export const BUILT_IN: Record<'confirmation' | 'cancellation' | 'reschedule', MailTemplate> = {
-  confirmation: {
-    subject: 'Your appointment is confirmed ({reference})',
-    body: [
-      'Hello {customer_name},',
-      '',
-      'your appointment is confirmed:',
-      '{service_name} with {employee_name}',
-      '{appointment_date} at {appointment_time}',
-      '',
-      'Reference: {reference}',
-      'The attached calendar file adds it to your calendar.',
-    ].join('\n'),
-  },
-  cancellation: {
-    subject: 'Your appointment was cancelled ({reference})',
-    body: [
-      'Hello {customer_name},',
-      '',
-      'your appointment has been cancelled:',
-      '{service_name} with {employee_name}',
-      '{appointment_date} at {appointment_time}',
-      '',
-      'Reference: {reference}',
-    ].join('\n'),
-  },
-  reschedule: {
-    subject: 'Your appointment was moved ({reference})',
-    body: [
-      'Hello {customer_name},',
-      '',
-      'your appointment has been moved to:',
-      '{service_name} with {employee_name}',
-      '{appointment_date} at {appointment_time}',
-      '',
-      'Reference: {reference}',
-      'The attached calendar file updates your calendar entry.',
-    ].join('\n'),
-  },
-};

@@ -3,10 +3,25 @@ import jwt from 'jsonwebtoken';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { isProductName, senderAddress } from './sender';
 import type { MailMessage, MailTransport } from './message';
+import { headerSafe } from './templates';
 
 /** The bridge's receiver (`POST ?rest_route=/appointease-bridge/v1/mail`) accepts tokens this young only. */
 const RELAY_TOKEN_SECONDS = 120;
+
+/**
+ * The From header: MAIL_FROM as configured, except that its default display
+ * name ("AppointEase", or none) gives way to the site's name, so the inbox
+ * shows the business. nodemailer encodes the name; control characters never
+ * reach it (no header injection through a site title).
+ */
+export function fromHeader(configured: string, siteName: string | undefined): string | { name: string; address: string } {
+  const sender = senderAddress(configured);
+  const name = siteName ? headerSafe(siteName).replace(/[<>"]/g, '') : '';
+  if (!name || !isProductName(sender.name)) return configured;
+  return { name, address: sender.email };
+}
 
 /** SMTP through nodemailer: `smtp://host:port` or `smtps://user:pass@host:port`. */
 export function smtpTransport(url: string, from: string): MailTransport {
@@ -24,7 +39,7 @@ export function smtpTransport(url: string, from: string): MailTransport {
     name: 'smtp',
     async send(m) {
       await transporter.sendMail({
-        from,
+        from: fromHeader(from, m.fromName),
         to: m.to,
         subject: m.subject,
         text: m.text,

@@ -1,7 +1,11 @@
 import type { Pool } from '../pool';
 import type { Tables } from '../schema';
 
-export type TemplateType = 'confirmation' | 'cancellation' | 'reschedule';
+/**
+ * AppointEase's types for customer mails (its `admin_notification` is not one),
+ * plus `verification_code` for the one-time code mail.
+ */
+export type TemplateType = 'confirmation' | 'cancellation' | 'reschedule' | 'reminder' | 'verification_code';
 
 /** The site's mail templates (AppointEase's table); the newest active row of a type wins. */
 export class EmailTemplatesRepository {

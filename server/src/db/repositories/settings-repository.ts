@@ -34,8 +34,32 @@ export function zoneFromWordPress(timezoneString: string | undefined, gmtOffset:
   return 'UTC';
 }
 
+/** What the customer mails need from WordPress's own options (raw values; empty when unset). */
+export interface WordPressSiteOptions {
+  /** Settings → General → Site Title, as WordPress stores it (HTML entities escaped). */
+  blogname: string;
+  /** The site language (`fr_FR`); empty = WordPress's default, en_US. */
+  locale: string;
+  /** The site address (`home`, else `siteurl`). */
+  home: string;
+}
+
 export class SettingsRepository {
   constructor(private readonly pool: Pool, private readonly t: Tables) {}
+
+  async wordpressSite(): Promise<WordPressSiteOptions> {
+    try {
+      const [rows] = await this.pool.query<any[]>(
+        `SELECT option_name, option_value FROM \`${this.t.options}\` WHERE option_name IN ('blogname', 'WPLANG', 'home', 'siteurl')`,
+      );
+      const get = (n: string) => String(rows.find((r) => r.option_name === n)?.option_value ?? '').trim();
+      return { blogname: get('blogname'), locale: get('WPLANG'), home: get('home') || get('siteurl') };
+    } catch (err: any) {
+      // The demo database has no WordPress tables.
+      if (err?.code === 'ER_NO_SUCH_TABLE') return { blogname: '', locale: '', home: '' };
+      throw err;
+    }
+  }
 
   async wordpressZone(): Promise<string> {
     try {

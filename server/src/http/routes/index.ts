@@ -7,6 +7,7 @@ import { catalogueRoutes } from './catalogue';
 import { mountLockRoutes } from './locks';
 import { demoRoutes } from './demo';
 import { identityRoutes } from './identity';
+import { managePageRoutes } from './manage-page';
 import { myAppointmentsRoutes } from './my-appointments';
 import { opsRoutes } from './ops';
 import { widgetRoutes } from './widget';
@@ -28,5 +29,6 @@ export function mountRoutes(app: Express, deps: AppDeps, mount: MountRouter): vo
   mount(API_BASE, adminLockRoutes(deps));
   mount(API_BASE, identityRoutes(deps));
   mount(API_BASE, myAppointmentsRoutes(deps));
+  mount(API_BASE, managePageRoutes(deps));
   mount('/', demoRoutes(deps));
 }

@@ -156,10 +156,8 @@ export function parseIcs(text: string): { components: { name: string; props: Ics
       continue;
     }
     const params: Record<string, string> = {};
-    for (const p of rawParams!.split(';').filter(Boolean)) {
-      const [k, v] = p.split('=');
-      params[k!.toUpperCase()] = v!.replace(/^"|"$/g, '');
-    }
+    // A quoted parameter value may hold ';' and ':' (RFC 5545 §3.2).
+    for (const m of rawParams!.matchAll(/;([^=;:]+)=("[^"]*"|[^;:]*)/g)) params[m[1]!.toUpperCase()] = m[2]!.replace(/^"|"$/g, '');
     const unescaped = value!.replace(/\\([\\;,nN])/g, (_x, c: string) => (c === 'n' || c === 'N' ? '\n' : c));
     if (!stack.length) throw new Error(`property outside a component: ${line}`);
     stack[stack.length - 1]!.props.push({ name: name!.toUpperCase(), params, value: unescaped });

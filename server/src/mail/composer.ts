@@ -37,6 +37,7 @@ export interface SiteContext extends SiteIdentity {
  */
 export class MailComposer {
   private siteCache: { at: number; value: Promise<SiteContext> } | undefined;
+  private lastGoodSite: SiteContext | undefined;
 
   constructor(
     private readonly deps: {
@@ -50,8 +51,16 @@ export class MailComposer {
     },
   ) {}
 
+  /**
+   * The code mail is how customers sign in: when WordPress's options or the
+   * template cannot be read, it goes out anyway, with the site as last seen
+   * (or named after MAIL_FROM, in English) and the built-in words.
+   */
   async code(to: string, code: string): Promise<MailMessage> {
-    const [site, template] = await Promise.all([this.site(), this.template('verification_code')]);
+    const [site, template] = await Promise.all([
+      this.site().catch(() => this.lastGoodSite ?? this.fallbackSite()),
+      this.template('verification_code').catch(() => undefined),
+    ]);
     return codeMail({ to, site, code, validMinutes: Math.max(1, Math.round(this.deps.config.otpTtlSeconds / 60)), template });
   }
 
@@ -99,9 +108,25 @@ export class MailComposer {
   private async loadSite(): Promise<SiteContext> {
     const wp = await this.deps.settings.wordpressSite();
     const homeOrigin = originOf(wp.home);
-    const base = this.deps.config.publicUrl || homeOrigin || this.deps.listenUrl?.() || 'http://127.0.0.1';
-    const name = decodeWordPressText(wp.blogname) || (homeOrigin ? new URL(homeOrigin).host : '') || senderAddress(this.deps.config.mail.from).name || 'AppointEase';
-    return { name, language: mailLanguageFor(wp.locale), apiRoot: `${base}${API_BASE}` };
+    const site = {
+      name: decodeWordPressText(wp.blogname) || (homeOrigin ? new URL(homeOrigin).host : '') || this.fallbackSite().name,
+      language: mailLanguageFor(wp.locale),
+      apiRoot: `${this.deps.config.publicUrl || homeOrigin || this.listenBase()}${API_BASE}`,
+    };
+    this.lastGoodSite = site;
+    return site;
+  }
+
+  private fallbackSite(): SiteContext {
+    return {
+      name: senderAddress(this.deps.config.mail.from).name || 'AppointEase',
+      language: mailLanguageFor(''),
+      apiRoot: `${this.deps.config.publicUrl || this.listenBase()}${API_BASE}`,
+    };
+  }
+
+  private listenBase(): string {
+    return this.deps.listenUrl?.() || 'http://127.0.0.1';
   }
 
   private async appointmentInput(type: TemplateType, row: AppointmentRow, sequence: number): Promise<AppointmentMailInput> {

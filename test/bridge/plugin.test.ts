@@ -145,6 +145,32 @@ describe.skipIf(prerequisite)('bridge plugin, configured by wp-config constants'
       expect(html).not.toContain(SECRET);
     });
 
+    it('the AppointEase menu item opens the calendar; the bundle loads wp.i18n and gets the admin’s language', async () => {
+      const html = await (await fetch(`${wp.url}/wp-admin/admin.php?page=appointease-bridge-calendar`, { headers: { cookie: adminCookie } })).text();
+      expect(html).toContain('id="appointease-admin" data-page="calendar"');
+      // WordPress links the top-level item to the first submenu page.
+      expect(html).toMatch(/<a href='admin\.php\?page=appointease-bridge-calendar'[^>]*class="[^"]*menu-top[^"]*"/);
+      expect(html).toMatch(/wp-includes\/js\/dist\/i18n(\.min)?\.js/);
+      const config = JSON.parse(html.match(/window\.appointeaseBridgeAdmin = (\{.*?\});/)![1]);
+      expect(config.views).toEqual({
+        calendar: `${wp.url}/wp-admin/admin.php?page=appointease-bridge-calendar`,
+        locks: `${wp.url}/wp-admin/admin.php?page=appointease`,
+        appointments: `${wp.url}/wp-admin/admin.php?page=appointease-bridge-appointments`,
+      });
+      const german = /"Calendar":\s*\[\s*"Kalender"\s*\]/;
+      expect(html).not.toMatch(german);
+
+      // An administrator who reads German (de_AT falls back to the shipped de_DE) gets the bundle's German strings.
+      wp.php(`update_user_meta( 1, 'locale', 'de_AT' );`);
+      try {
+        const de = await (await fetch(`${wp.url}/wp-admin/admin.php?page=appointease-bridge-calendar`, { headers: { cookie: adminCookie } })).text();
+        expect(de).toMatch(/wp\.i18n\.setLocaleData\( localeData, domain \);\s*\} \)\( "appointease-bridge"/);
+        expect(de).toMatch(german);
+      } finally {
+        wp.php(`delete_user_meta( 1, 'locale' );`);
+      }
+    });
+
     it('does not show the menu or the pages to a subscriber', async () => {
       const dashboard = await (await fetch(`${wp.url}/wp-admin/profile.php`, { headers: { cookie: subscriberCookie } })).text();
       expect(dashboard).toContain('Profile');

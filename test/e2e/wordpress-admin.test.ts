@@ -3,14 +3,13 @@
 // blackout date, cancels appointments (one booked with a reference, one an older AppointEase
 // row without), and saves a booking rule. Every change is checked through the sidecar's admin
 // API, not through what the page shows. Screenshots go to test/artifacts/.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signAdminToken } from '../../server/src/services/admin-token.js';
 import { WordPress, freePort } from '../bridge/wordpress.js';
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SECRET, login, prerequisite, startSidecar, stopSidecar, type RunningSidecar } from './wordpress-harness.js';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SECRET, login, prerequisite, startSidecarForSite, tearDownSite, type RunningSidecar } from './wordpress-harness.js';
 
 /** YYYY-MM-DD, n days from today (UTC, the site's zone here). */
 function day(n: number): string {
@@ -45,30 +44,14 @@ describe.skipIf(prerequisite)('wp-admin catalogue and appointment pages against 
     wp = await WordPress.create({ label: 'e2eadmin', constants: { APPOINTEASE_SIDECAR_URL: sidecarUrl, APPOINTEASE_SECRET: SECRET } });
     await wp.serve();
     prefix = `e2eadmin${Date.now().toString(36)}:`;
-    sidecar = await startSidecar(sidecarPort, {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: `mysql://root@127.0.0.1:3306/${wp.dbName}`,
-      WP_TABLE_PREFIX: wp.prefix,
-      REDIS_KEY_PREFIX: prefix,
-      APPOINTEASE_SECRET: SECRET,
-      ALLOWED_ORIGINS: wp.url,
-      MAIL_TRANSPORT: 'wordpress',
-      WORDPRESS_URL: wp.url,
-      MAIL_FROM: 'AppointEase <no-reply@example.com>',
-    });
+    sidecar = await startSidecarForSite(wp, sidecarPort, prefix);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const context = await browser.newContext();
     admin = await login(context, wp, 'admin', 'admin-pass');
     admin.on('dialog', (dialog) => void dialog.accept());
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await stopSidecar(sidecar);
-    await wp?.destroy();
-    if (prefix) spawnSync('sh', ['-c', `redis-cli -h 127.0.0.1 --scan --pattern '${prefix}*' | xargs -r redis-cli -h 127.0.0.1 del`]);
-  }, 60_000);
+  afterAll(() => tearDownSite({ browser, sidecar, wp, prefix }), 60_000);
 
   it('Services: adds a service that the sidecar stores and the page lists', async () => {
     await adminPage('appointease-bridge-services');
@@ -217,9 +200,9 @@ describe.skipIf(prerequisite)('wp-admin catalogue and appointment pages against 
     await expect.poll(() => booked.textContent()).toContain('Robin Rivera');
 
     await booked.getByRole('button', { name: 'Cancel' }).click();
-    await expect.poll(() => booked.textContent()).toContain('cancelled');
+    await expect.poll(() => booked.textContent()).toContain('Cancelled');
     await legacy.getByRole('button', { name: 'Cancel' }).click();
-    await expect.poll(() => legacy.textContent()).toContain('cancelled');
+    await expect.poll(() => legacy.textContent()).toContain('Cancelled');
     await noAlert();
 
     const { appointments } = await adminApi<{ appointments: Array<Record<string, unknown>> }>(`/appointments?from=${day(0)}&to=${day(10)}&employeeId=${staffId}`);

@@ -1,9 +1,9 @@
 // What the WordPress end-to-end tests share: the sidecar as its own process (as `npm start`
 // runs it), logging into wp-admin in Chromium, and reading one-time codes from WordPress's mail.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { REPO_ROOT, WordPress, missingPrerequisite } from '../bridge/wordpress.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -62,10 +62,60 @@ export async function codeFromMail(wp: WordPress, email: string): Promise<string
   throw new Error(`no code mailed to ${email}`);
 }
 
+/**
+ * The sidecar beside a test WordPress, as a site runs it: on the site's database and table
+ * prefix, its own Redis key prefix, the site's origin allowed, and mail (one-time codes,
+ * confirmations) relayed through the bridge's signed route into wp_mail.
+ */
+export function startSidecarForSite(wp: WordPress, port: number, prefix: string): ReturnType<typeof startSidecar> {
+  return startSidecar(port, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: `mysql://root@127.0.0.1:3306/${wp.dbName}`,
+    WP_TABLE_PREFIX: wp.prefix,
+    REDIS_KEY_PREFIX: prefix,
+    APPOINTEASE_SECRET: SECRET,
+    ALLOWED_ORIGINS: wp.url,
+    MAIL_TRANSPORT: 'wordpress',
+    WORDPRESS_URL: wp.url,
+    MAIL_FROM: 'AppointEase <no-reply@example.com>',
+  });
+}
+
 /** Stops a sidecar started by startSidecar(). */
 export async function stopSidecar(sidecar: RunningSidecar | undefined): Promise<void> {
   if (!sidecar) return;
   const exited = new Promise((r) => sidecar.process.once('exit', r));
   sidecar.process.kill('SIGTERM');
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+}
+
+/**
+ * A catalogue as an existing AppointEase site stores it (working hours as JSON, every day
+ * 00:00–23:30): one 30-minute service, the named staff, and a page with the shortcode for the
+ * first of them.
+ */
+export function seedSiteCatalogue(wp: WordPress, o: { staff: string[]; pageTitle: string }): { service: number; staff: number[]; page: number } {
+  return wp.phpJson(`
+    global $wpdb;
+    $wpdb->insert( $wpdb->prefix . 'appointease_services', array( 'name' => 'Consultation', 'duration' => 30, 'price' => 0 ) );
+    $service = $wpdb->insert_id;
+    $hours = array();
+    foreach ( array( 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun' ) as $day ) { $hours[ $day ] = array( '00:00', '23:30' ); }
+    $staff = array();
+    foreach ( json_decode( ${JSON.stringify(JSON.stringify(o.staff))} ) as $name ) {
+      $wpdb->insert( $wpdb->prefix . 'appointease_staff', array( 'name' => $name, 'email' => strtolower( strtok( $name, ' ' ) ) . '@example.com', 'working_hours' => wp_json_encode( $hours ) ) );
+      $staff[] = $wpdb->insert_id;
+    }
+    $page = wp_insert_post( array( 'post_type' => 'page', 'post_status' => 'publish', 'post_title' => ${JSON.stringify(o.pageTitle)}, 'post_content' => "[appointease service=\\"$service\\" employee=\\"$staff[0]\\"]" ) );
+    echo wp_json_encode( array( 'service' => $service, 'staff' => $staff, 'page' => $page ) );
+  `);
+}
+
+/** Closes what a WordPress end-to-end test started, and removes its Redis keys (SCAN, never KEYS). */
+export async function tearDownSite(o: { browser?: Browser; sidecar?: RunningSidecar; wp?: WordPress; prefix: string }): Promise<void> {
+  await o.browser?.close();
+  await stopSidecar(o.sidecar);
+  await o.wp?.destroy();
+  if (o.prefix) spawnSync('sh', ['-c', `redis-cli -h 127.0.0.1 --scan --pattern '${o.prefix}*' | xargs -r redis-cli -h 127.0.0.1 del`]);
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WordPress, freePort } from '../bridge/wordpress.js';
-import { ARTIFACTS, CHROMIUM, SECRET, codeFromMail, login, prerequisite, startSidecar } from './wordpress-harness.js';
+import { ARTIFACTS, CHROMIUM, SECRET, codeFromMail, login, prerequisite, seedSiteCatalogue, startSidecarForSite } from './wordpress-harness.js';
 
 describe('prerequisites of the WordPress end-to-end test', () => {
   it('php-cli, php-mysql, wordpress and chromium are installed', () => {
@@ -23,7 +23,7 @@ describe('prerequisites of the WordPress end-to-end test', () => {
 
 describe.skipIf(prerequisite)('WordPress + bridge + sidecar + widget in Chromium', () => {
   let wp: WordPress;
-  let sidecar: Awaited<ReturnType<typeof startSidecar>>;
+  let sidecar: Awaited<ReturnType<typeof startSidecarForSite>>;
   let browser: Browser;
   let staffId: number;
   let bookingPageId: number;
@@ -38,34 +38,12 @@ describe.skipIf(prerequisite)('WordPress + bridge + sidecar + widget in Chromium
     await wp.serve();
 
     // A catalogue as an existing AppointEase site stores it: working hours as JSON, every day.
-    const ids = wp.phpJson<{ service: number; staff: number; page: number }>(`
-      global $wpdb;
-      $wpdb->insert( $wpdb->prefix . 'appointease_services', array( 'name' => 'Consultation', 'duration' => 30, 'price' => 0 ) );
-      $service = $wpdb->insert_id;
-      $hours = array();
-      foreach ( array( 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun' ) as $day ) { $hours[ $day ] = array( '00:00', '23:30' ); }
-      $wpdb->insert( $wpdb->prefix . 'appointease_staff', array( 'name' => 'Dana Example', 'email' => 'dana@example.com', 'working_hours' => wp_json_encode( $hours ) ) );
-      $staff = $wpdb->insert_id;
-      $page = wp_insert_post( array( 'post_type' => 'page', 'post_status' => 'publish', 'post_title' => 'Book a consultation', 'post_content' => "[appointease service=\\"$service\\" employee=\\"$staff\\"]" ) );
-      echo wp_json_encode( array( 'service' => $service, 'staff' => $staff, 'page' => $page ) );
-    `);
-    staffId = ids.staff;
+    const ids = seedSiteCatalogue(wp, { staff: ['Dana Example'], pageTitle: 'Book a consultation' });
+    staffId = ids.staff[0]!;
     bookingPageId = ids.page;
 
     prefix = `e2e${Date.now().toString(36)}:`;
-    sidecar = await startSidecar(sidecarPort, {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: `mysql://root@127.0.0.1:3306/${wp.dbName}`,
-      WP_TABLE_PREFIX: wp.prefix,
-      REDIS_KEY_PREFIX: prefix,
-      APPOINTEASE_SECRET: SECRET,
-      ALLOWED_ORIGINS: wp.url,
-      // Mail (the one-time code) goes through the bridge's signed relay into wp_mail.
-      MAIL_TRANSPORT: 'wordpress',
-      WORDPRESS_URL: wp.url,
-      MAIL_FROM: 'AppointEase <no-reply@example.com>',
-    });
+    sidecar = await startSidecarForSite(wp, sidecarPort, prefix);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

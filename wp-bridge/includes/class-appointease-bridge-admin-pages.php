@@ -27,16 +27,39 @@ class Appointease_Bridge_Admin_Pages {
 	public static function register_hooks() {
 		add_action( 'admin_menu', array( __CLASS__, 'register_menu' ) );
 		add_action( 'admin_enqueue_scripts', array( __CLASS__, 'enqueue' ) );
+		add_filter( 'load_script_translation_file', array( __CLASS__, 'translation_file' ), 10, 3 );
 	}
 
 	/**
-	 * The pages: slug => [menu title, bundle page id]. The first is the top-level page, so
-	 * admin.php?page=appointease opens on Live locks.
+	 * German and French are shipped as de_DE and fr_FR; an administrator in de_AT, de_DE_formal,
+	 * fr_CA or fr_BE gets those rather than English.
+	 *
+	 * @param string|false $file   The translation file WordPress looks for.
+	 * @param string       $handle Script handle.
+	 * @param string       $domain Text domain.
+	 * @return string|false
+	 */
+	public static function translation_file( $file, $handle, $domain ) {
+		if ( self::HANDLE !== $handle || 'appointease-bridge' !== $domain || ! is_string( $file ) || is_readable( $file ) ) {
+			return $file;
+		}
+		if ( ! preg_match( '/^appointease-bridge-(de|fr)_[A-Za-z_]+-([0-9a-f]{32}\.json)$/', basename( $file ), $m ) ) {
+			return $file;
+		}
+		$shipped = dirname( $file ) . '/appointease-bridge-' . ( 'de' === $m[1] ? 'de_DE' : 'fr_FR' ) . '-' . $m[2];
+		return is_readable( $shipped ) ? $shipped : $file;
+	}
+
+	/**
+	 * The pages: slug => [menu title, bundle page id]. The menu lists them in this order, and
+	 * WordPress links the top-level "AppointEase" item to the first: clicking it opens the
+	 * calendar. admin.php?page=appointease (the top-level page's own slug) stays Live locks.
 	 *
 	 * @return array<string, array{0: string, 1: string}>
 	 */
 	public static function pages() {
 		return array(
+			'appointease-bridge-calendar'     => array( __( 'Calendar', 'appointease-bridge' ), 'calendar' ),
 			'appointease'                     => array( __( 'Live locks', 'appointease-bridge' ), 'locks' ),
 			'appointease-bridge-appointments' => array( __( 'Appointments', 'appointease-bridge' ), 'appointments' ),
 			'appointease-bridge-services'     => array( __( 'Services', 'appointease-bridge' ), 'services' ),
@@ -60,14 +83,21 @@ class Appointease_Bridge_Admin_Pages {
 			'dashicons-calendar-alt',
 			58
 		);
-		foreach ( self::pages() as $slug => $page ) {
+		// The top-level page's own entry goes in first (else WordPress adds a duplicate of it);
+		// each page then takes its place in the list by position.
+		$pages    = self::pages();
+		$slugs    = array_keys( $pages );
+		$in_order = array_merge( array( 'appointease' ), array_diff( $slugs, array( 'appointease' ) ) );
+		foreach ( $in_order as $slug ) {
+			$page          = $pages[ $slug ];
 			self::$hooks[] = add_submenu_page(
 				'appointease',
 				$page[0] . ' ‹ ' . __( 'AppointEase', 'appointease-bridge' ),
 				$page[0],
 				'manage_options',
 				$slug,
-				'appointease-bridge-settings' === $slug ? array( 'Appointease_Bridge_Settings', 'render_page' ) : array( __CLASS__, 'render_page' )
+				'appointease-bridge-settings' === $slug ? array( 'Appointease_Bridge_Settings', 'render_page' ) : array( __CLASS__, 'render_page' ),
+				array_search( $slug, $slugs, true )
 			);
 		}
 	}
@@ -125,7 +155,9 @@ class Appointease_Bridge_Admin_Pages {
 			return;
 		}
 		$src = plugins_url( 'assets/admin.js', APPOINTEASE_BRIDGE_FILE );
-		wp_enqueue_script( self::HANDLE, $src, array(), APPOINTEASE_BRIDGE_VERSION, true );
+		wp_enqueue_script( self::HANDLE, $src, array( 'wp-i18n' ), APPOINTEASE_BRIDGE_VERSION, true );
+		// The bundle's strings in the administrator's language: languages/appointease-bridge-<locale>-<md5 of assets/admin.js>.json.
+		wp_set_script_translations( self::HANDLE, 'appointease-bridge', APPOINTEASE_BRIDGE_DIR . 'languages' );
 		wp_enqueue_style( self::HANDLE, plugins_url( 'assets/admin.css', APPOINTEASE_BRIDGE_FILE ), array(), APPOINTEASE_BRIDGE_VERSION );
 
 		// The bundle learns where to get its token and where the sidecar is; no secret is ever handed out.
@@ -135,6 +167,12 @@ class Appointease_Bridge_Admin_Pages {
 			'nonce'      => wp_create_nonce( 'wp_rest' ),
 			'adminUrl'   => esc_url_raw( admin_url( 'admin.php' ) ),
 			'locale'     => str_replace( '_', '-', get_user_locale() ),
+			'weekStart'  => (int) get_option( 'start_of_week', 1 ),
+			'views'      => array(
+				'calendar'     => esc_url_raw( admin_url( 'admin.php?page=appointease-bridge-calendar' ) ),
+				'locks'        => esc_url_raw( admin_url( 'admin.php?page=appointease' ) ),
+				'appointments' => esc_url_raw( admin_url( 'admin.php?page=appointease-bridge-appointments' ) ),
+			),
 		);
 		wp_add_inline_script( self::HANDLE, 'window.appointeaseBridgeAdmin = ' . wp_json_encode( $config ) . ';', 'before' );
 	}

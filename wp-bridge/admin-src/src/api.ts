@@ -1,12 +1,18 @@
 // Talking to the sidecar's admin API (CONTRACT §7) with a short-lived JWT that WordPress
 // mints for the logged-in administrator. The shared secret never reaches the browser.
 
+import { __, sprintf } from './i18n';
+
 export interface AdminConfig {
   sidecarUrl: string;
   tokenUrl: string;
   nonce: string;
   adminUrl: string;
   locale: string;
+  /** WordPress's "Week starts on" (0 = Sunday … 6 = Saturday). */
+  weekStart?: number;
+  /** The admin pages the calendar, Live locks and the list live at. */
+  views?: { calendar: string; locks: string; appointments: string };
 }
 
 export class ApiError extends Error {
@@ -55,10 +61,10 @@ export class TokenSource {
       // 403 with rest_cookie_invalid_nonce: the page sat open past the nonce's lifetime.
       const message =
         body.code === 'rest_cookie_invalid_nonce'
-          ? 'Your WordPress session expired. Reload the page.'
+          ? __('Your WordPress session expired. Reload the page.', 'appointease-bridge')
           : typeof body.message === 'string'
             ? body.message
-            : `Could not get an admin token (HTTP ${response.status}).`;
+            : sprintf(__('Could not get an admin token (HTTP %d).', 'appointease-bridge'), response.status);
       throw new ApiError(response.status, String(body.code ?? 'token_failed'), message);
     }
     this.token = body.token;
@@ -95,7 +101,7 @@ export class Api {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch {
-      throw new ApiError(0, 'network', 'The AppointEase sidecar cannot be reached.');
+      throw new ApiError(0, 'network', __('The AppointEase sidecar cannot be reached.', 'appointease-bridge'));
     }
     if (response.status === 204) return undefined as T;
     const data = await response.json().catch(() => null);
@@ -103,7 +109,7 @@ export class Api {
       const error = data?.error;
       // The message names the first problem; an admin fixing a form wants all of them at once.
       const more = Array.isArray(error?.details) ? error.details.slice(1).map((d: { field?: string; message?: string }) => `${d.field}: ${d.message}`) : [];
-      const message = [error?.message ?? `The sidecar answered HTTP ${response.status}.`, ...more].join('; ');
+      const message = [error?.message ?? sprintf(__('The sidecar answered HTTP %d.', 'appointease-bridge'), response.status), ...more].join('; ');
       throw new ApiError(response.status, error?.code ?? 'http_error', message);
     }
     return data as T;

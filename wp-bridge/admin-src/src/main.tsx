@@ -3,10 +3,12 @@ import { render } from 'preact';
 import { Api, type AdminConfig } from './api';
 import { AppointmentsPage } from './pages/appointments';
 import { BusinessSettingsPage } from './pages/business-settings';
+import { CalendarPage } from './pages/calendar';
 import { LiveLocksPage } from './pages/live-locks';
 import { ServicesPage } from './pages/services';
 import { StaffPage } from './pages/staff';
 import { TimeOffPage } from './pages/time-off';
+import { __ } from './i18n';
 
 declare global {
   interface Window {
@@ -15,6 +17,7 @@ declare global {
 }
 
 const PAGES = {
+  calendar: CalendarPage,
   locks: LiveLocksPage,
   appointments: AppointmentsPage,
   services: ServicesPage,
@@ -29,7 +32,7 @@ function start() {
   if (!mount || !config) return;
   const Page = PAGES[mount.dataset.page as keyof typeof PAGES];
   if (!Page) {
-    mount.textContent = 'Unknown AppointEase page.';
+    mount.textContent = __('Unknown AppointEase page.', 'appointease-bridge');
     return;
   }
   mount.textContent = '';

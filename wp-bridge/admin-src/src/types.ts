@@ -54,7 +54,12 @@ export interface Appointment {
   name: string;
   email: string;
   phone?: string | null;
+  notes?: string | null;
+  createdAt?: string | null;
 }
+
+/** What an administrator may set an appointment to (PUT /admin/appointments/{reference}). */
+export type AppointmentStatus = 'confirmed' | 'pending' | 'completed' | 'cancelled' | 'no-show';
 
 export interface TimeOff {
   id: number;

@@ -1,6 +1,7 @@
 // The WordPress list table every admin page shows its records in: one column
 // definition per page instead of a copy of the markup.
 import type { ComponentChildren, JSX } from 'preact';
+import { __ } from '../i18n';
 
 export interface Column<T> {
   header: ComponentChildren;
@@ -35,7 +36,7 @@ export function ListTable<T>(p: ListTableProps<T>) {
           ))}
           {p.actions && (
             <th scope="col">
-              <span class="screen-reader-text">Actions</span>
+              <span class="screen-reader-text">{__('Actions', 'appointease-bridge')}</span>
             </th>
           )}
         </tr>
@@ -63,12 +64,12 @@ export function RowActions(p: { onEdit?(): void; onDelete(): void; deleteLabel?:
       {p.onEdit && (
         <>
           <button type="button" class="button" onClick={p.onEdit}>
-            Edit
+            {__('Edit', 'appointease-bridge')}
           </button>{' '}
         </>
       )}
       <button type="button" class="button button-link-delete" disabled={p.busy} onClick={p.onDelete}>
-        {p.deleteLabel ?? 'Delete'}
+        {p.deleteLabel ?? __('Delete', 'appointease-bridge')}
       </button>
     </>
   );

@@ -3,9 +3,12 @@
 import { useState } from 'preact/hooks';
 import type { Api } from '../api';
 import type { Appointment } from '../types';
+import { statusLabel } from '../calendar/appointment-panel';
 import { ListTable, RowActions } from '../components/list-table';
+import { ViewTabs } from '../components/view-tabs';
 import { StaffSelect } from '../components/staff-select';
 import { Notices, useAction, useCatalogue, useLoad } from '../ui';
+import { __, sprintf } from '../i18n';
 
 function isoDay(offsetDays: number): string {
   const d = new Date();
@@ -27,38 +30,39 @@ export function AppointmentsPage({ api }: { api: Api }) {
   const action = useAction();
 
   const cancel = async (appointment: Appointment) => {
-    if (!window.confirm(`Cancel ${appointment.reference ?? `#${appointment.id}`} (${appointment.name}, ${appointment.date} ${appointment.time})?`)) return;
+    if (!window.confirm(sprintf(__('Cancel %s?', 'appointease-bridge'), `${appointment.reference ?? `#${appointment.id}`} (${appointment.name}, ${appointment.date} ${appointment.time})`))) return;
     if (await action.run(() => api.put(`/admin/appointments/${encodeURIComponent(addressOf(appointment))}`, { status: 'cancelled' }))) void list.reload();
   };
 
   return (
     <div>
+      <ViewTabs api={api} current="appointments" />
       <form class="appointease-filters" onSubmit={(e) => e.preventDefault()}>
         <label>
-          From <input type="date" value={filter.from} onChange={(e) => setFilter({ ...filter, from: e.currentTarget.value })} />
+          {__('From', 'appointease-bridge')} <input type="date" value={filter.from} onChange={(e) => setFilter({ ...filter, from: e.currentTarget.value })} />
         </label>{' '}
         <label>
-          To <input type="date" value={filter.to} onChange={(e) => setFilter({ ...filter, to: e.currentTarget.value })} />
+          {__('To', 'appointease-bridge')} <input type="date" value={filter.to} onChange={(e) => setFilter({ ...filter, to: e.currentTarget.value })} />
         </label>{' '}
         <label>
-          Staff{' '}
-          <StaffSelect staff={staff.data} value={filter.employeeId} emptyLabel="Everyone" onChange={(employeeId) => setFilter({ ...filter, employeeId })} />
+          {__('Staff', 'appointease-bridge')}{' '}
+          <StaffSelect staff={staff.data} value={filter.employeeId} emptyLabel={__('Everyone', 'appointease-bridge')} onChange={(employeeId) => setFilter({ ...filter, employeeId })} />
         </label>
       </form>
       <Notices errors={[list.error, action.error]} />
       {list.loading && !list.data ? (
-        <p>Loading…</p>
+        <p>{__('Loading…', 'appointease-bridge')}</p>
       ) : (
         <ListTable
           rows={list.data ?? []}
           rowKey={(a) => a.id}
-          empty={<p>No appointments in this range.</p>}
+          empty={<p>{__('No appointments in this range.', 'appointease-bridge')}</p>}
           columns={[
-            { header: 'Reference', cell: (a) => (a.reference ? <code>{a.reference}</code> : <span title="Stored without a reference">#{a.id}</span>) },
-            { header: 'Date', cell: (a) => a.date },
-            { header: 'Time', cell: (a) => `${a.time}${a.endTime ? `–${a.endTime}` : ''}` },
+            { header: __('Reference', 'appointease-bridge'), cell: (a) => (a.reference ? <code>{a.reference}</code> : <span title={__('Stored without a reference', 'appointease-bridge')}>#{a.id}</span>) },
+            { header: __('Date', 'appointease-bridge'), cell: (a) => a.date },
+            { header: __('Time', 'appointease-bridge'), cell: (a) => `${a.time}${a.endTime ? `–${a.endTime}` : ''}` },
             {
-              header: 'Customer',
+              header: __('Customer', 'appointease-bridge'),
               cell: (a) => (
                 <>
                   {a.name}
@@ -67,11 +71,11 @@ export function AppointmentsPage({ api }: { api: Api }) {
                 </>
               ),
             },
-            { header: 'Staff', cell: (a) => a.employeeName ?? (a.employeeId === null ? '—' : staffName(a.employeeId)) },
-            { header: 'Service', cell: (a) => a.serviceName ?? (a.serviceId === null ? '—' : serviceName(a.serviceId)) },
-            { header: 'Status', cell: (a) => a.status },
+            { header: __('Staff', 'appointease-bridge'), cell: (a) => a.employeeName ?? (a.employeeId === null ? '—' : staffName(a.employeeId)) },
+            { header: __('Service', 'appointease-bridge'), cell: (a) => a.serviceName ?? (a.serviceId === null ? '—' : serviceName(a.serviceId)) },
+            { header: __('Status', 'appointease-bridge'), cell: (a) => statusLabel(a.status) },
           ]}
-          actions={(a) => a.status !== 'cancelled' && <RowActions deleteLabel="Cancel" busy={action.busy} onDelete={() => cancel(a)} />}
+          actions={(a) => a.status !== 'cancelled' && <RowActions deleteLabel={__('Cancel', 'appointease-bridge')} busy={action.busy} onDelete={() => cancel(a)} />}
         />
       )}
     </div>

@@ -5,6 +5,7 @@ import type { Api } from '../api';
 import type { BusinessSettings } from '../types';
 import { FormButtons } from '../components/form-buttons';
 import { Notice, useAction, useLoad } from '../ui';
+import { __ } from '../i18n';
 
 const RULES = ['timezone', 'slotInterval', 'minNoticeMinutes', 'maxAdvanceDays', 'maxBookingsPerCustomer'] as const;
 
@@ -16,7 +17,7 @@ export function BusinessSettingsPage({ api }: { api: Api }) {
   useEffect(() => setDraft(loaded.data), [loaded.data]);
 
   if (loaded.error) return <Notice>{loaded.error}</Notice>;
-  if (!draft) return <p>Loading…</p>;
+  if (!draft) return <p>{__('Loading…', 'appointease-bridge')}</p>;
 
   const number = (key: 'slotInterval' | 'minNoticeMinutes' | 'maxAdvanceDays' | 'maxBookingsPerCustomer', label: string, min: number, description?: string) => (
     <tr>
@@ -42,27 +43,27 @@ export function BusinessSettingsPage({ api }: { api: Api }) {
         if (await action.run(async () => loaded.setData(await api.put<BusinessSettings>('/admin/settings', patch)))) setSaved(true);
       }}
     >
-      <h2>Booking rules (stored by the sidecar)</h2>
+      <h2>{__('Booking rules (stored by the sidecar)', 'appointease-bridge')}</h2>
       {action.error && <Notice>{action.error}</Notice>}
-      {saved && <Notice kind="success">Booking rules saved.</Notice>}
+      {saved && <Notice kind="success">{__('Booking rules saved.', 'appointease-bridge')}</Notice>}
       <table class="form-table" role="presentation">
         <tbody>
           <tr>
             <th scope="row">
-              <label for="appointease-timezone">Time zone</label>
+              <label for="appointease-timezone">{__('Time zone', 'appointease-bridge')}</label>
             </th>
             <td>
               <input id="appointease-timezone" class="regular-text" required value={draft.timezone} onInput={(e) => setDraft({ ...draft, timezone: e.currentTarget.value })} />
-              <p class="description">An IANA zone such as Europe/Berlin; by default WordPress's own.</p>
+              <p class="description">{__('An IANA zone such as Europe/Berlin; by default WordPress’s own.', 'appointease-bridge')}</p>
             </td>
           </tr>
-          {number('slotInterval', 'Slot interval (minutes)', 5)}
-          {number('minNoticeMinutes', 'Minimum notice (minutes)', 0)}
-          {number('maxAdvanceDays', 'Bookable days ahead', 1)}
-          {number('maxBookingsPerCustomer', 'Upcoming bookings per customer', 0, 'The most upcoming appointments one email address may hold; 0 = no limit.')}
+          {number('slotInterval', __('Slot interval (minutes)', 'appointease-bridge'), 5)}
+          {number('minNoticeMinutes', __('Minimum notice (minutes)', 'appointease-bridge'), 0)}
+          {number('maxAdvanceDays', __('Bookable days ahead', 'appointease-bridge'), 1)}
+          {number('maxBookingsPerCustomer', __('Upcoming bookings per customer', 'appointease-bridge'), 0, __('The most upcoming appointments one email address may hold; 0 = no limit.', 'appointease-bridge'))}
         </tbody>
       </table>
-      <FormButtons label="Save booking rules" busy={action.busy} />
+      <FormButtons label={__('Save booking rules', 'appointease-bridge')} busy={action.busy} />
     </form>
   );
 }

@@ -5,11 +5,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api';
 import { errorText } from '../api';
-import type { Lock, SlotEvent } from '../types';
+import { FeedStatus } from '../components/feed-status';
 import { ListTable, RowActions } from '../components/list-table';
+import { ViewTabs } from '../components/view-tabs';
+import { useAdminFeed } from '../feed';
+import { __, _n, sprintf } from '../i18n';
+import type { Lock } from '../types';
 import { Notice, useAction, useCatalogue } from '../ui';
-
-type FeedState = 'connecting' | 'live' | 'offline';
 
 /** Refetch anyway this often, in case an event was missed while the socket was down. */
 const POLL_MS = 15_000;
@@ -29,10 +31,8 @@ export function LiveLocksPage({ api }: { api: Api }) {
   };
   const [locks, setLocks] = useState<Lock[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [feed, setFeed] = useState<FeedState>('connecting');
-  const [now, setNow] = useState(Date.now());
+  const [, setTick] = useState(0);
   const [flash, setFlash] = useState<string | null>(null);
-  const clockOffset = useRef(0); // server time − browser time, from the socket's hello
   const release = useAction();
 
   const refresh = useRef<() => Promise<void>>(async () => undefined);
@@ -46,118 +46,69 @@ export function LiveLocksPage({ api }: { api: Api }) {
       setError(errorText(e));
     }
   };
+  // Every event, and every (re)connection, reloads the list.
+  const feed = useAdminFeed(api, { onEvent: () => void refresh.current(), onLive: () => void refresh.current() });
 
   useEffect(() => {
     void refresh.current();
     const poll = setInterval(() => void refresh.current(), POLL_MS);
-    const tick = setInterval(() => setNow(Date.now()), 1000);
+    const tick = setInterval(() => setTick((n) => n + 1), 1000);
     return () => {
       clearInterval(poll);
       clearInterval(tick);
     };
   }, []);
 
-  // The admin feed, reconnecting with backoff.
-  useEffect(() => {
-    let socket: WebSocket | null = null;
-    let closed = false;
-    let attempt = 0;
-    let retry: ReturnType<typeof setTimeout> | undefined;
-
-    const connect = () => {
-      setFeed('connecting');
-      socket = new WebSocket(api.socketUrl);
-      socket.onopen = async () => {
-        try {
-          socket?.send(JSON.stringify({ type: 'auth', token: await api.tokens.get() }));
-        } catch (e) {
-          setError(errorText(e));
-        }
-      };
-      socket.onmessage = (message) => {
-        let data: { type?: string; serverTime?: number } & Omit<Partial<SlotEvent>, 'type'>;
-        try {
-          data = JSON.parse(String(message.data));
-        } catch {
-          return;
-        }
-        if (data.type === 'hello' && typeof data.serverTime === 'number') clockOffset.current = data.serverTime - Date.now();
-        if (data.type === 'authenticated') {
-          attempt = 0;
-          setFeed('live');
-          void refresh.current(); // catch up on what happened while not subscribed
-        }
-        if (data.type?.startsWith('slot_')) void refresh.current();
-      };
-      socket.onclose = () => {
-        setFeed('offline');
-        if (closed) return;
-        attempt += 1;
-        retry = setTimeout(connect, Math.min(30_000, 500 * 2 ** attempt));
-      };
-    };
-    connect();
-    // A fresh token re-authenticates the open socket before the old one expires.
-    const unsubscribe = api.tokens.onRefresh((token) => {
-      if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: 'auth', token }));
-    });
-    return () => {
-      closed = true;
-      clearTimeout(retry);
-      unsubscribe();
-      socket?.close();
-    };
-  }, [api]);
-
   const forceRelease = async (lock: Lock) => {
     const label = `${lock.date} ${lock.time} (${staffName(lock.employeeId)})`;
-    if (!window.confirm(`Force release the lock on ${label}? The customer holding it will lose the slot.`)) return;
+    if (!window.confirm(sprintf(__('Force release the lock on %s? The customer holding it will lose the slot.', 'appointease-bridge'), label))) return;
     const ok = await release.run(() => api.delete('/admin/locks', { date: lock.date, time: lock.time, employeeId: lock.employeeId }));
     if (ok) {
-      setFlash(`Released ${label}.`);
+      setFlash(sprintf(__('Released %s.', 'appointease-bridge'), label));
       setLocks((current) => current?.filter((l) => l !== lock) ?? null);
       void refresh.current();
     }
   };
 
-  const remaining = (lock: Lock) => Math.max(0, Math.round((Date.parse(lock.expiresAt) - (now + clockOffset.current)) / 1000));
+  const remaining = (lock: Lock) => Math.max(0, Math.round((Date.parse(lock.expiresAt) - feed.now()) / 1000));
   const visible = locks?.filter((lock) => remaining(lock) > 0) ?? null;
 
   return (
     <div class="appointease-live-locks">
-      <p class="appointease-feed" data-state={feed}>
-        <span class={`appointease-dot appointease-dot--${feed}`} aria-hidden="true" />{' '}
-        {feed === 'live' ? 'Live: updates arrive as they happen.' : feed === 'connecting' ? 'Connecting to the live feed…' : 'Live feed offline; refreshing every 15 seconds.'}
-      </p>
-      {error && <Notice>{error}</Notice>}
+      <ViewTabs api={api} current="locks" />
+      <FeedStatus state={feed.state} />
+      {(error ?? feed.error) && <Notice>{error ?? feed.error}</Notice>}
       {release.error && <Notice>{release.error}</Notice>}
       {flash && <Notice kind="success">{flash}</Notice>}
       {visible === null ? (
-        <p>Loading…</p>
+        <p>{__('Loading…', 'appointease-bridge')}</p>
       ) : (
         <ListTable
           class="appointease-locks-table"
           rows={visible}
           rowKey={(lock) => `${lock.date}|${lock.time}|${lock.employeeId}`}
           rowProps={(lock) => ({ 'data-lock': `${lock.date} ${lock.time} ${lock.employeeId}` })}
-          empty={<p class="appointease-empty">No slot is locked right now.</p>}
+          empty={<p class="appointease-empty">{__('No slot is locked right now.', 'appointease-bridge')}</p>}
           columns={[
-            { header: 'Date', cell: (lock) => lock.date },
-            { header: 'Time', cell: (lock) => (endOf(lock) ? `${lock.time}–${endOf(lock)}` : lock.time) },
-            { header: 'Staff', cell: (lock) => staffName(lock.employeeId) },
-            { header: 'Service', cell: (lock) => serviceName(lock.serviceId) },
-            { header: 'Held by', cell: (lock) => <code>{lock.owner}</code> },
+            { header: __('Date', 'appointease-bridge'), cell: (lock) => lock.date },
+            { header: __('Time', 'appointease-bridge'), cell: (lock) => (endOf(lock) ? `${lock.time}–${endOf(lock)}` : lock.time) },
+            { header: __('Staff', 'appointease-bridge'), cell: (lock) => staffName(lock.employeeId) },
+            { header: __('Service', 'appointease-bridge'), cell: (lock) => serviceName(lock.serviceId) },
+            { header: __('Held by', 'appointease-bridge'), cell: (lock) => <code>{lock.owner}</code> },
             {
-              header: 'Remaining',
+              header: __('Remaining', 'appointease-bridge'),
               cell: (lock) => {
                 const left = remaining(lock);
                 return `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
               },
-              cellProps: (lock) => ({ class: 'appointease-countdown', 'aria-label': `${remaining(lock)} seconds remaining` }),
+              cellProps: (lock) => ({
+                class: 'appointease-countdown',
+                'aria-label': sprintf(_n('%d second remaining', '%d seconds remaining', remaining(lock), 'appointease-bridge'), remaining(lock)),
+              }),
             },
-            { header: 'Store', cell: (lock) => lock.store },
+            { header: __('Store', 'appointease-bridge'), cell: (lock) => lock.store },
           ]}
-          actions={(lock) => <RowActions deleteLabel="Force release" busy={release.busy} onDelete={() => forceRelease(lock)} />}
+          actions={(lock) => <RowActions deleteLabel={__('Force release', 'appointease-bridge')} busy={release.busy} onDelete={() => forceRelease(lock)} />}
         />
       )}
     </div>

@@ -5,6 +5,7 @@ import { AddButton, EditCard, useRecordEditor } from '../components/record-edito
 import { TextField } from '../components/text-field';
 import type { Service } from '../types';
 import { Notices, useLoad } from '../ui';
+import { __, sprintf } from '../i18n';
 
 type Draft = { name: string; description: string; duration: string; price: string; bufferBefore: string; bufferAfter: string; active: boolean };
 const blank = (): Draft => ({ name: '', description: '', duration: '30', price: '0', bufferBefore: '0', bufferAfter: '0', active: true });
@@ -48,18 +49,18 @@ export function ServicesPage({ api }: { api: Api }) {
   return (
     <div>
       <Notices errors={[list.error, editor.action.error]} />
-      <AddButton label="Add service" onClick={() => editor.open(null)} />
+      <AddButton label={__('Add service', 'appointease-bridge')} onClick={() => editor.open(null)} />
       {editor.editing !== null && (
-        <EditCard isNew={editor.editing === 'new'} newTitle="New service" editTitle="Edit service" saveLabel="Save service" busy={editor.action.busy} onSubmit={editor.save} onCancel={editor.close}>
-          {field('name', 'Name')}
-          {field('description', 'Description')}
-          {field('duration', 'Duration (minutes)', 'number')}
-          {field('price', 'Price', 'number')}
-          {field('bufferBefore', 'Buffer before (minutes)', 'number')}
-          {field('bufferAfter', 'Buffer after (minutes)', 'number')}
+        <EditCard isNew={editor.editing === 'new'} newTitle={__('New service', 'appointease-bridge')} editTitle={__('Edit service', 'appointease-bridge')} saveLabel={__('Save service', 'appointease-bridge')} busy={editor.action.busy} onSubmit={editor.save} onCancel={editor.close}>
+          {field('name', __('Name', 'appointease-bridge'))}
+          {field('description', __('Description', 'appointease-bridge'))}
+          {field('duration', __('Duration (minutes)', 'appointease-bridge'), 'number')}
+          {field('price', __('Price', 'appointease-bridge'), 'number')}
+          {field('bufferBefore', __('Buffer before (minutes)', 'appointease-bridge'), 'number')}
+          {field('bufferAfter', __('Buffer after (minutes)', 'appointease-bridge'), 'number')}
           <p>
             <label>
-              <input type="checkbox" checked={draft.active} onChange={(e) => setDraft({ ...draft, active: e.currentTarget.checked })} /> Bookable
+              <input type="checkbox" checked={draft.active} onChange={(e) => setDraft({ ...draft, active: e.currentTarget.checked })} /> {__('Bookable', 'appointease-bridge')}
             </label>
           </p>
         </EditCard>
@@ -69,13 +70,13 @@ export function ServicesPage({ api }: { api: Api }) {
           rows={list.data}
           rowKey={(s) => s.id}
           columns={[
-            { header: 'Name', cell: (s) => s.name },
-            { header: 'Duration', cell: (s) => `${s.duration} min` },
-            { header: 'Price', cell: (s) => Number(s.price).toFixed(2) },
-            { header: 'Buffers', cell: (s) => `${s.bufferBefore ?? 0} / ${s.bufferAfter ?? 0} min` },
-            { header: 'Bookable', cell: (s) => (s.active === false ? 'No' : 'Yes') },
+            { header: __('Name', 'appointease-bridge'), cell: (s) => s.name },
+            { header: __('Duration', 'appointease-bridge'), cell: (s) => sprintf(__('%d min', 'appointease-bridge'), s.duration) },
+            { header: __('Price', 'appointease-bridge'), cell: (s) => Number(s.price).toFixed(2) },
+            { header: __('Buffers', 'appointease-bridge'), cell: (s) => sprintf(__('%1$d / %2$d min', 'appointease-bridge'), s.bufferBefore ?? 0, s.bufferAfter ?? 0) },
+            { header: __('Bookable', 'appointease-bridge'), cell: (s) => (s.active === false ? __('No', 'appointease-bridge') : __('Yes', 'appointease-bridge')) },
           ]}
-          actions={(s) => <RowActions onEdit={() => editor.open(s)} onDelete={() => editor.remove(s, `Delete the service “${s.name}”?`)} />}
+          actions={(s) => <RowActions onEdit={() => editor.open(s)} onDelete={() => editor.remove(s, sprintf(__('Delete the service “%s”?', 'appointease-bridge'), s.name))} />}
         />
       )}
     </div>

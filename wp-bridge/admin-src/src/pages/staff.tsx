@@ -5,8 +5,17 @@ import { AddButton, EditCard, useRecordEditor } from '../components/record-edito
 import { TextField } from '../components/text-field';
 import { WEEKDAYS, type Service, type Staff, type Weekday, type WorkingHours } from '../types';
 import { Notices, useLoad } from '../ui';
+import { __, sprintf } from '../i18n';
 
-const DAY_NAMES: Record<Weekday, string> = { mon: 'Monday', tue: 'Tuesday', wed: 'Wednesday', thu: 'Thursday', fri: 'Friday', sat: 'Saturday', sun: 'Sunday' };
+const dayNames = (): Record<Weekday, string> => ({
+  mon: __('Monday', 'appointease-bridge'),
+  tue: __('Tuesday', 'appointease-bridge'),
+  wed: __('Wednesday', 'appointease-bridge'),
+  thu: __('Thursday', 'appointease-bridge'),
+  fri: __('Friday', 'appointease-bridge'),
+  sat: __('Saturday', 'appointease-bridge'),
+  sun: __('Sunday', 'appointease-bridge'),
+});
 
 /** "09:00-12:00, 13:00-17:00" ⇄ [{start,end},…]; one text field per day is quicker to edit than rows of pickers. */
 export function formatRanges(ranges: Array<{ start: string; end: string }> | undefined): string {
@@ -17,14 +26,14 @@ export function parseRanges(text: string): Array<{ start: string; end: string }>
   const ranges: Array<{ start: string; end: string }> = [];
   for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
     const m = part.match(/^([01]\d|2[0-3]):([0-5]\d)\s*[-–]\s*([01]\d|2[0-4]):([0-5]\d)$/);
-    if (!m) return `“${part}” is not a range like 09:00-17:00`;
+    if (!m) return sprintf(__('“%s” is not a range like 09:00-17:00', 'appointease-bridge'), part);
     const start = `${m[1]}:${m[2]}`;
     const end = `${m[3]}:${m[4]}`;
-    if (end <= start) return `“${part}” ends before it starts`;
+    if (end <= start) return sprintf(__('“%s” ends before it starts', 'appointease-bridge'), part);
     ranges.push({ start, end });
   }
   ranges.sort((a, b) => a.start.localeCompare(b.start));
-  for (let i = 1; i < ranges.length; i++) if (ranges[i].start < ranges[i - 1].end) return 'Ranges overlap';
+  for (let i = 1; i < ranges.length; i++) if (ranges[i].start < ranges[i - 1].end) return __('Ranges overlap', 'appointease-bridge');
   return ranges;
 }
 
@@ -45,7 +54,7 @@ function toBody(draft: Draft) {
   const workingHours: WorkingHours = {};
   for (const day of WEEKDAYS) {
     const parsed = parseRanges(draft.hours[day]);
-    if (typeof parsed === 'string') return { problem: `${DAY_NAMES[day]}: ${parsed}` };
+    if (typeof parsed === 'string') return { problem: `${dayNames()[day]}: ${parsed}` };
     if (parsed.length) workingHours[day] = parsed; // a missing weekday is a day off
   }
   // An empty phone is sent as '' so that clearing the field clears it (a PUT leaves out-of-body fields alone).
@@ -65,14 +74,14 @@ export function StaffPage({ api }: { api: Api }) {
   return (
     <div>
       <Notices errors={[list.error, editor.action.error]} />
-      <AddButton label="Add staff member" onClick={() => editor.open(null)} />
+      <AddButton label={__('Add staff member', 'appointease-bridge')} onClick={() => editor.open(null)} />
       {editor.editing !== null && (
-        <EditCard isNew={editor.editing === 'new'} newTitle="New staff member" editTitle="Edit staff member" saveLabel="Save staff member" busy={editor.action.busy} onSubmit={editor.save} onCancel={editor.close}>
-          {text('name', 'Name')}
-          {text('email', 'Email', 'email')}
-          {text('phone', 'Phone')}
+        <EditCard isNew={editor.editing === 'new'} newTitle={__('New staff member', 'appointease-bridge')} editTitle={__('Edit staff member', 'appointease-bridge')} saveLabel={__('Save staff member', 'appointease-bridge')} busy={editor.action.busy} onSubmit={editor.save} onCancel={editor.close}>
+          {text('name', __('Name', 'appointease-bridge'))}
+          {text('email', __('Email', 'appointease-bridge'), 'email')}
+          {text('phone', __('Phone', 'appointease-bridge'))}
           <fieldset>
-            <legend>Services (none ticked = all services)</legend>
+            <legend>{__('Services (none ticked = all services)', 'appointease-bridge')}</legend>
             {services.data?.map((s) => (
               <label key={s.id} class="appointease-check">
                 <input
@@ -87,13 +96,13 @@ export function StaffPage({ api }: { api: Api }) {
             ))}
           </fieldset>
           <fieldset>
-            <legend>Weekly hours (e.g. 09:00-12:00, 13:00-17:00; empty = day off)</legend>
+            <legend>{__('Weekly hours (e.g. 09:00-12:00, 13:00-17:00; empty = day off)', 'appointease-bridge')}</legend>
             <table class="form-table" role="presentation">
               <tbody>
                 {WEEKDAYS.map((day) => (
                   <tr key={day}>
                     <th scope="row">
-                      <label for={`appointease-hours-${day}`}>{DAY_NAMES[day]}</label>
+                      <label for={`appointease-hours-${day}`}>{dayNames()[day]}</label>
                     </th>
                     <td>
                       <input
@@ -116,18 +125,18 @@ export function StaffPage({ api }: { api: Api }) {
           rowKey={(s) => s.id}
           columns={[
             {
-              header: 'Name',
+              header: __('Name', 'appointease-bridge'),
               cell: (s) => (
                 <>
                   {s.name}
-                  {s.active === false && <em> (inactive: kept for its appointments)</em>}
+                  {s.active === false && <em> {__('(inactive: kept for its appointments)', 'appointease-bridge')}</em>}
                 </>
               ),
             },
-            { header: 'Email', cell: (s) => s.email },
-            { header: 'Services', cell: (s) => (s.serviceIds?.length ? s.serviceIds.map(serviceName).join(', ') : 'All') },
+            { header: __('Email', 'appointease-bridge'), cell: (s) => s.email },
+            { header: __('Services', 'appointease-bridge'), cell: (s) => (s.serviceIds?.length ? s.serviceIds.map(serviceName).join(', ') : __('All', 'appointease-bridge')) },
             {
-              header: 'Hours',
+              header: __('Hours', 'appointease-bridge'),
               cell: (s) =>
                 WEEKDAYS.filter((d) => s.workingHours?.[d]?.length).map((d) => (
                   <div key={d}>
@@ -136,7 +145,7 @@ export function StaffPage({ api }: { api: Api }) {
                 )),
             },
           ]}
-          actions={(s) => <RowActions onEdit={() => editor.open(s)} onDelete={() => editor.remove(s, `Remove ${s.name} from the staff?`)} />}
+          actions={(s) => <RowActions onEdit={() => editor.open(s)} onDelete={() => editor.remove(s, sprintf(__('Remove %s from the staff?', 'appointease-bridge'), s.name))} />}
         />
       )}
     </div>

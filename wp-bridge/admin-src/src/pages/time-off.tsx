@@ -8,6 +8,7 @@ import type { TimeOff } from '../types';
 import { ListTable, RowActions } from '../components/list-table';
 import { StaffSelect } from '../components/staff-select';
 import { Notice, useAction, useCatalogue, useLoad } from '../ui';
+import { __ } from '../i18n';
 
 type Listing = { items: TimeOff[]; listed: boolean };
 
@@ -31,13 +32,13 @@ function RangeForm({ onSubmit, busy, label }: { onSubmit: (v: { startDate: strin
       }}
     >
       <label>
-        From <input type="date" required value={value.startDate} onInput={(e) => setValue({ ...value, startDate: e.currentTarget.value })} />
+        {__('From', 'appointease-bridge')} <input type="date" required value={value.startDate} onInput={(e) => setValue({ ...value, startDate: e.currentTarget.value })} />
       </label>{' '}
       <label>
-        To <input type="date" required min={value.startDate} value={value.endDate} onInput={(e) => setValue({ ...value, endDate: e.currentTarget.value })} />
+        {__('To', 'appointease-bridge')} <input type="date" required min={value.startDate} value={value.endDate} onInput={(e) => setValue({ ...value, endDate: e.currentTarget.value })} />
       </label>{' '}
       <label>
-        Reason <input value={value.reason} onInput={(e) => setValue({ ...value, reason: e.currentTarget.value })} />
+        {__('Reason', 'appointease-bridge')} <input value={value.reason} onInput={(e) => setValue({ ...value, reason: e.currentTarget.value })} />
       </label>{' '}
       <button type="submit" class="button button-primary" disabled={busy}>
         {label}
@@ -51,11 +52,11 @@ function RangeTable({ items, onDelete }: { items: TimeOff[]; onDelete: (item: Ti
     <ListTable
       rows={items}
       rowKey={(item) => item.id}
-      empty={<p>None.</p>}
+      empty={<p>{__('None.', 'appointease-bridge')}</p>}
       columns={[
-        { header: 'From', cell: (item) => item.startDate },
-        { header: 'To', cell: (item) => item.endDate },
-        { header: 'Reason', cell: (item) => item.reason ?? '' },
+        { header: __('From', 'appointease-bridge'), cell: (item) => item.startDate },
+        { header: __('To', 'appointease-bridge'), cell: (item) => item.endDate },
+        { header: __('Reason', 'appointease-bridge'), cell: (item) => item.reason ?? '' },
       ]}
       actions={(item) => <RowActions onDelete={() => onDelete(item)} />}
     />
@@ -121,29 +122,29 @@ export function TimeOffPage({ api }: { api: Api }) {
   return (
     <div>
       {action.error && <Notice>{action.error}</Notice>}
-      <h2>Staff time off</h2>
+      <h2>{__('Staff time off', 'appointease-bridge')}</h2>
       <p>
         <label>
-          Staff member{' '}
-          <StaffSelect staff={staff.data} value={staffId === null ? '' : String(staffId)} emptyLabel="Choose…" onChange={(v) => setStaffId(v ? Number(v) : null)} />
+          {__('Staff member', 'appointease-bridge')}{' '}
+          <StaffSelect staff={staff.data} value={staffId === null ? '' : String(staffId)} emptyLabel={__('Choose…', 'appointease-bridge')} onChange={(v) => setStaffId(v ? Number(v) : null)} />
         </label>
       </p>
       {staffId !== null && (
         <RangeSection
           listing={timeOff}
           action={action}
-          addLabel="Add time off"
-          unlistedText="This sidecar does not list existing time off; only entries added here are shown."
+          addLabel={__('Add time off', 'appointease-bridge')}
+          unlistedText={__('This sidecar does not list existing time off; only entries added here are shown.', 'appointease-bridge')}
           add={(v) => api.post<{ timeOff: TimeOff }>(`/admin/staff/${staffId}/time-off`, v).then((r) => r.timeOff)}
           remove={(item) => api.delete(`/admin/staff/${staffId}/time-off/${item.id}`)}
         />
       )}
-      <h2>Blackout dates (whole business closed)</h2>
+      <h2>{__('Blackout dates (whole business closed)', 'appointease-bridge')}</h2>
       <RangeSection
         listing={blackouts}
         action={action}
-        addLabel="Add blackout"
-        unlistedText="This sidecar does not list existing blackout dates; only entries added here are shown."
+        addLabel={__('Add blackout', 'appointease-bridge')}
+        unlistedText={__('This sidecar does not list existing blackout dates; only entries added here are shown.', 'appointease-bridge')}
         add={(v) => api.post<{ blackoutDate: TimeOff }>('/admin/blackout-dates', v).then((r) => r.blackoutDate)}
         remove={(item) => api.delete(`/admin/blackout-dates/${item.id}`)}
       />

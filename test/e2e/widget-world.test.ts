@@ -116,6 +116,9 @@ describe('the widget for sites anywhere, in Chromium', () => {
     // Between the two changes the zones are 5 hours apart, otherwise 6: both cases were shown.
     expect(new Set([...offsets].map((o) => o.replace(/^.* = /, '')))).toEqual(new Set(['03:00 New York', '04:00 New York']));
     await screenshot(page, 'widget-1024-my-time');
+    await page.setViewportSize({ width: 360, height: 800 });
+    await screenshot(page, 'widget-360-my-time');
+    await page.setViewportSize({ width: 1024, height: 800 });
 
     // Book Berlin's 09:00 on its DST day, chosen by its New York name.
     await chooseDay(page, berlinChange);

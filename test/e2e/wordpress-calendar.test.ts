@@ -139,6 +139,9 @@ describe.skipIf(prerequisite)('admin calendar and a French site, in a real WordP
     await hold.waitFor({ state: 'detached', timeout: 2_000 });
     expect(await block.textContent()).toContain('Zoë Müller');
     await admin.screenshot({ path: join(ARTIFACTS, 'wordpress-calendar-day.png'), fullPage: true });
+    await admin.setViewportSize({ width: 360, height: 900 });
+    await admin.screenshot({ path: join(ARTIFACTS, 'wordpress-calendar-day-360.png'), fullPage: true });
+    await admin.setViewportSize({ width: 1280, height: 900 });
 
     // Open it: the customer; cancel it from the calendar.
     await block.click();
@@ -147,6 +150,9 @@ describe.skipIf(prerequisite)('admin calendar and a French site, in a real WordP
     expect(await panel.textContent()).toContain('+33 1 23 45 67 89');
     expect(await panel.textContent()).toContain(reference);
     await admin.screenshot({ path: join(ARTIFACTS, 'wordpress-calendar-appointment.png'), fullPage: true });
+    await admin.setViewportSize({ width: 360, height: 900 });
+    await admin.screenshot({ path: join(ARTIFACTS, 'wordpress-calendar-appointment-360.png'), fullPage: true });
+    await admin.setViewportSize({ width: 1280, height: 900 });
     await panel.getByRole('button', { name: 'Cancel appointment' }).click();
     await expect.poll(() => panel.locator('.appointease-cal-status').textContent()).toBe('Cancelled');
     const { appointments } = await adminApi<{ appointments: Array<{ reference: string; status: string }> }>(`/appointments?from=${day}&to=${day}`);

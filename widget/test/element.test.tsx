@@ -41,6 +41,16 @@ function submit(text: string) {
   else b.click();
 }
 
+/** Hold 09:00, give name and email, send the code: the verify step. */
+async function toVerifyStep() {
+  (await until(() => button('09:00'))).click();
+  await until(() => heading() === 'Your details');
+  await fill('Name', 'Ada');
+  await fill('Email', 'ada@example.com');
+  submit('Send code');
+  await until(() => heading() === 'Confirm your booking');
+}
+
 describe('<appointease-booking>', () => {
   it('renders in an open shadow root and opens on the first day with a free time', async () => {
     mount({ service: '1', employee: '2' }, { freeInDays: [3, 5] });
@@ -91,12 +101,7 @@ describe('<appointease-booking>', () => {
 
   it('a wrong code is explained and can be corrected', async () => {
     mount({ service: '1', employee: '2' });
-    (await until(() => button('09:00'))).click();
-    await until(() => heading() === 'Your details');
-    await fill('Name', 'Ada');
-    await fill('Email', 'ada@example.com');
-    submit('Send code');
-    await until(() => heading() === 'Confirm your booking');
+    await toVerifyStep();
     const input = await fill('Verification code', '000000');
     submit('Confirm booking');
     await until(() => input.getAttribute('aria-invalid') === 'true');
@@ -143,12 +148,7 @@ describe('<appointease-booking>', () => {
     mount({ service: '1', employee: '2' }, {
       override: (m, p) => (m === 'POST' && p === '/appointments' ? json(409, { error: { code: 'slot_taken', message: 'x' } }) : undefined),
     });
-    (await until(() => button('09:00'))).click();
-    await until(() => heading() === 'Your details');
-    await fill('Name', 'Ada');
-    await fill('Email', 'ada@example.com');
-    submit('Send code');
-    await until(() => heading() === 'Confirm your booking');
+    await toVerifyStep();
     await fill('Verification code', sidecar.code);
     submit('Confirm booking');
     await until(() => root().querySelector('[role="alert"]')?.textContent?.includes('Someone else has just booked this time'));
@@ -178,12 +178,7 @@ describe('<appointease-booking>', () => {
     mount({ service: '1', employee: '2' }, {
       override: (_m, p) => (p === '/otp/verify' ? json(429, { error: { code: 'too_many_attempts', message: 'x' } }) : undefined),
     });
-    (await until(() => button('09:00'))).click();
-    await until(() => heading() === 'Your details');
-    await fill('Name', 'Ada');
-    await fill('Email', 'ada@example.com');
-    submit('Send code');
-    await until(() => heading() === 'Confirm your booking');
+    await toVerifyStep();
     await fill('Verification code', '999999');
     submit('Confirm booking');
     await until(() => root().textContent!.includes('Too many wrong codes. Please send a new code.'));

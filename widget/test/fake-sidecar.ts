@@ -2,6 +2,7 @@
 // drive the widget's steps in happy-dom. The real sidecar is exercised by test/e2e.
 import { addDays, todayIn } from '../src/format';
 import { translationFiles } from '../i18n-files';
+import type { SocketLike } from '../src/live';
 
 export interface FakeOptions {
   staff?: { id: number; name: string }[];
@@ -132,7 +133,7 @@ export function fakeSidecar(opts: FakeOptions = {}) {
 }
 
 /** A WebSocket the test drives: open it, feed it frames, drop it. */
-export class FakeSocket {
+export class FakeSocket implements SocketLike {
   static all: FakeSocket[] = [];
   readyState = 0;
   sent: any[] = [];
@@ -146,7 +147,9 @@ export class FakeSocket {
   send(d: string) {
     this.sent.push(JSON.parse(d));
   }
+  closed = false;
   close() {
+    this.closed = true;
     this.readyState = 3;
   }
   open() {

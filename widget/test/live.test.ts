@@ -1,22 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LiveConnection, type LiveDeps, type SocketLike } from '../src/live';
+import { LiveConnection, type LiveDeps } from '../src/live';
 import type { SlotEvent } from '../src/types';
-
-class FakeSocket implements SocketLike {
-  readyState = 0;
-  sent: any[] = [];
-  onopen: ((ev: any) => void) | null = null;
-  onmessage: ((ev: { data: unknown }) => void) | null = null;
-  onclose: ((ev: any) => void) | null = null;
-  onerror: ((ev: any) => void) | null = null;
-  closed = false;
-  constructor(readonly url: string) {}
-  send(d: string) { this.sent.push(JSON.parse(d)); }
-  close() { this.closed = true; this.readyState = 3; }
-  open() { this.readyState = 1; this.onopen?.({}); }
-  drop() { this.readyState = 3; this.onclose?.({}); }
-  receive(msg: object) { this.onmessage?.({ data: JSON.stringify(msg) }); }
-}
+import { FakeSocket } from './fake-sidecar';
 
 function setup() {
   const sockets: FakeSocket[] = [];

@@ -240,3 +240,17 @@ export async function startWidgetStack(o: { settings: Record<string, unknown>; h
     },
   };
 }
+
+/**
+ * Show `date` in the widget's month grid (the next-month button until its month is shown) and
+ * choose it; resolves once its times are listed.
+ */
+export async function chooseDay(page: Page, date: string, locale = 'en-US'): Promise<void> {
+  const monthName = new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
+  for (let i = 0; i < 14 && (await page.locator('appointease-booking .ae-month').textContent()) !== monthName; i++) {
+    await page.locator('appointease-booking .ae-cal-head button').last().click();
+  }
+  await page.locator(`appointease-booking button.ae-day[data-day="${date}"]`).click();
+  await page.locator(`appointease-booking td[aria-selected="true"] button[data-day="${date}"]`).waitFor();
+  await page.locator('appointease-booking button.ae-slot').first().waitFor();
+}

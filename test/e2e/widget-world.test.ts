@@ -9,7 +9,7 @@ import { TRANSLATIONS } from '../../widget/i18n-files';
 import { LANGUAGES, messagesFor, pickLocale, type Messages } from '../../widget/src/i18n';
 import type { TestSidecar } from '../helpers/sidecar';
 import {
-  axeViolations, focused, openHostPage, screenshot, startWidgetStack, stepHeading, tabTo, type Mailbox, type WidgetStack,
+  axeViolations, chooseDay, focused, openHostPage, screenshot, startWidgetStack, stepHeading, tabTo, type Mailbox, type WidgetStack,
 } from './widget-helpers';
 
 const BUSINESS = 'Europe/Berlin';
@@ -57,17 +57,6 @@ describe('the widget for sites anywhere, in Chromium', () => {
       return (el.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean).map((id) => root.getElementById(id)?.textContent ?? '');
     }, selector);
 
-  /** Show `date` in the month grid (next-month button until its month is shown) and choose it. */
-  async function chooseDay(page: Page, date: string) {
-    const monthName = DateTime.fromISO(date).setLocale('en-US').toFormat('LLLL yyyy');
-    for (let i = 0; i < 14 && (await page.locator('appointease-booking .ae-month').textContent()) !== monthName; i++) {
-      await page.getByRole('button', { name: 'Next month' }).click();
-    }
-    await page.locator(`appointease-booking button.ae-day[data-day="${date}"]`).click();
-    await expect.poll(() => page.locator('appointease-booking td[aria-selected="true"] button').getAttribute('data-day')).toBe(date);
-    await slots(page).first().waitFor();
-  }
-
   async function fillDetailsAndConfirm(page: Page, t: Messages, name: string, email: string) {
     await page.getByLabel(t.name, { exact: true }).fill(name);
     await page.getByLabel(t.email, { exact: true }).fill(email);
@@ -106,6 +95,7 @@ describe('the widget for sites anywhere, in Chromium', () => {
     const offsets = new Set<string>();
     for (const day of days) {
       await chooseDay(page, day);
+      await page.locator('appointease-booking button.ae-slot[data-time="09:00"]').waitFor();
       // Every time on the visitor's clock, named by it; Berlin's clock is its description.
       const nine = page.locator('appointease-booking button.ae-slot[data-time="09:00"]');
       await expect.poll(() => nine.textContent(), { message: day }).toBe(visitorClock(day, '09:00'));

@@ -27,7 +27,7 @@ function globalNames(dir: string): Names {
 }
 
 /** WordPress's own options, which any plugin may read. */
-const CORE_OPTIONS = new Set(['admin_email', 'date_format', 'time_format', 'active_plugins']);
+const CORE_OPTIONS = new Set(['admin_email', 'date_format', 'time_format', 'active_plugins', 'start_of_week']);
 /**
  * Names the bridge shares with the original on purpose: CONTRACT §10's menu slug and
  * shortcode, and the original's booking block, which the bridge renders once the original

@@ -166,7 +166,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     }
   }
   const sweeper = new ExpirySweeper([], hub, logger, config.lockSweepIntervalMs);
-  const lockStore = new ResilientLockStore(guard, new RedisLockStore(keys), new MysqlLockStore(pool, tables), logger);
+  const lockStore = new ResilientLockStore(guard, new RedisLockStore(guard, keys), new MysqlLockStore(pool, tables), logger);
   // Locks are overlaid on every availability read, live (never cached).
   availability.locks = lockStore;
   const locks = new LockService({ config, store: lockStore, availability, catalogue, cache, hub, metrics, audit: repos.audit });

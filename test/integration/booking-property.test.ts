@@ -76,7 +76,7 @@ for (const variant of [
       serviceIds = ids.serviceIds;
       [emp] = ids.staffIds as [number];
       const d = s.deps;
-      store = new ResilientLockStore(d.guard, new RedisLockStore(d.keys, clock), new MysqlLockStore(d.pool, d.tables, clock), d.logger, clock);
+      store = new ResilientLockStore(d.guard, new RedisLockStore(d.guard, d.keys, clock), new MysqlLockStore(d.pool, d.tables, clock), d.logger, clock);
       d.availability.locks = store;
       locks = new LockService({ config: d.config, store, availability: d.availability, catalogue: d.catalogue, cache: d.cache, hub: d.hub, metrics: d.metrics, audit: d.repos.audit, now: clock });
       booking = new BookingService({ pool: d.pool, appointments: d.repos.appointments, audit: d.repos.audit, catalogue: d.catalogue, availability: d.availability, locks, hub: d.hub, metrics: d.metrics, logger: d.logger });

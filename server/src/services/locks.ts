@@ -6,7 +6,7 @@ import type { SlotEventHub } from '../realtime/events';
 import type { ServiceRecord } from '../db/repositories/services-repository';
 import { WEEKDAYS } from '../db/repositories/staff-repository';
 import type { AvailabilityCache, CachedDay } from '../stores/availability-cache';
-import { lockIdOf, newLockToken, type LockInfo, type LockRequest, type LockStore } from '../stores/lock-store';
+import { lockIdOf, newLockToken, type AcquiresWithDay, type LockInfo, type LockRequest, type LockStore } from '../stores/lock-store';
 import type { AvailabilityService } from './availability';
 import { Catalogue, type CatalogueSnapshot } from './catalogue';
 import { candidateAt, dayReason, type Candidate } from './slot-grid';
@@ -52,7 +52,7 @@ export class LockService {
   constructor(
     private readonly deps: {
       config: Config;
-      store: LockStore;
+      store: LockStore & AcquiresWithDay;
       availability: AvailabilityService;
       catalogue: Catalogue;
       cache: AvailabilityCache;
@@ -71,25 +71,33 @@ export class LockService {
   }
 
   /**
-   * Holds a time. The common case costs one Redis call: the covered cells
-   * follow from the in-process catalogue (hours, service), the lock script
-   * takes them and returns the day's cached availability in the same call,
-   * and the time is then checked against it; a hold on a time that turns out
-   * not to be bookable (booked, time off) is given back at once, unannounced.
-   * Anything unusual (catalogue changed, Redis down, a refused day) takes the
-   * plain path: check availability first, then lock.
+   * Holds a time, by one of two paths, decided here and nowhere else: when
+   * the cache is usable and the in-process catalogue (hours, service) names
+   * the cells the time covers, the fast path (lock first, check after, one
+   * Redis call); anything unusual (catalogue not loaded, Redis down, a
+   * refused day, a time off the grid) the checked path (check first, then lock).
    */
   async acquire(input: AcquireInput): Promise<LockGranted> {
     // No await in the usual case: the generation is known and the snapshot in memory is good for it.
     const generation = this.deps.cache.usable ? (this.catalogueGeneration ?? (await this.deps.cache.catalogueGeneration())) : undefined;
     const snap = generation === undefined ? undefined : (this.deps.catalogue.freshSnapshot(generation) ?? (await this.deps.catalogue.snapshot(generation)));
     const fast = snap && this.cellsFromCatalogue(input, generation!, snap);
-    if (!fast) return this.acquireChecked(input);
+    return fast ? this.acquireFast(input, fast) : this.acquireChecked(input);
+  }
+
+  /**
+   * The fast path: the lock script takes the cells and returns the day's
+   * cached availability in the same call, and the time is then checked
+   * against it; a hold on a time that turns out not to be bookable (booked,
+   * time off) is given back at once, unannounced. A catalogue that changed
+   * under the snapshot sends the request down the checked path.
+   */
+  private async acquireFast(input: AcquireInput, fast: FastPath): Promise<LockGranted> {
     const lockToken = newLockToken();
     const lockId = lockIdOf(lockToken);
-    const result = await this.deps.store.acquire(this.request(input, fast.cells, lockId), this.deps.cache.readKeys(input.date, input.employeeId));
+    const result = await this.deps.store.acquireWithDay(this.request(input, fast.cells, lockId));
     this.announceExpired(result.expired);
-    const cached = result.read ? this.deps.cache.decode(result.read[0] ?? null, result.read[1] ?? null, result.read[2] ?? null) : undefined;
+    const cached = result.day;
     if (cached) this.catalogueGeneration = cached.catalogueGeneration;
     if (cached && cached.catalogueGeneration !== fast.generation) {
       // The catalogue changed under the snapshot the cells came from.
@@ -115,12 +123,12 @@ export class LockService {
       }
       return this.granted(result.lock, lockToken);
     }
-    // Refused: an unbookable time is 409 whatever the cap says, as on the plain path.
+    // Refused: an unbookable time is 409 whatever the cap says, as on the checked path.
     if (result.status === 'too_many') await this.checkBookable(input, cached);
     return this.refuse(result.status, input);
   }
 
-  /** The plain path: availability first (one Redis read), then the lock. */
+  /** The checked path: availability first (one Redis read), then the lock. */
   private async acquireChecked(input: AcquireInput): Promise<LockGranted> {
     const { candidate } = await this.checkBookable(input);
     const lockToken = newLockToken();
@@ -141,7 +149,7 @@ export class LockService {
 
   /**
    * The cells a time would cover by the employee's weekly hours, from the
-   * in-process catalogue, or undefined when the plain path should decide
+   * in-process catalogue, or undefined when the checked path should decide
    * (a refused day, a time off the grid).
    */
   private cellsFromCatalogue(input: AcquireInput, generation: string, snap: CatalogueSnapshot): FastPath | undefined {

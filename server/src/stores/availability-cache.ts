@@ -1,6 +1,6 @@
 import type { RedisGuard } from '../redis/guard';
 import type { RedisKeys } from '../redis/keys';
-import { runScript } from '../redis/scripts';
+import { availInvalidate, availStore } from '../redis/scripts';
 import type { DayPlan } from '../services/slot-grid';
 
 export interface CachedDay {
@@ -39,6 +39,22 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/**
+ * A cached day from its three stored values (the plan, the day's generation,
+ * the catalogue's): what `read` does after its MGET, and what the Redis lock
+ * store does with the same values read inside its acquire script.
+ */
+export function decodeCachedDay(value: string | null, dayGen: string | null, catGen: string | null): CachedDay {
+  const catalogueGeneration = catGen ?? '0';
+  let plan: DayPlan | undefined;
+  if (value) {
+    const parsed = parsedPlan(value);
+    // A plan computed under an older catalogue (hours, services, settings changed) is a miss.
+    if (parsed && parsed.g === catalogueGeneration) plan = parsed.p;
+  }
+  return { plan, dayGeneration: dayGen ?? '0', catalogueGeneration };
 }
 
 /** Generations outlive any cached plan by far; a day nobody touches for two days needs none. */
@@ -86,7 +102,7 @@ export class AvailabilityCache {
       r.mget(this.keys.availability(date, employeeId), this.keys.availabilityGeneration(date, employeeId), this.keys.catalogueGeneration()),
     );
     if (!got) return undefined;
-    return this.decode(got[0] ?? null, got[1] ?? null, got[2] ?? null);
+    return decodeCachedDay(got[0] ?? null, got[1] ?? null, got[2] ?? null);
   }
 
   /** Many days of one employee in one round trip (the month view). */
@@ -97,43 +113,30 @@ export class AvailabilityCache {
     if (!got) return undefined;
     const cat = got[got.length - 1] ?? null;
     const out = new Map<string, CachedDay>();
-    dates.forEach((d, i) => out.set(d, this.decode(got[2 * i] ?? null, got[2 * i + 1] ?? null, cat)));
+    dates.forEach((d, i) => out.set(d, decodeCachedDay(got[2 * i] ?? null, got[2 * i + 1] ?? null, cat)));
     return out;
-  }
-
-  /** The keys `read` fetches, in its order (for callers that fetch them inside another Redis call). */
-  readKeys(date: string, employeeId: number): string[] {
-    return [this.keys.availability(date, employeeId), this.keys.availabilityGeneration(date, employeeId), this.keys.catalogueGeneration()];
-  }
-
-  decode(value: string | null, dayGen: string | null, catGen: string | null): CachedDay {
-    const catalogueGeneration = catGen ?? '0';
-    let plan: DayPlan | undefined;
-    if (value) {
-      const parsed = parsedPlan(value);
-      // A plan computed under an older catalogue (hours, services, settings changed) is a miss.
-      if (parsed && parsed.g === catalogueGeneration) plan = parsed.p;
-    }
-    return { plan, dayGeneration: dayGen ?? '0', catalogueGeneration };
   }
 
   /** Stores a plan unless the day or the catalogue changed since `seen` was read. */
   async store(plan: DayPlan, seen: Pick<CachedDay, 'dayGeneration' | 'catalogueGeneration'>): Promise<boolean> {
     if (this.voiding) return false;
     const stored = await this.guard.tryRedis((r) =>
-      runScript<number>(
-        r,
-        'avail-store',
-        [this.keys.availability(plan.date, plan.employeeId), this.keys.availabilityGeneration(plan.date, plan.employeeId), this.keys.catalogueGeneration()],
-        [seen.dayGeneration, seen.catalogueGeneration, JSON.stringify({ g: seen.catalogueGeneration, p: plan }), this.ttlSeconds],
-      ),
+      availStore(r, {
+        planKey: this.keys.availability(plan.date, plan.employeeId),
+        dayGenerationKey: this.keys.availabilityGeneration(plan.date, plan.employeeId),
+        catalogueGenerationKey: this.keys.catalogueGeneration(),
+        seenDayGeneration: seen.dayGeneration,
+        seenCatalogueGeneration: seen.catalogueGeneration,
+        value: JSON.stringify({ g: seen.catalogueGeneration, p: plan }),
+        ttlSeconds: this.ttlSeconds,
+      }),
     );
-    return stored === 1;
+    return stored === 'stored';
   }
 
   async invalidateDay(date: string, employeeId: number): Promise<void> {
     await this.guard.tryRedis((r) =>
-      runScript(r, 'avail-invalidate', [this.keys.availability(date, employeeId), this.keys.availabilityGeneration(date, employeeId)], [GENERATION_TTL_SECONDS]),
+      availInvalidate(r, { planKey: this.keys.availability(date, employeeId), dayGenerationKey: this.keys.availabilityGeneration(date, employeeId), generationTtlSeconds: GENERATION_TTL_SECONDS }),
     );
   }
 

@@ -2,7 +2,7 @@ import { inTransaction, retryOnContention, type Pool } from '../db/pool';
 import type { Tables } from '../db/schema';
 import type { RedisGuard } from '../redis/guard';
 import type { RedisKeys } from '../redis/keys';
-import { runScript } from '../redis/scripts';
+import { otpAttempt, otpConsume, otpIssue } from '../redis/scripts';
 
 /** The outcome of reserving one verification attempt. */
 export type AttemptGrant =
@@ -10,8 +10,6 @@ export type AttemptGrant =
   | { kind: 'exhausted' }
   /** An attempt is counted; the caller compares `hash` and then consumes on a match. */
   | { kind: 'granted'; hash: string };
-
-const ATTEMPT_CODES = { 0: 'missing', 2: 'exhausted' } as const;
 
 /**
  * One-time code storage (blueprint: `otp:{email}`, OTP_TTL_SECONDS), keyed by
@@ -34,7 +32,7 @@ export class CodeStore {
     const store = await this.guard.run(
       'otp',
       async (r) => {
-        await runScript(r, 'otp-issue', [this.keys.otp(email)], [hash, ttlMs]);
+        await otpIssue(r, { otpKey: this.keys.otp(email), codeHash: hash, ttlMs });
         return 'redis' as const;
       },
       async () => {
@@ -65,11 +63,8 @@ export class CodeStore {
     return this.guard.run(
       'otp',
       async (r) => {
-        const [code, hash] = await runScript<[number, string?]>(r, 'otp-attempt', [this.keys.otp(email)], [maxAttempts]);
-        if (Number(code) === 1) return { kind: 'granted', hash: String(hash) };
-        const kind = ATTEMPT_CODES[Number(code) as 0 | 2];
-        if (!kind) throw new Error(`otp-attempt returned unexpected code ${code}`);
-        return { kind };
+        const attempt = await otpAttempt(r, { otpKey: this.keys.otp(email), maxAttempts });
+        return attempt.outcome === 'granted' ? { kind: 'granted', hash: attempt.codeHash } : { kind: attempt.outcome };
       },
       () => this.reserveAttemptMysql(email, maxAttempts),
     );
@@ -95,7 +90,7 @@ export class CodeStore {
   async consume(email: string, hash: string): Promise<boolean> {
     return this.guard.run(
       'otp',
-      async (r) => Number(await runScript(r, 'otp-consume', [this.keys.otp(email)], [hash])) === 1,
+      async (r) => (await otpConsume(r, { otpKey: this.keys.otp(email), codeHash: hash })) === 'consumed',
       async () => {
         const [res] = await retryOnContention(this.pool, 'otp.consume', () =>
           this.pool.query<any>(`DELETE FROM \`${this.t.otps}\` WHERE email = ? AND code_hash = ? AND expires_at_ms > ?`, [email, hash, Date.now()]),

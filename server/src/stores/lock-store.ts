@@ -1,4 +1,5 @@
 import { hash, randomFillSync } from 'node:crypto';
+import type { CachedDay } from './availability-cache';
 
 /**
  * The slot lock store: one interface, a Redis implementation, a MySQL twin
@@ -45,8 +46,6 @@ export type AcquireResult = (
   | { status: 'taken' }
   | { status: 'too_many' }
 ) & {
-  /** Values of `readKeys` read in the same Redis call (absent when the lock went to MySQL). */
-  read?: (string | null)[];
   /**
    * Expired locks this acquire took over (MySQL replaces expired rows in its
    * own transaction): the sweeper will not see them, so the caller announces
@@ -60,9 +59,9 @@ export type ReleaseResult = { status: 'released'; lock: LockInfo } | { status: '
 
 export type VerifyResult = { status: 'valid'; lock: LockInfo } | { status: 'not_owner' } | { status: 'not_found' };
 
+/** The port: what every lock store (Redis, MySQL, the resilient pair) does, and nothing of how. */
 export interface LockStore {
-  /** `readKeys`: Redis keys to read in the same round trip (the day's cached availability); ignored by MySQL. */
-  acquire(req: LockRequest, readKeys?: string[]): Promise<AcquireResult>;
+  acquire(req: LockRequest): Promise<AcquireResult>;
   /**
    * The live lock covering cell (date, time, employee). With `lockId` the
    * lock must be that one; without it (admin) any lock covering the cell.
@@ -81,6 +80,25 @@ export interface LockStore {
    * every instance (the sweeper publishes `slot_unlocked` reason `expired`).
    */
   takeExpired(limit?: number): Promise<LockInfo[]>;
+}
+
+/**
+ * A capability only Redis has: take the lock and read the day's cached
+ * availability in the same round trip, so the hold's common case costs one
+ * Redis call. `day` is absent when the lock went elsewhere (MySQL fallback):
+ * the caller then reads the day itself.
+ */
+export type AcquireWithDayResult = AcquireResult & { day?: CachedDay };
+
+export interface AcquiresWithDay {
+  acquireWithDay(req: LockRequest): Promise<AcquireWithDayResult>;
+}
+
+/** Every cell held by some locks. */
+export function cellsOf(locks: LockInfo[]): Set<string> {
+  const out = new Set<string>();
+  for (const l of locks) for (const c of l.times) out.add(c);
+  return out;
 }
 
 const TOKEN_BYTES = 32;

@@ -1,7 +1,6 @@
 import { inTransaction, type Pool, type PoolConnection, type TransactionOptions } from '../db/pool';
 import type { Tables } from '../db/schema';
-import type { AcquireResult, LockInfo, LockRequest, LockStore, ReleaseResult, VerifyResult } from './lock-store';
-import { cellsOf } from './redis-lock-store';
+import { cellsOf, type AcquireResult, type LockInfo, type LockRequest, type LockStore, type ReleaseResult, type VerifyResult } from './lock-store';
 
 interface LockRow {
   id: number;

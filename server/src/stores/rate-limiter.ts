@@ -2,7 +2,7 @@ import { inTransaction, retryOnContention, type Pool } from '../db/pool';
 import type { Tables } from '../db/schema';
 import type { RedisGuard } from '../redis/guard';
 import type { RedisKeys } from '../redis/keys';
-import { runScript } from '../redis/scripts';
+import { rateHit } from '../redis/scripts';
 
 export interface RateHit {
   /** Hits in the current window, this one included. */
@@ -33,8 +33,8 @@ export class RateLimiter {
     const [count, ttlMs] = await this.guard.run(
       'rate_limit',
       async (r) => {
-        const [n, ttl] = await runScript<[number, number]>(r, 'rate-hit', [key], [windowMs]);
-        return [Number(n), Number(ttl)] as const;
+        const { count, ttlMs } = await rateHit(r, { rateKey: key, windowMs });
+        return [count, ttlMs] as const;
       },
       () => this.hitMysql(key, windowMs),
     );

@@ -1,9 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
 import type { RedisGuard } from '../redis/guard';
-import type { AcquireResult, LockInfo, LockRequest, LockStore, ReleaseResult, VerifyResult } from './lock-store';
+import { cellsOf, type AcquiresWithDay, type AcquireResult, type AcquireWithDayResult, type LockInfo, type LockRequest, type LockStore, type ReleaseResult, type VerifyResult } from './lock-store';
 import type { MysqlLockStore } from './mysql-lock-store';
-import { cellsOf, type RedisLockStore } from './redis-lock-store';
+import type { RedisLockStore } from './redis-lock-store';
 
 /** How stale the "MySQL holds live locks until T" watermark may get (other instances' fallback locks). */
 const WATERMARK_REFRESH_MS = 1_000;
@@ -21,7 +20,7 @@ const WATERMARK_REFRESH_MS = 1_000;
  * fallback locks are seen within a second; the booking transaction stays the
  * final guard either way).
  */
-export class ResilientLockStore implements LockStore {
+export class ResilientLockStore implements LockStore, AcquiresWithDay {
   private mysqlLiveUntil = 0;
   /** MySQL may hold lock rows, live or expired and unswept (the last watermark read, or our own fallback writes since). */
   private mysqlHasRows = true;
@@ -30,7 +29,7 @@ export class ResilientLockStore implements LockStore {
 
   constructor(
     private readonly guard: RedisGuard,
-    private readonly redisStore: RedisLockStore,
+    private readonly redis: RedisLockStore,
     readonly mysql: MysqlLockStore,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
@@ -41,13 +40,22 @@ export class ResilientLockStore implements LockStore {
     return this.guard.up;
   }
 
-  async acquire(req: LockRequest, readKeys?: string[]): Promise<AcquireResult> {
+  acquire(req: LockRequest): Promise<AcquireResult> {
+    return this.acquireOn(req, false);
+  }
+
+  /** Redis's acquire-and-read-the-day; on MySQL (fallback) the same acquire without a day. */
+  acquireWithDay(req: LockRequest): Promise<AcquireWithDayResult> {
+    return this.acquireOn(req, true);
+  }
+
+  private async acquireOn(req: LockRequest, withDay: boolean): Promise<AcquireWithDayResult> {
     if (this.onRedis && (this.mysqlMayHoldLocksNow() ?? (await this.mysqlMayHoldLocksAfterFirstRead())) && (await this.mysql.anyLive(req.date, req.employeeId, req.cells))) {
       return { status: 'taken' };
     }
-    const result = await this.guard.run(
+    const result = await this.guard.run<AcquireWithDayResult>(
       'locks',
-      (r) => this.redisStore.acquire(r, req, readKeys),
+      () => (withDay ? this.redis.acquireWithDay(req) : this.redis.acquire(req)),
       () => this.mysql.acquire(req),
     );
     if (result.status === 'acquired' && result.lock.store === 'mysql') {
@@ -59,21 +67,21 @@ export class ResilientLockStore implements LockStore {
 
   async verify(date: string, time: string, employeeId: number, lockId: string): Promise<VerifyResult> {
     return this.firstFound(
-      (r) => this.redisStore.verify(r, date, time, employeeId, lockId),
+      () => this.redis.verify(date, time, employeeId, lockId),
       () => this.mysql.verify(date, time, employeeId, lockId),
     );
   }
 
   async release(date: string, time: string, employeeId: number, lockId: string | null): Promise<ReleaseResult> {
     return this.firstFound(
-      (r) => this.redisStore.release(r, date, time, employeeId, lockId),
+      () => this.redis.release(date, time, employeeId, lockId),
       () => this.mysql.release(date, time, employeeId, lockId),
     );
   }
 
   async listDay(date: string, employeeId: number): Promise<LockInfo[]> {
     return this.both(
-      (r) => this.redisStore.listDay(r, date, employeeId),
+      () => this.redis.listDay(date, employeeId),
       () => this.mysql.listDay(date, employeeId),
       (a, b) => [...a, ...b],
     );
@@ -81,7 +89,7 @@ export class ResilientLockStore implements LockStore {
 
   async listAll(): Promise<LockInfo[]> {
     return this.both(
-      (r) => this.redisStore.listAll(r),
+      () => this.redis.listAll(),
       () => this.mysql.listAll(),
       (a, b) => [...a, ...b],
     );
@@ -93,7 +101,7 @@ export class ResilientLockStore implements LockStore {
 
   async lockedCellsMany(dates: string[], employeeId: number): Promise<Map<string, Set<string>>> {
     return this.both(
-      (r) => this.redisStore.lockedCellsMany(r, dates, employeeId),
+      () => this.redis.lockedCellsMany(dates, employeeId),
       () => this.mysql.lockedCellsMany(dates, employeeId),
       (a, b) => {
         for (const [d, cells] of b) {
@@ -114,7 +122,7 @@ export class ResilientLockStore implements LockStore {
    * once a second, shared with the lock path — says rows exist.
    */
   async takeExpired(limit = 500): Promise<LockInfo[]> {
-    const fromRedis = (await this.guard.tryRedis((r) => this.redisStore.takeExpired(r, limit))) ?? [];
+    const fromRedis = (await this.guard.tryRedis(() => this.redis.takeExpired(limit))) ?? [];
     const fromMysql = this.onRedis && !(await this.mysqlMayHaveRows()) ? [] : await this.mysql.takeExpired(limit);
     return [...fromRedis, ...fromMysql];
   }
@@ -132,7 +140,7 @@ export class ResilientLockStore implements LockStore {
    * of each) and MySQL may hold fallback locks, MySQL too. MySQL alone while
    * Redis is down or disabled.
    */
-  private async firstFound<T extends { status: string }>(onRedis: (r: Redis) => Promise<T>, onMysql: () => Promise<T>): Promise<T> {
+  private async firstFound<T extends { status: string }>(onRedis: () => Promise<T>, onMysql: () => Promise<T>): Promise<T> {
     if (!this.onRedis) return this.guard.run('locks', onRedis, onMysql);
     let usedRedis = true;
     const first = await this.guard.run('locks', onRedis, () => {
@@ -146,7 +154,7 @@ export class ResilientLockStore implements LockStore {
     return second;
   }
 
-  private async both<T>(onRedis: (r: Redis) => Promise<T>, onMysql: () => Promise<T>, merge: (a: T, b: T) => T): Promise<T> {
+  private async both<T>(onRedis: () => Promise<T>, onMysql: () => Promise<T>, merge: (a: T, b: T) => T): Promise<T> {
     if (!this.onRedis) return this.guard.run('locks', onRedis, onMysql);
     let usedRedis = true;
     const first = await this.guard.run('locks', onRedis, () => {

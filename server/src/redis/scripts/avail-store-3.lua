@@ -13,7 +13,8 @@
   ARGV[3] value (JSON)
   ARGV[4] TTL in seconds
 
-  Returns 1 stored, 0 stale (not stored).
+  Returns 1 stored
+          0 stale: not stored
 ]]
 local dayGen = redis.call('GET', KEYS[2]) or '0'
 local catGen = redis.call('GET', KEYS[3]) or '0'

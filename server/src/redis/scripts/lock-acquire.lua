@@ -22,8 +22,8 @@
 
   Returns {code, value of each read key (false when missing)...}, code:
            1 acquired
-           0 a cell is already locked (nothing written)
-          -1 the owner holds MAX_LOCKS_PER_CLIENT live locks (nothing written)
+           0 taken: a cell is already locked (nothing written)
+          -1 too_many: the owner holds MAX_LOCKS_PER_CLIENT live locks (nothing written)
 ]]
 local lastCell = 3 + tonumber(ARGV[9])
 local function answer(code)

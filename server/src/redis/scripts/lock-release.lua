@@ -18,9 +18,9 @@
   ARGV[3] "date|employeeId"
 
   Returns  1 released
-           0 nothing is locked at KEYS[4]
-          -1 locked with another token (nothing changed)
-          -2 the lock changed since the caller read it (nothing changed)
+           0 not_found: nothing is locked at KEYS[4]
+          -1 not_owner: locked with another token (nothing changed)
+          -2 changed: the lock changed since the caller read it (nothing changed)
 ]]
 local value = redis.call('GET', KEYS[4])
 if not value then

@@ -6,9 +6,10 @@
   KEYS[1]  otp:{email}
   ARGV[1]  maximum attempts per code
 
-  Returns { 0 }          no live code (expired, used, never sent)
-          { 2 }          attempts exhausted: the code is void
-          { 1, hash }    attempt granted; compare hash in the caller
+  Returns { code, hash? }, code:
+          0 missing: no live code (expired, used, never sent)
+          2 exhausted: attempts used up, the code is void
+          1 granted: an attempt is counted; compare the hash (second element) in the caller
 ]]
 local hash = redis.call('HGET', KEYS[1], 'h')
 if not hash then

@@ -6,7 +6,8 @@
   KEYS[1]  otp:{email}
   ARGV[1]  code hash the caller matched
 
-  Returns 1 when this call used the code, 0 when it was already gone or replaced.
+  Returns 1 consumed: this call used the code
+          0 gone: it was already used, expired or replaced
 ]]
 if redis.call('HGET', KEYS[1], 'h') == ARGV[1] then
   redis.call('DEL', KEYS[1])

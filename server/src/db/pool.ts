@@ -1,5 +1,5 @@
 import mysql, { type Pool, type PoolConnection } from 'mysql2/promise';
-import { AppError } from '../errors';
+import { AppError, ERROR_CATALOGUE } from '../errors';
 
 export type { Pool, PoolConnection };
 
@@ -89,7 +89,7 @@ export async function retryOnContention<T>(pool: Pool, name: string, attempt: ()
 /** Contention that outlasted every retry: 503 with Retry-After, the driver error kept as the cause for the log. */
 export class ContentionError extends AppError {
   constructor(readonly transaction: string, readonly reason: ContentionReason, cause: unknown) {
-    super(503, 'unavailable', 'The booking system is very busy right now; please try again in a moment', undefined, { 'Retry-After': '1' });
+    super(ERROR_CATALOGUE.unavailable.status, 'unavailable', ERROR_CATALOGUE.unavailable.message('The booking system is very busy right now; please try again in a moment'), undefined, { 'Retry-After': '1' });
     this.cause = cause;
   }
 }
@@ -114,13 +114,27 @@ export interface TransactionOptions {
 const readCommittedRefused = new WeakSet<Pool>();
 const ER_BINLOG_STMT_MODE_AND_ROW_ENGINE = 1665;
 
+/** A transaction's answer that keeps none of its writes: see `rollback`. */
+export class RolledBack<T> {
+  constructor(readonly value: T) {}
+}
+
 /**
- * Runs `work` in one transaction; rolls back on any error. The whole
+ * Ends a transaction with an answer and without its writes (a refusal
+ * decided halfway): `return rollback(answer)` from the work, and
+ * inTransaction rolls back and returns `answer`. A return, not a throw: the
+ * refusal is an outcome, not a failure.
+ */
+export const rollback = <T>(value: T): RolledBack<T> => new RolledBack(value);
+
+/**
+ * Runs `work` in one transaction; rolls back on any error, or when the work
+ * returns `rollback(answer)`. The whole
  * transaction (not a statement) is run again on contention, as
  * retryOnContention says, so `work` must do nothing but database work that
  * can be repeated from the start.
  */
-export async function inTransaction<T>(pool: Pool, work: (conn: PoolConnection) => Promise<T>, options: TransactionOptions): Promise<T> {
+export async function inTransaction<T>(pool: Pool, work: (conn: PoolConnection) => Promise<T | RolledBack<T>>, options: TransactionOptions): Promise<T> {
   return retryOnContention(pool, options.name, async () => {
     const readCommitted = options.isolation === 'READ COMMITTED' && !readCommittedRefused.has(pool);
     try {
@@ -133,13 +147,17 @@ export async function inTransaction<T>(pool: Pool, work: (conn: PoolConnection) 
   });
 }
 
-async function once<T>(pool: Pool, work: (conn: PoolConnection) => Promise<T>, readCommitted: boolean): Promise<T> {
+async function once<T>(pool: Pool, work: (conn: PoolConnection) => Promise<T | RolledBack<T>>, readCommitted: boolean): Promise<T> {
   const conn = await pool.getConnection();
   try {
     // Applies to the next transaction only; the pooled connection keeps its default.
     if (readCommitted) await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
     await conn.beginTransaction();
     const result = await work(conn);
+    if (result instanceof RolledBack) {
+      await conn.rollback();
+      return result.value;
+    }
     await conn.commit();
     return result;
   } catch (err) {

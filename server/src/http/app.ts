@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps';
-import { AppError } from '../errors';
+import { fail, notFound } from '../errors';
 import { clientGroupOf, clientIpOf } from './client-ip';
 import { errorHandler, type RouteOf } from './error-handler';
 import { originAllowed } from './origin';
@@ -32,7 +32,7 @@ export function createApp(deps: AppDeps): Express {
     for (const layer of router.stack) if (layer.route) routeBases.set(layer.route, prefix);
   });
 
-  app.use((_req, _res, next) => next(new AppError(404, 'not_found', 'No such route')));
+  app.use((_req, _res, next) => next(notFound('No such route')));
   app.use(errorHandler(deps.logger, routeOf));
   return app;
 }
@@ -119,7 +119,7 @@ function corsCheck(deps: AppDeps) {
     const origin = req.headers.origin;
     if (!origin) return next();
     if (!originAllowed(req, deps.config.allowedOrigins, deps.config.trustProxy)) {
-      return next(new AppError(403, 'forbidden', 'This origin is not allowed'));
+      return next(fail('forbidden'));
     }
     res.setHeader('Access-Control-Allow-Origin', origin);
     res.vary('Origin');

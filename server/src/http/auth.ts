@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AppError } from '../errors';
+import { fail } from '../errors';
 import { adminTokenProblem, verifyAdminToken, type AdminIdentity } from '../services/admin-token';
 
 export function bearerOf(req: Request): string | undefined {
@@ -26,7 +26,7 @@ export function requireAdmin(secret: string) {
     const token = bearerOf(req);
     const admin = token ? verifyAdminToken(token, secret) : undefined;
     if (!admin) {
-      return next(new AppError(401, 'unauthorized', 'A valid admin token is required').withLogContext({ check: 'admin token', reason: adminTokenProblem(token, secret) }));
+      return next(fail('unauthorized', 'A valid admin token is required').withLogContext({ check: 'admin token', reason: adminTokenProblem(token, secret) }));
     }
     req.admin = admin;
     next();
@@ -40,7 +40,7 @@ export function requireCustomer(sessions: { get(token: string): Promise<{ email:
       const token = bearerOf(req);
       const session = token ? await sessions.get(token) : undefined;
       if (!session) {
-        return next(new AppError(401, 'unauthorized', 'Sign in with the code we emailed you').withLogContext({ check: 'session', reason: token ? 'unknown or expired session' : 'no bearer token' }));
+        return next(fail('unauthorized', 'Sign in with the code we emailed you').withLogContext({ check: 'session', reason: token ? 'unknown or expired session' : 'no bearer token' }));
       }
       req.customer = { email: session.email, expiresAt: session.expiresAt, token: token! };
       next();

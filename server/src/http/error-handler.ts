@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AppError } from '../errors';
+import { AppError, fail, invalid } from '../errors';
 import type { Logger } from '../logger';
 import { originContext } from './origin';
 
@@ -15,12 +15,12 @@ export function errorHandler(logger: Logger, routeOf: RouteOf = (req) => (req.ro
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     let e: AppError;
     if (err instanceof AppError) e = err;
-    else if (isBodyError(err, 'entity.too.large')) e = new AppError(413, 'payload_too_large', 'The request body is larger than 16 KB');
-    else if (isBodyError(err, 'entity.parse.failed')) e = new AppError(400, 'invalid_request', 'The request body is not valid JSON');
-    else if (isBodyError(err)) e = new AppError(400, 'invalid_request', 'The request body could not be read');
+    else if (isBodyError(err, 'entity.too.large')) e = fail('payload_too_large');
+    else if (isBodyError(err, 'entity.parse.failed')) e = invalid('The request body is not valid JSON');
+    else if (isBodyError(err)) e = invalid('The request body could not be read');
     else {
       logger.error({ err, requestId: req.requestId, path: req.path }, 'unhandled error');
-      e = new AppError(500, 'internal_error', 'Something went wrong on our side; please try again');
+      e = fail('internal_error');
     }
     if (e.status === 401 || e.status === 403 || e.code === 'too_many_attempts') logRefusal(logger, req, e, routeOf(req));
     if (res.headersSent) return;

@@ -3,6 +3,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { AppDeps } from '../deps';
+import { fail, notFound, type AppError } from '../errors';
 import { clientGroupOf, clientIpOf } from '../http/client-ip';
 import { originAllowed, originContext } from '../http/origin';
 import { adminTokenProblem, verifyAdminToken } from '../services/admin-token';
@@ -101,14 +102,14 @@ export class RealtimeServer {
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', destroySocket);
     const path = (req.url ?? '').split('?', 1)[0];
-    if (path !== WS_PATH) return this.refuse(socket, 404, 'not_found', 'No such route');
-    if (this.closing) return this.refuse(socket, 503, 'unavailable', 'Shutting down');
+    if (path !== WS_PATH) return this.refuse(socket, notFound('No such route'));
+    if (this.closing) return this.refuse(socket, fail('unavailable', 'Shutting down'));
     const { allowedOrigins, trustProxy } = this.deps.config;
-    if (!originAllowed(req, allowedOrigins, trustProxy)) return this.refuse(socket, 403, 'forbidden', 'This origin is not allowed', {}, originContext(req));
+    if (!originAllowed(req, allowedOrigins, trustProxy)) return this.refuse(socket, fail('forbidden'), originContext(req));
     // Counted per IPv4 address or IPv6 /64, like every per-client limit.
     const ip = clientGroupOf(clientIpOf(req, trustProxy));
     if ((this.perIp.get(ip) ?? 0) >= this.options.maxConnectionsPerIp) {
-      return this.refuse(socket, 429, 'rate_limited', 'Too many connections from this address', { 'Retry-After': '30' });
+      return this.refuse(socket, fail('rate_limited', 'connections', 30));
     }
     // ws completes the handshake synchronously (no verifyClient), so the count
     // cannot be overtaken between the check above and accept().
@@ -119,10 +120,11 @@ export class RealtimeServer {
    * Refuses an upgrade, with a warn line (no client address) under the request id
    * the response carries. Unknown paths are scanners' noise: not logged.
    */
-  private refuse(socket: Duplex, status: number, code: string, message: string, headers: Record<string, string> = {}, context: Record<string, unknown> = {}): void {
+  private refuse(socket: Duplex, error: AppError, context: Record<string, unknown> = {}): void {
     const requestId = randomUUID();
+    const { status, code, message } = error;
     if (status !== 404) this.deps.logger.warn({ requestId, status, code, route: WS_PATH, upgrade: true, ...context }, `refused websocket: ${message}`);
-    refuse(socket, status, code, message, { ...headers, 'X-Request-Id': requestId });
+    refuse(socket, error, { ...error.headers, 'X-Request-Id': requestId });
   }
 
   private accept(ws: WebSocket, ip: string): void {
@@ -293,7 +295,7 @@ function ignoreError(): void {}
 const REASONS: Record<number, string> = { 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
 
 /** Refuses an upgrade with a plain HTTP response in the contract's error shape, then closes the socket. */
-function refuse(socket: Duplex, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+function refuse(socket: Duplex, { status, code, message }: AppError, headers: Record<string, string>): void {
   if (!socket.writable) return void socket.destroy();
   const body = JSON.stringify({ error: { code, message } });
   const head = [

@@ -1,7 +1,7 @@
 import { inTransaction, type Pool } from '../db/pool';
 import { isReleased, type AppointmentRow, type AppointmentsRepository } from '../db/repositories/appointments-repository';
 import type { AuditRepository } from '../db/repositories/audit-repository';
-import { AppError, invalid, notFound } from '../errors';
+import { fail, invalid, notFound } from '../errors';
 import type { SlotEventHub } from '../realtime/events';
 import type { AdminActor } from './admin-catalogue';
 import { appointmentView, type AppointmentView } from './booking';
@@ -63,7 +63,7 @@ export class AdminAppointments {
       // Bringing a cancelled appointment back could overlap a booking made since;
       // that check belongs to the booking path, so a new booking is the way back.
       if (isReleased(row.status) && !isReleased(status)) {
-        throw new AppError(409, 'invalid_transition', 'A cancelled appointment cannot be reinstated; book the time again instead');
+        throw fail('invalid_transition');
       }
       await this.deps.repos.appointments.adminSetStatus(row.id, status, conn);
       await this.deps.repos.audit.record(

@@ -1,7 +1,7 @@
 import type { AppointmentRow, AppointmentsRepository } from '../db/repositories/appointments-repository';
 import type { CalendarRepository } from '../db/repositories/calendar-repository';
 import { WEEKDAYS, type StaffRecord } from '../db/repositories/staff-repository';
-import { AppError } from '../errors';
+import { fail } from '../errors';
 import type { Metrics } from '../metrics';
 import type { AvailabilityCache, CachedDay } from '../stores/availability-cache';
 import { Catalogue, type CatalogueSnapshot } from './catalogue';
@@ -143,7 +143,7 @@ export class AvailabilityService {
     if (outside) {
       Catalogue.activeService(outside.snap, serviceId);
       Catalogue.employeeFor(outside.snap, employeeId, serviceId);
-      throw new AppError(409, 'slot_unavailable', `No bookable times on ${date} (${outside.reason})`);
+      throw fail('slot_unavailable', { date, dayReason: outside.reason });
     }
     const cached = options.cached ?? (await this.deps.cache.read(date, employeeId));
     const snap = await this.deps.catalogue.snapshot(cached?.catalogueGeneration);
@@ -164,7 +164,7 @@ export class AvailabilityService {
     const reason = dayReason(plan, snap.rules, now);
     const candidate = reason ? undefined : candidateAt(plan, service, snap.rules, time);
     if (!candidate || candidateStatus(candidate, plan.busy, now + snap.rules.minNoticeMinutes * MINUTE) !== 'available') {
-      throw new AppError(409, 'slot_unavailable', reason ? `No bookable times on ${plan.date} (${reason})` : `${plan.date} ${time} is not available`);
+      throw fail('slot_unavailable', reason ? { date: plan.date, dayReason: reason } : { date: plan.date, time, why: 'not_bookable' });
     }
     return candidate;
   }

@@ -1,8 +1,9 @@
 import { createHash, randomInt } from 'node:crypto';
+import { isDuplicateKey } from '../db/errors';
 import { inTransaction, type Pool, type PoolConnection, type TransactionOptions } from '../db/pool';
 import { isFinished, isReleased, type AppointmentRow, type AppointmentsRepository } from '../db/repositories/appointments-repository';
 import type { AuditRepository } from '../db/repositories/audit-repository';
-import { AppError, notFound } from '../errors';
+import { AppError, fail, notFound } from '../errors';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { SlotEventHub } from '../realtime/events';
@@ -103,12 +104,6 @@ interface Placement {
   endLocal: string;
 }
 
-class Replay extends Error {
-  constructor(readonly row: AppointmentRow) {
-    super('replay');
-  }
-}
-
 /**
  * Booking and rescheduling (CONTRACT §6). A valid lock is required, but the
  * database is the final guard: one transaction per employee at a time (the
@@ -156,14 +151,15 @@ export class BookingService {
     const lock = await this.verifyLock(input.date, input.time, input.employeeId, input.serviceId, input.lockToken);
     const at = this.placement(input.date, input.time, service, snap);
 
-    let id: number;
+    let outcome: { booked: number } | { replay: AppointmentRow };
     try {
-      id = await inTransaction(this.deps.pool, async (conn) => {
+      outcome = await inTransaction(this.deps.pool, async (conn): Promise<{ booked: number } | { replay: AppointmentRow }> => {
         // Customer first, then employee: every path takes them in this order, so they cannot deadlock.
         await this.deps.appointments.lockCustomer(conn, input.email);
         if (storedKey) {
           const earlier = await this.deps.appointments.byIdempotencyKey(storedKey, conn);
-          if (earlier) throw new Replay(earlier);
+          // Nothing written yet: committing the customer key row alone is harmless.
+          if (earlier) return { replay: earlier };
         }
         await this.assertUnderCap(conn, input.email, snap);
         if (!(await this.deps.appointments.lockEmployee(conn, input.employeeId))) throw notFound(`Employee ${input.employeeId} not found`);
@@ -189,11 +185,10 @@ export class BookingService {
           { actor: 'customer', action: 'appointment.booked', entity: 'appointment', entityId: newId, details: { date: input.date, time: input.time, employeeId: input.employeeId, serviceId: input.serviceId, lockStore: lock.store }, ip: input.ip },
           conn,
         );
-        return newId;
+        return { booked: newId };
       }, BOOKING_TRANSACTION);
-    } catch (err: any) {
-      if (err instanceof Replay) return this.replay(err.row, bodyHash!, snap);
-      if (err?.code === 'ER_DUP_ENTRY' && storedKey && /idempotency/i.test(String(err.message))) {
+    } catch (err) {
+      if (storedKey && isDuplicateKey(err, 'idempotency_key')) {
         // The same key committed on another employee's transaction meanwhile.
         const earlier = await this.deps.appointments.byIdempotencyKey(storedKey);
         if (earlier) return this.replay(earlier, bodyHash!, snap);
@@ -202,7 +197,8 @@ export class BookingService {
       throw err;
     }
 
-    const row = (await this.deps.appointments.byId(id))!;
+    if ('replay' in outcome) return this.replay(outcome.replay, bodyHash!, snap);
+    const row = (await this.deps.appointments.byId(outcome.booked))!;
     const appointment = appointmentView(row, snap, { withEmail: true }) as AppointmentView & { email: string };
     this.deps.metrics.bookings.inc({ outcome: 'booked' });
     await this.afterCommit(lock, input.lockToken, [[input.date, input.employeeId]]);
@@ -282,7 +278,7 @@ export class BookingService {
     const start = localInstant(date, minutesOf(time), zone);
     if (start === null || start <= this.now()) {
       this.deps.metrics.bookings.inc({ outcome: 'slot_unavailable' });
-      throw new AppError(409, 'slot_unavailable', `${date} ${time} can no longer be booked`);
+      throw fail('slot_unavailable', { date, time, why: 'gone' });
     }
     const end = start + service.duration * MINUTE;
     return { start, end, from: start - service.bufferBefore * MINUTE, to: end + service.bufferAfter * MINUTE, startLocal: toLocalSql(start, zone), endLocal: toLocalSql(end, zone) };
@@ -294,9 +290,9 @@ export class BookingService {
    * completed or no-show → 409 appointment_started.
    */
   private assertMovable(row: AppointmentRow, snap: CatalogueSnapshot): void {
-    if (isReleased(row.status)) throw new AppError(409, 'appointment_cancelled', 'This appointment was cancelled and cannot be moved');
+    if (isReleased(row.status)) throw fail('appointment_cancelled');
     if (isFinished(row.status) || busyBlockOf(row, snap, snap.rules.timezone).start <= this.now()) {
-      throw new AppError(409, 'appointment_started', 'This appointment has already started or taken place and can no longer be moved');
+      throw fail('appointment_started', 'move');
     }
   }
 
@@ -310,7 +306,7 @@ export class BookingService {
     if (cap <= 0) return;
     const upcoming = await this.deps.appointments.upcomingCount(conn, email, toLocalSql(this.now(), snap.rules.timezone));
     if (upcoming >= cap) {
-      throw new AppError(409, 'too_many_bookings', `You already have ${upcoming} upcoming appointments, the most one customer may hold; cancel one to book another`);
+      throw fail('too_many_bookings', upcoming);
     }
   }
 
@@ -323,7 +319,7 @@ export class BookingService {
       const b = busyBlockOf(r, snap, snap.rules.timezone);
       return b.from < at.to && at.from < b.to;
     });
-    if (clash) throw new AppError(409, 'slot_taken', 'This time has just been booked by someone else; please pick another');
+    if (clash) throw fail('slot_taken');
   }
 
   private async insertWithReference(conn: PoolConnection, snap: CatalogueSnapshot, a: Omit<Parameters<AppointmentsRepository['insert']>[1], 'reference'>): Promise<number> {
@@ -334,17 +330,17 @@ export class BookingService {
         return await this.deps.appointments.insert(conn, { ...a, reference });
       } catch (err: any) {
         // A failed INSERT rolls back alone; the transaction and its locks stay.
-        if (err?.code === 'ER_DUP_ENTRY' && /strong_id/i.test(String(err.message))) continue;
+        if (isDuplicateKey(err, 'strong_id')) continue;
         throw err;
       }
     }
-    throw new AppError(503, 'unavailable', 'Could not allocate a booking reference; please try again');
+    throw fail('unavailable', 'Could not allocate a booking reference; please try again');
   }
 
   private replay(row: AppointmentRow, bodyHash: string, snap: CatalogueSnapshot): { appointment: AppointmentView; replayed: boolean } {
     if (row.idempotency_hash !== bodyHash) {
       this.deps.metrics.bookings.inc({ outcome: 'idempotency_key_reused' });
-      throw new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request');
+      throw fail('idempotency_key_reused');
     }
     this.deps.metrics.bookings.inc({ outcome: 'replayed' });
     return { appointment: appointmentView(row, snap, { withEmail: true }), replayed: true };

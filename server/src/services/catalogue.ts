@@ -2,7 +2,7 @@ import type { ServiceRecord, ServicesRepository } from '../db/repositories/servi
 import type { StaffRecord, StaffRepository } from '../db/repositories/staff-repository';
 import type { SettingsRepository, SiteRules } from '../db/repositories/settings-repository';
 import type { AvailabilityCache } from '../stores/availability-cache';
-import { AppError } from '../errors';
+import { notFound } from '../errors';
 
 export interface CatalogueSnapshot {
   services: Map<number, ServiceRecord>;
@@ -96,16 +96,16 @@ export class Catalogue {
   /** An active service, or 404. */
   static activeService(snap: CatalogueSnapshot, id: number): ServiceRecord {
     const s = snap.services.get(id);
-    if (!s || !s.active) throw new AppError(404, 'not_found', `Service ${id} not found`);
+    if (!s || !s.active) throw notFound(`Service ${id} not found`);
     return s;
   }
 
   /** An active employee who performs the service, or 404. */
   static employeeFor(snap: CatalogueSnapshot, employeeId: number, serviceId?: number): StaffRecord {
     const e = snap.staff.get(employeeId);
-    if (!e || !e.active) throw new AppError(404, 'not_found', `Employee ${employeeId} not found`);
+    if (!e || !e.active) throw notFound(`Employee ${employeeId} not found`);
     if (serviceId !== undefined && e.serviceIds.length > 0 && !e.serviceIds.includes(serviceId)) {
-      throw new AppError(404, 'not_found', `Employee ${employeeId} does not perform service ${serviceId}`);
+      throw notFound(`Employee ${employeeId} does not perform service ${serviceId}`);
     }
     return e;
   }

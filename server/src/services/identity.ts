@@ -1,6 +1,6 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config';
-import { AppError } from '../errors';
+import { fail } from '../errors';
 import type { Mailer } from '../mail/mailer';
 import type { CodeStore } from '../stores/code-store';
 import type { RateLimiter } from '../stores/rate-limiter';
@@ -46,9 +46,9 @@ export class IdentityService {
     const { otp } = this.deps.config;
     // The IP limit first: an address-spraying client must not burn other people's per-address budget.
     const byIp = await this.deps.rates.hit('otp-ip', client, otp.ipLimit, otp.ipWindowSeconds);
-    if (!byIp.allowed) throw rateLimited(byIp.retryAfterSeconds);
+    if (!byIp.allowed) throw fail('rate_limited', 'codes', byIp.retryAfterSeconds);
     const byEmail = await this.deps.rates.hit('otp', email, otp.sendLimit, otp.sendWindowSeconds);
-    if (!byEmail.allowed) throw rateLimited(byEmail.retryAfterSeconds);
+    if (!byEmail.allowed) throw fail('rate_limited', 'codes', byEmail.retryAfterSeconds);
 
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     await this.deps.codes.issue(email, this.codeHash(email, code), this.deps.config.otpTtlSeconds * 1000);
@@ -63,18 +63,18 @@ export class IdentityService {
   async verifyCode(email: string, code: string, client: string): Promise<{ sessionToken: string; email: string; expiresAt: string }> {
     const budget = await this.deps.budget.reserve(email, client);
     if (!budget.ok) {
-      throw new AppError(429, 'too_many_attempts', 'Too many wrong codes: try again later', undefined, { 'Retry-After': String(budget.retryAfterSeconds) });
+      throw fail('too_many_attempts', 'budget', budget.retryAfterSeconds);
     }
     const grant = await this.deps.codes.reserveAttempt(email, MAX_CODE_ATTEMPTS);
     if (grant.kind === 'exhausted') {
-      throw new AppError(429, 'too_many_attempts', 'Too many wrong codes: ask for a new code');
+      throw fail('too_many_attempts', 'code');
     }
     const expected = Buffer.from(grant.kind === 'granted' ? grant.hash : '0'.repeat(64), 'hex');
     const actual = Buffer.from(this.codeHash(email, code), 'hex');
     // Compared even when there is no code, so a missing code costs the same as a wrong one.
     const matches = expected.length === actual.length && timingSafeEqual(expected, actual) && grant.kind === 'granted';
     if (!matches || !(await this.deps.codes.consume(email, grant.hash))) {
-      throw new AppError(401, 'invalid_otp', 'The code is wrong, used or expired');
+      throw fail('invalid_otp');
     }
     const session = await this.deps.sessions.create(email);
     // Only failures count: a customer who signs in often never runs out.
@@ -91,9 +91,6 @@ export class IdentityService {
   }
 }
 
-function rateLimited(retryAfterSeconds: number): AppError {
-  return new AppError(429, 'rate_limited', 'Too many codes requested: try again later', undefined, { 'Retry-After': String(retryAfterSeconds) });
-}
 
 /**
  * The MySQL twins of codes, rate windows and sessions keep expired rows until

@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import { AppError } from '../errors';
+import { AppError, fail } from '../errors';
 import type { Metrics } from '../metrics';
 import type { AuditRepository } from '../db/repositories/audit-repository';
 import type { SlotEventHub } from '../realtime/events';
@@ -115,7 +115,7 @@ export class LockService {
           candidate = (await this.deps.availability.bookableCandidate(input.date, input.time, input.employeeId, input.serviceId, { cached })).candidate;
         }
         // Usually the very same memoised array (same grid key); compare contents otherwise.
-        if (candidate.cells !== fast.cells && candidate.cells.join() !== fast.cells.join()) throw new AppError(409, 'slot_unavailable', `${input.date} ${input.time} is not available`);
+        if (candidate.cells !== fast.cells && candidate.cells.join() !== fast.cells.join()) throw fail('slot_unavailable', { ...at(input), why: 'not_bookable' });
       } catch (err) {
         await this.deps.store.release(input.date, input.time, input.employeeId, lockId).catch(() => {});
         if (err instanceof AppError && err.status === 409) this.deps.metrics.locksRefused.inc({ reason: 'unavailable' });
@@ -170,13 +170,11 @@ export class LockService {
   private refuse(status: 'taken' | 'too_many', input: AcquireInput): never {
     if (status === 'taken') {
       this.deps.metrics.locksRefused.inc({ reason: 'locked' });
-      throw new AppError(409, 'slot_unavailable', `${input.date} ${input.time} is held by someone else`);
+      throw fail('slot_unavailable', { ...at(input), why: 'held' });
     }
     this.deps.metrics.locksRefused.inc({ reason: 'too_many_locks' });
     // At the latest when the client's oldest hold runs out (sooner if it releases one).
-    throw new AppError(429, 'too_many_locks', `At most ${this.deps.config.maxLocksPerClient} times can be held at once; release one first`, undefined, {
-      'Retry-After': String(this.deps.config.lockTtlSeconds),
-    });
+    throw fail('too_many_locks', this.deps.config.maxLocksPerClient, this.deps.config.lockTtlSeconds);
   }
 
   private granted(lock: LockInfo, lockToken: string): LockGranted {
@@ -206,8 +204,8 @@ export class LockService {
 
   async release(input: { date: string; time: string; employeeId: number; lockToken: string }): Promise<void> {
     const r = await this.deps.store.release(input.date, input.time, input.employeeId, lockIdOf(input.lockToken));
-    if (r.status === 'not_found') throw new AppError(404, 'lock_not_found', `Nothing is held at ${input.date} ${input.time}`);
-    if (r.status === 'not_owner') throw new AppError(403, 'not_lock_owner', 'This time is held with another token');
+    if (r.status === 'not_found') throw fail('lock_not_found', at(input));
+    if (r.status === 'not_owner') throw fail('not_lock_owner');
     this.publishUnlocked(r.lock, 'released');
   }
 
@@ -223,7 +221,7 @@ export class LockService {
   async verifyForBooking(input: { date: string; time: string; employeeId: number; serviceId: number; lockToken: string }): Promise<LockInfo> {
     const r = await this.deps.store.verify(input.date, input.time, input.employeeId, lockIdOf(input.lockToken));
     if (r.status !== 'valid' || r.lock.time !== input.time || r.lock.serviceId !== input.serviceId || r.lock.expiresAt <= this.now()) {
-      throw new AppError(409, 'lock_invalid', 'Your hold on this time is missing or has expired; please pick the time again');
+      throw fail('lock_invalid');
     }
     return r.lock;
   }
@@ -259,7 +257,7 @@ export class LockService {
 
   async adminRelease(input: { date: string; time: string; employeeId: number; adminId: string; ip: string }): Promise<void> {
     const r = await this.deps.store.release(input.date, input.time, input.employeeId, null);
-    if (r.status !== 'released') throw new AppError(404, 'lock_not_found', `Nothing is held at ${input.date} ${input.time}`);
+    if (r.status !== 'released') throw fail('lock_not_found', at(input));
     this.publishUnlocked(r.lock, 'admin');
     await this.deps.audit.record({
       actor: `admin:${input.adminId}`,
@@ -288,6 +286,8 @@ export class LockService {
     this.deps.hub.publish({ type: 'slot_unlocked', date: lock.date, time: lock.time, times: lock.times, employeeId: lock.employeeId, reason, serviceId: lock.serviceId });
   }
 }
+
+const at = (input: { date: string; time: string }) => ({ date: input.date, time: input.time });
 
 // HH:MM compares as plain strings; localeCompare (ICU collation) cost more than the rest of a day listing.
 const byTime = (a: { time: string }, b: { time: string }) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0);

@@ -3,7 +3,7 @@ import { isReleased } from '../db/repositories/appointments-repository';
 import type { CustomerAppointmentsRepository } from '../db/repositories/customer-appointments-repository';
 import type { AppointmentRow, AppointmentsRepository } from '../db/repositories/appointments-repository';
 import { inTransaction, type Pool } from '../db/pool';
-import { AppError, notFound } from '../errors';
+import { fail, notFound } from '../errors';
 import type { Mailer } from '../mail/mailer';
 import type { SlotEventHub } from '../realtime/events';
 import { releaseAppointmentTime } from './appointment-time';
@@ -56,7 +56,7 @@ export class SelfService {
       if (!row) throw notFound('No such appointment');
       if (isReleased(row.status)) return { row, changed: false };
       if (busyBlockOf(row, snap, snap.rules.timezone).start <= now) {
-        throw new AppError(409, 'appointment_started', 'This appointment has already started and can no longer be cancelled');
+        throw fail('appointment_started', 'cancel');
       }
       await this.deps.customerAppointments.markCancelled(Number(row.id), conn);
       await this.deps.audit.record(

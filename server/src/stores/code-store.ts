@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '../db/errors';
 import { inTransaction, retryOnContention, type Pool } from '../db/pool';
 import type { Tables } from '../db/schema';
 import type { RedisGuard } from '../redis/guard';
@@ -54,7 +55,7 @@ export class CodeStore {
       await this.pool.query(`INSERT INTO \`${this.t.otps}\` (email, code_hash, attempts, expires_at_ms) VALUES (?, ?, 0, ?)`, [email, hash, expiresAt]);
     } catch (err) {
       // Another request for the same address inserted first: this newer code replaces its code.
-      if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
+      if (!isDuplicateKey(err)) throw err;
       await replace();
     }
   }

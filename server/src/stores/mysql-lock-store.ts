@@ -1,4 +1,5 @@
-import { inTransaction, type Pool, type PoolConnection, type TransactionOptions } from '../db/pool';
+import { isDuplicateKey } from '../db/errors';
+import { inTransaction, rollback, type Pool, type PoolConnection, type RolledBack, type TransactionOptions } from '../db/pool';
 import type { Tables } from '../db/schema';
 import { cellsOf, type AcquireResult, type LockInfo, type LockRequest, type LockStore, type ReleaseResult, type VerifyResult } from './lock-store';
 
@@ -44,16 +45,12 @@ export class MysqlLockStore implements LockStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async acquire(req: LockRequest): Promise<AcquireResult> {
-    try {
-      return await inTransaction(this.pool, (conn) => this.acquireIn(conn, req), ACQUIRE);
-    } catch (err) {
-      if (err instanceof Refusal) return err.result;
-      throw err;
-    }
+  acquire(req: LockRequest): Promise<AcquireResult> {
+    return inTransaction(this.pool, (conn) => this.acquireIn(conn, req), ACQUIRE);
   }
 
-  private async acquireIn(conn: PoolConnection, req: LockRequest): Promise<AcquireResult> {
+  /** A refusal rolls back: it must leave no row and no removed expired lock behind. */
+  private async acquireIn(conn: PoolConnection, req: LockRequest): Promise<AcquireResult | RolledBack<AcquireResult>> {
     const now = this.now();
     const expiresAt = now + req.ttlMs;
     const cells = [...req.cells].sort();
@@ -62,9 +59,9 @@ export class MysqlLockStore implements LockStore {
       `SELECT expires_at_ms FROM \`${this.t.slotLocks}\` WHERE date = ? AND employee_id = ? AND time IN (?)`,
       [req.date, req.employeeId, cells.map((c) => `${c}:00`)],
     );
-    if (present.some((r) => isLive(r.expires_at_ms, now))) throw new Refusal({ status: 'taken' });
+    if (present.some((r) => isLive(r.expires_at_ms, now))) return rollback({ status: 'taken' });
     // So does a client already at its cap (a refusal must not insert: rolled-back rows still use up ids).
-    if ((await this.liveLocksOf(conn, req.owner, now, false)) >= req.maxPerClient) throw new Refusal({ status: 'too_many' });
+    if ((await this.liveLocksOf(conn, req.owner, now, false)) >= req.maxPerClient) return rollback({ status: 'too_many' });
     const expired = present.length ? await this.removeExpiredCovering(conn, req.date, req.employeeId, cells, now) : [];
     // Cells in order, so two takers of overlapping cells wait for each other instead of deadlocking.
     // A free cell taken meanwhile by a transaction that commits first is a duplicate key: refused.
@@ -75,13 +72,13 @@ export class MysqlLockStore implements LockStore {
         cells.flatMap((c) => [req.date, `${c}:00`, req.employeeId, req.owner, utcSql(expiresAt), req.lockId, req.serviceId, `${req.time}:00`, expiresAt]),
       );
     } catch (err) {
-      if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new Refusal({ status: 'taken' });
+      if (isDuplicateKey(err)) return rollback({ status: 'taken' });
       throw err;
     }
     // Counted again with a locking read, which also sees the rows of a concurrent acquire by the
     // same client (it waits for that transaction, or deadlocks with it and the retry counts
     // again): the cap holds under any concurrency.
-    if ((await this.liveLocksOf(conn, req.owner, now, true)) > req.maxPerClient) throw new Refusal({ status: 'too_many' });
+    if ((await this.liveLocksOf(conn, req.owner, now, true)) > req.maxPerClient) return rollback({ status: 'too_many' });
     return {
       status: 'acquired',
       lock: { date: req.date, time: req.time, times: cells, employeeId: req.employeeId, serviceId: req.serviceId, owner: req.owner, lockId: req.lockId, expiresAt, store: 'mysql' },
@@ -223,13 +220,6 @@ export class MysqlLockStore implements LockStore {
 /** A row's lock is live while its expiry (ms) lies ahead; rows from before the sidecar have none and never count as live. */
 function isLive(expiresAtMs: number | string | null, now: number): boolean {
   return expiresAtMs != null && Number(expiresAtMs) > now;
-}
-
-/** A refusal decided inside the transaction: roll back, then answer. */
-class Refusal extends Error {
-  constructor(readonly result: AcquireResult) {
-    super(result.status);
-  }
 }
 
 /** Rows (one per cell) grouped into locks. Rows from before the sidecar (no lock_id) count as one-cell locks. */

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '../db/errors';
 import { inTransaction, retryOnContention, type Pool } from '../db/pool';
 import type { Tables } from '../db/schema';
 import type { RedisGuard } from '../redis/guard';
@@ -64,7 +65,7 @@ export class RateLimiter {
             await conn.query(`INSERT INTO \`${this.t.rateLimits}\` (rate_key, hits, expires_at_ms) VALUES (?, 1, ?)`, [key, now + windowMs]);
           } catch (err) {
             // The key's first hit from another request committed meanwhile: count on its row.
-            if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
+            if (!isDuplicateKey(err)) throw err;
             await count();
           }
         }

@@ -1,3 +1,4 @@
+import { isMissingTable } from '../errors';
 import type { Pool, PoolConnection } from '../pool';
 import type { Tables } from '../schema';
 import type { BookingRules } from '../../services/slot-grid';
@@ -68,8 +69,8 @@ export class SettingsRepository {
       );
       const get = (n: string) => rows.find((r) => r.option_name === n)?.option_value as string | undefined;
       return zoneFromWordPress(get('timezone_string'), get('gmt_offset'));
-    } catch (err: any) {
-      if (err?.code === 'ER_NO_SUCH_TABLE') return 'UTC';
+    } catch (err) {
+      if (isMissingTable(err)) return 'UTC';
       throw err;
     }
   }

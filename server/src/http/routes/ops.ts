@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
 import type { AppDeps } from '../../deps';
-import { AppError } from '../../errors';
+import { fail } from '../../errors';
 import { verifyAdminToken } from '../../services/admin-token';
 import { bearerOf } from '../auth';
 import { serverAddress } from '../../redis/connections';
@@ -32,7 +32,7 @@ export function opsRoutes(deps: AppDeps): Router {
     const allowed =
       !!token &&
       ((deps.config.metricsToken !== '' && safeEqual(token, deps.config.metricsToken)) || verifyAdminToken(token, deps.config.secret) !== undefined);
-    if (!allowed) return next(new AppError(401, 'unauthorized', 'Metrics need an admin token or METRICS_TOKEN').withLogContext({ check: 'metrics token' }));
+    if (!allowed) return next(fail('unauthorized', 'Metrics need an admin token or METRICS_TOKEN').withLogContext({ check: 'metrics token' }));
     deps.metrics.wsClients.set(deps.clientCount());
     res.set('Content-Type', deps.metrics.registry.contentType);
     res.send(await deps.metrics.registry.metrics());

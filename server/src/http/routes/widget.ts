@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Router } from 'express';
 import type { AppDeps } from '../../deps';
-import { AppError } from '../../errors';
+import { fail, notFound } from '../../errors';
 
 export const WIDGET_DIST = new URL('../../../../widget/dist/', import.meta.url);
 export const WIDGET_FILE = new URL('appointease-booking.js', WIDGET_DIST);
@@ -25,7 +25,7 @@ export function widgetRoutes(deps: AppDeps): Router {
       body ??= await readFile(WIDGET_FILE);
     } catch {
       deps.logger.error('widget/dist/appointease-booking.js is missing: run `npm run build:widget`');
-      return next(new AppError(503, 'unavailable', 'The widget has not been built'));
+      return next(fail('unavailable', 'The widget has not been built'));
     }
     const versioned = typeof req.query.v === 'string' && req.query.v.length > 0;
     res.set('Content-Type', 'text/javascript; charset=utf-8');
@@ -39,13 +39,13 @@ export function widgetRoutes(deps: AppDeps): Router {
   const translations = new Map<string, Buffer>();
   r.get('/widget/i18n/:file', async (req, res, next) => {
     const file = String(req.params.file);
-    if (!TRANSLATION_FILE.test(file)) return next(new AppError(404, 'not_found', 'No such translation file'));
+    if (!TRANSLATION_FILE.test(file)) return next(notFound('No such translation file'));
     let text = translations.get(file);
     if (!text) {
       try {
         text = await readFile(new URL(`i18n/${file}`, WIDGET_DIST));
       } catch {
-        return next(new AppError(404, 'not_found', 'No such translation file'));
+        return next(notFound('No such translation file'));
       }
       translations.set(file, text);
     }

@@ -1,0 +1,41 @@
+/**
+ * What the MySQL driver's errors mean, known here and nowhere else: callers
+ * ask "was this a duplicate of that unique key?" instead of matching mysql2's
+ * codes and message texts themselves. (Contention — deadlocks, lock waits,
+ * snapshot conflicts — is db/pool.ts's, which retries it.)
+ */
+
+interface DriverError {
+  code?: unknown;
+  errno?: unknown;
+  message?: unknown;
+}
+
+const asDriverError = (err: unknown): DriverError => (err && typeof err === 'object' ? (err as DriverError) : {});
+
+/**
+ * The unique key a row collided with, or undefined when `err` is not a
+ * duplicate-key error. MariaDB names the key (`for key 'strong_id'`), MySQL 8
+ * prefixes the table (`for key 'wp_appointease_appointments.strong_id'`);
+ * either way the index name comes back.
+ */
+export function duplicateKeyOf(err: unknown): string | undefined {
+  const e = asDriverError(err);
+  if (e.code !== 'ER_DUP_ENTRY') return undefined;
+  const key = /for key '([^']+)'/.exec(String(e.message ?? ''))?.[1] ?? '';
+  return key.slice(key.lastIndexOf('.') + 1);
+}
+
+/**
+ * True for a duplicate-key error, on the unique key `key` when one is named
+ * (or a copy MySQL named `key_2`, … when the index was added twice).
+ */
+export function isDuplicateKey(err: unknown, key?: string): boolean {
+  const hit = duplicateKeyOf(err);
+  return hit !== undefined && (key === undefined || hit === key || new RegExp(`^${key}_\\d+$`).test(hit));
+}
+
+/** The table does not exist (yet): a WordPress site the plugin never set up. */
+export function isMissingTable(err: unknown): boolean {
+  return asDriverError(err).code === 'ER_NO_SUCH_TABLE';
+}

@@ -9,7 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signAdminToken } from '../../server/src/services/admin-token.js';
 import { WordPress, freePort } from '../bridge/wordpress.js';
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SECRET, login, prerequisite, startSidecarForSite, tearDownSite, type RunningSidecar } from './wordpress-harness.js';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SECRET, login, prerequisite, startSidecarForSite, tearDownSite, type SidecarProcess } from './wordpress-harness.js';
 
 /** YYYY-MM-DD, n days from today (UTC, the site's zone here). */
 function day(n: number): string {
@@ -18,7 +18,7 @@ function day(n: number): string {
 
 describe.skipIf(prerequisite)('wp-admin catalogue and appointment pages against the real sidecar', () => {
   let wp: WordPress;
-  let sidecar: RunningSidecar;
+  let sidecar: SidecarProcess;
   let browser: Browser;
   let admin: Page;
   let prefix = '';

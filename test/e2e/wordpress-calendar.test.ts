@@ -15,14 +15,14 @@ import { signAdminToken } from '../../server/src/services/admin-token.js';
 import { weekOf } from '../../wp-bridge/admin-src/src/calendar/layout.js';
 import { WordPress, freePort } from '../bridge/wordpress.js';
 import { TRANSLATIONS } from '../../widget/i18n-files.js';
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SECRET, codeFromMail, login, prerequisite, seedSiteCatalogue, startSidecarForSite, tearDownSite, type RunningSidecar } from './wordpress-harness.js';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SECRET, codeFromMail, login, prerequisite, seedSiteCatalogue, startSidecarForSite, tearDownSite, type SidecarProcess } from './wordpress-harness.js';
 import { axeViolations } from './widget-helpers.js';
 
 const fr = TRANSLATIONS.fr;
 
 describe.skipIf(prerequisite)('admin calendar and a French site, in a real WordPress', () => {
   let wp: WordPress;
-  let sidecar: RunningSidecar;
+  let sidecar: SidecarProcess;
   let browser: Browser;
   let ids: { service: number; staff: number; other: number; page: number };
   let prefix = '';

@@ -12,9 +12,10 @@ export const SECRET = `e2e-secret-${'x'.repeat(40)}`;
 export const prerequisite = missingPrerequisite() ?? (existsSync(CHROMIUM) ? null : `Chromium is missing at ${CHROMIUM} (apt-get install chromium)`);
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-export type RunningSidecar = Awaited<ReturnType<typeof startSidecar>>;
+/** A sidecar as its own process (unlike test/helpers/sidecar.ts's startSidecar, which runs one in this process). */
+export type SidecarProcess = Awaited<ReturnType<typeof startSidecarProcess>>;
 
-export async function startSidecar(port: number, env: Record<string, string>): Promise<{ url: string; process: ChildProcess; output: () => string }> {
+export async function startSidecarProcess(port: number, env: Record<string, string>): Promise<{ url: string; process: ChildProcess; output: () => string }> {
   let output = '';
   const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['server/src/index.ts'], {
     cwd: REPO_ROOT,
@@ -67,8 +68,8 @@ export async function codeFromMail(wp: WordPress, email: string): Promise<string
  * prefix, its own Redis key prefix, the site's origin allowed, and mail (one-time codes,
  * confirmations) relayed through the bridge's signed route into wp_mail.
  */
-export function startSidecarForSite(wp: WordPress, port: number, prefix: string): ReturnType<typeof startSidecar> {
-  return startSidecar(port, {
+export function startSidecarForSite(wp: WordPress, port: number, prefix: string): ReturnType<typeof startSidecarProcess> {
+  return startSidecarProcess(port, {
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     DATABASE_URL: `mysql://root@127.0.0.1:3306/${wp.dbName}`,
@@ -82,8 +83,8 @@ export function startSidecarForSite(wp: WordPress, port: number, prefix: string)
   });
 }
 
-/** Stops a sidecar started by startSidecar(). */
-export async function stopSidecar(sidecar: RunningSidecar | undefined): Promise<void> {
+/** Stops a sidecar started by startSidecarProcess(). */
+export async function stopSidecarProcess(sidecar: SidecarProcess | undefined): Promise<void> {
   if (!sidecar) return;
   const exited = new Promise((r) => sidecar.process.once('exit', r));
   sidecar.process.kill('SIGTERM');
@@ -113,9 +114,9 @@ export function seedSiteCatalogue(wp: WordPress, o: { staff: string[]; pageTitle
 }
 
 /** Closes what a WordPress end-to-end test started, and removes its Redis keys (SCAN, never KEYS). */
-export async function tearDownSite(o: { browser?: Browser; sidecar?: RunningSidecar; wp?: WordPress; prefix: string }): Promise<void> {
+export async function tearDownSite(o: { browser?: Browser; sidecar?: SidecarProcess; wp?: WordPress; prefix: string }): Promise<void> {
   await o.browser?.close();
-  await stopSidecar(o.sidecar);
+  await stopSidecarProcess(o.sidecar);
   await o.wp?.destroy();
   if (o.prefix) spawnSync('sh', ['-c', `redis-cli -h 127.0.0.1 --scan --pattern '${o.prefix}*' | xargs -r redis-cli -h 127.0.0.1 del`]);
 }

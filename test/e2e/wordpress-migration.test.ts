@@ -17,7 +17,7 @@ import { addDays, todayIn, weekdayOf } from '../../server/src/services/time';
 import { activationOptionRows } from '../helpers/appointease-original-options';
 import { originalPluginTables } from '../helpers/appointease-original-schema';
 import { WordPress, findOriginalPlugin, freePort, mysql, originalPluginCandidates } from '../bridge/wordpress.js';
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SECRET, codeFromMail, prerequisite, startSidecar, stopSidecar, type RunningSidecar } from './wordpress-harness.js';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SECRET, codeFromMail, prerequisite, startSidecarProcess, stopSidecarProcess, type SidecarProcess } from './wordpress-harness.js';
 
 const run = promisify(execFile);
 const original = findOriginalPlugin();
@@ -37,7 +37,7 @@ describe('the original AppointEase plugin for the migration test', () => {
 
 describe.skipIf(prerequisite || !original)('switching a live site from the original plugin, and back', () => {
   let wp: WordPress;
-  let sidecar: RunningSidecar;
+  let sidecar: SidecarProcess;
   let browser: Browser;
   let adminCookie = '';
   let nora = 0;
@@ -97,7 +97,7 @@ describe.skipIf(prerequisite || !original)('switching a live site from the origi
     adminCookie = await wp.login('admin', 'admin-pass');
 
     redisPrefix = `switch${Date.now().toString(36)}:`;
-    sidecar = await startSidecar(sidecarPort, {
+    sidecar = await startSidecarProcess(sidecarPort, {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       DATABASE_URL: `mysql://root@127.0.0.1:3306/${wp.dbName}`,
@@ -117,7 +117,7 @@ describe.skipIf(prerequisite || !original)('switching a live site from the origi
 
   afterAll(async () => {
     await browser?.close();
-    await stopSidecar(sidecar);
+    await stopSidecarProcess(sidecar);
     await wp?.destroy();
     if (redisPrefix) spawnSync('sh', ['-c', `redis-cli -h 127.0.0.1 --scan --pattern '${redisPrefix}*' | xargs -r redis-cli -h 127.0.0.1 del`]);
   }, 60_000);

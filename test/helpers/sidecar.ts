@@ -5,7 +5,6 @@ import { startServer, type RunningServer } from '../../server/src/server';
 import { signAdminToken } from '../../server/src/services/admin-token';
 import type { LogCapture } from './logs';
 import { createTestDatabase, deletePrefix, REDIS_URL, uniquePrefix, type TestDatabase } from './services';
-import { until } from './ws-client';
 
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 
@@ -92,7 +91,9 @@ export async function startSidecarPair(env: Record<string, string> = {}): Promis
     b,
     db,
     prefix,
-    subscribed: () => until(() => a.deps.bridge!['subscriber'].status === 'ready' && b.deps.bridge!['subscriber'].status === 'ready'),
+    subscribed: async () => {
+      await Promise.all([a.deps.bridge!.subscribed, b.deps.bridge!.subscribed]);
+    },
     async stop() {
       await Promise.all([a.stop(), b.stop()]);
       await deletePrefix(prefix, a.config.redis.url);

@@ -161,7 +161,7 @@ describe('subscriber reconnect after a Redis restart', () => {
     await onA.next((m) => m.type === 'slot_locked');
 
     await redis.stop();
-    await until(() => p.b.deps.guard.state === 'down' && p.a.deps.bridge!['subscriber'].status !== 'ready');
+    await until(() => p.b.deps.guard.state === 'down' && !p.a.deps.bridge!.receiving);
     // During the outage: B's own clients still hear B's change; A's cannot.
     p.b.deps.hub.publish(event({ time: '10:00', times: ['10:00'] }));
     await onB.next((m) => m.type === 'slot_locked' && m.time === '10:00');

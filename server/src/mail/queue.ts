@@ -1,5 +1,6 @@
 import type { Logger } from '../logger';
 import type { MailMessage, MailTransport } from './message';
+import { withTimeout } from '../with-timeout';
 
 /** A message, or how to build it (template reads happen off the request path too). */
 export type MailJob = MailMessage | { kind: MailMessage['kind']; build: () => Promise<MailMessage> };
@@ -75,8 +76,7 @@ export class MailQueue {
 
   /** Stops retrying; gives queued mail up to `graceMs` to go out. */
   async close(graceMs = 5_000): Promise<void> {
-    const done = this.idle();
-    await Promise.race([done, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    await withTimeout(this.idle(), graceMs, 'mail queue drain').catch(() => {});
     this.closed = true;
     clearTimeout(this.timer);
     this.transport.close?.();

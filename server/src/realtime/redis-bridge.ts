@@ -36,6 +36,9 @@ export class RedisBridge {
   private readonly flushLater = () => void this.flush();
   /** How our own messages start (`i` is serialised first): they come back on the subscription and are skipped unparsed. */
   private readonly ownPrefix: string;
+  /** Settles once Redis confirmed the first subscription to the channel (tests and start-up checks wait on it). */
+  readonly subscribed: Promise<void>;
+  private confirmSubscribed!: () => void;
 
   constructor(
     private readonly hub: SlotEventHub,
@@ -45,6 +48,9 @@ export class RedisBridge {
     private readonly logger: Logger,
   ) {
     this.channel = channel;
+    this.subscribed = new Promise((resolve) => {
+      this.confirmSubscribed = resolve;
+    });
     this.ownPrefix = `{"i":${JSON.stringify(this.instanceId)},`;
     this.unhook = hub.onLocal((e) => this.publish(e));
     publisher.on('ready', this.onPublisherReady);
@@ -62,9 +68,17 @@ export class RedisBridge {
     });
   }
 
+  /** True while the subscriber connection is up, so other instances' events arrive. */
+  get receiving(): boolean {
+    return this.subscriber.status === 'ready';
+  }
+
   /** Subscribes without waiting for Redis: a dead Redis at start-up must not block the sidecar. */
   start(): void {
-    this.subscriber.subscribe(this.channel).catch((err: Error) => this.logger.warn({ err: err.message }, 'slot_updates subscribe failed'));
+    this.subscriber.subscribe(this.channel).then(
+      () => this.confirmSubscribed(),
+      (err: Error) => this.logger.warn({ err: err.message }, 'slot_updates subscribe failed'),
+    );
     if (this.subscriber.status === 'wait') this.subscriber.connect().catch(() => {});
   }
 

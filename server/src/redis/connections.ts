@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { withTimeout } from '../with-timeout';
 
 export type { Redis };
 
@@ -102,18 +103,10 @@ function formatAddress(host: string, port: number): string {
 
 /** Connects, but gives up after `timeoutMs` so start-up never waits on a dead Redis. */
 export async function connectWithin(redis: Redis, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      redis.connect(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
-      }),
-    ]);
+    await withTimeout(redis.connect(), timeoutMs, 'redis connect');
     return true;
   } catch {
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -112,7 +112,7 @@ interface Placement {
  * (possible across a Redis outage) end with one appointment and a 409.
  */
 export class BookingService {
-  /** Called after a booking committed (the identity part attaches the confirmation mail). Errors are logged, never thrown. */
+  /** Called after a booking committed (deps.ts attaches the confirmation and reschedule mails). Errors are logged, never thrown. */
   readonly onBooked: ((e: BookedEvent) => void | Promise<void>)[] = [];
   readonly onRescheduled: ((e: RescheduledEvent) => void | Promise<void>)[] = [];
 

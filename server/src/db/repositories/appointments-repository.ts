@@ -161,8 +161,8 @@ export class AppointmentsRepository {
     return rows as AppointmentRow[];
   }
 
-  async byId(id: number, conn?: PoolConnection): Promise<AppointmentRow | undefined> {
-    const [rows] = await (conn ?? this.pool).query<any[]>(`SELECT * FROM \`${this.t.appointments}\` WHERE id = ?`, [id]);
+  async byId(id: number): Promise<AppointmentRow | undefined> {
+    const [rows] = await this.pool.query<any[]>(`SELECT * FROM \`${this.t.appointments}\` WHERE id = ?`, [id]);
     return rows[0] as AppointmentRow | undefined;
   }
 

@@ -5,6 +5,7 @@ import { fail } from '../../errors';
 import { verifyAdminToken } from '../../services/admin-token';
 import { bearerOf } from '../auth';
 import { serverAddress } from '../../redis/connections';
+import { withTimeout } from '../../with-timeout';
 
 /** Health and metrics: what an operator and a load balancer look at. */
 export function opsRoutes(deps: AppDeps): Router {
@@ -42,19 +43,11 @@ export function opsRoutes(deps: AppDeps): Router {
 }
 
 export async function mysqlAnswers(deps: AppDeps): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      deps.pool.query('SELECT 1'),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), 1_000);
-      }),
-    ]);
+    await withTimeout(deps.pool.query('SELECT 1'), 1_000, 'mysql health check');
     return true;
   } catch {
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

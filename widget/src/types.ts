@@ -1,4 +1,8 @@
 // Shapes of the sidecar's answers (CONTRACT §3–§6), only the fields the widget reads.
+// The hold, the appointment and the slot event are the server's own definitions
+// (server/src/contract.ts), imported as types only: the bundle gains nothing.
+import type { AppointmentView, Hold as GrantedHold, PublicSlotEvent } from '../../server/src/contract';
+
 export interface Service {
   id: number;
   name: string;
@@ -38,43 +42,14 @@ export interface MonthDay {
   date: string;
   available: number;
 }
-export interface Hold {
-  lockToken: string;
-  date: string;
-  time: string;
-  times: string[];
-  employeeId: number;
-  serviceId: number;
-  expiresAt: string;
-  ttlSeconds: number;
+export type Hold = GrantedHold & {
   /** UTC start of the held slot, copied from the availability answer (the lock answer lacks it). */
   start?: string;
-}
+};
 export interface Session {
   sessionToken: string;
   email: string;
   expiresAt: string;
 }
-export interface Appointment {
-  id: number;
-  reference: string;
-  date: string;
-  time: string;
-  endTime: string;
-  start: string;
-  end: string;
-  employeeId: number;
-  serviceId: number;
-  status: string;
-  name: string;
-  email: string;
-}
-export interface SlotEvent {
-  type: 'slot_locked' | 'slot_unlocked' | 'slot_booked' | 'slot_released';
-  date: string;
-  time: string;
-  times: string[];
-  employeeId: number;
-  ts?: number;
-  reason?: string;
-}
+export type Appointment = AppointmentView;
+export type SlotEvent = PublicSlotEvent;

@@ -64,7 +64,7 @@ export function Countdown({ endsAt, onExpired }: { endsAt: number; onExpired(): 
  * named by its city; when the visitor's clock differs, theirs too (with their
  * day, when the two days differ).
  */
-export function Summary(p: { serviceId: number; employeeId?: number | null; date: string; time: string; start: string; reference?: string }) {
+export function Summary(p: { serviceId: number | null; employeeId?: number | null; date: string; time: string; start: string; reference?: string }) {
   const { t, services, staff, locale, settings, visitorZone } = useWidget();
   const service = services.find((s) => s.id === p.serviceId);
   const who = staff.find((s) => s.id === p.employeeId);

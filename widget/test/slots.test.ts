@@ -6,7 +6,7 @@ const day = (times: [string, Slot['status']][]): Slot[] =>
   times.map(([time, status]) => ({ time, status, start: `2025-10-28T${time}:00.000Z` }));
 
 const ev = (type: SlotEvent['type'], time: string, times: string[]): SlotEvent => ({
-  type, date: '2025-10-28', time, times, employeeId: 2,
+  type, date: '2025-10-28', time, times, employeeId: 2, ts: 0,
 });
 
 // 60-minute service on a 30-minute grid, no buffers.

@@ -1,21 +1,8 @@
 import { EventEmitter } from 'node:events';
+import type { SlotEvent } from '../contract';
 
-/** The four slot events of CONTRACT §8. */
-export type SlotEventType = 'slot_locked' | 'slot_unlocked' | 'slot_booked' | 'slot_released';
-
-export interface SlotEvent {
-  type: SlotEventType;
-  date: string;
-  time: string;
-  times: string[];
-  employeeId: number;
-  ts: number;
-  reason?: 'released' | 'expired' | 'admin' | 'cancelled' | 'rescheduled';
-  /** Admin-feed only: who holds the lock (client IP) and until when. Never sent to public subscribers. */
-  owner?: string;
-  expiresAt?: string;
-  serviceId?: number;
-}
+/** The four slot events of CONTRACT §8 (defined in contract.ts, shared with the widget and wp-admin). */
+export type { SlotEvent, SlotEventType } from '../contract';
 
 /**
  * The in-process hub: services publish here; the WebSocket server delivers to

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { slotEventSchema } from '../contract';
 import type { Logger } from '../logger';
 import type { Redis } from '../redis/connections';
 import type { SlotEvent, SlotEventHub } from './events';
@@ -159,21 +160,8 @@ export class RedisBridge {
   }
 }
 
-const slotEvent = z.object({
-  type: z.enum(['slot_locked', 'slot_unlocked', 'slot_booked', 'slot_released']),
-  date: z.string(),
-  time: z.string(),
-  times: z.array(z.string()),
-  employeeId: z.number().int(),
-  ts: z.number(),
-  reason: z.enum(['released', 'expired', 'admin', 'cancelled', 'rescheduled']).optional(),
-  owner: z.string().optional(),
-  expiresAt: z.string().optional(),
-  serviceId: z.number().int().optional(),
-});
-
 /** A sweep can free hundreds of locks in one turn: big turns go out in several messages. */
 const MAX_EVENTS_PER_MESSAGE = 1_000;
 
 /** One event (`e`), a turn's events in order (`es`), or a request to refetch. */
-const envelope = z.object({ i: z.string(), e: slotEvent.optional(), es: z.array(slotEvent).max(MAX_EVENTS_PER_MESSAGE).optional(), refetch: z.boolean().optional() });
+const envelope = z.object({ i: z.string(), e: slotEventSchema.optional(), es: z.array(slotEventSchema).max(MAX_EVENTS_PER_MESSAGE).optional(), refetch: z.boolean().optional() });

@@ -1,4 +1,5 @@
 import { createHash, randomInt } from 'node:crypto';
+import type { AppointmentView } from '../contract';
 import { isDuplicateKey } from '../db/errors';
 import { inTransaction, type Pool, type PoolConnection, type TransactionOptions } from '../db/pool';
 import { isFinished, isReleased, type AppointmentRow, type AppointmentsRepository } from '../db/repositories/appointments-repository';
@@ -25,20 +26,8 @@ const BOOKING_TRANSACTION: TransactionOptions = { name: 'booking', isolation: 'R
 const RESCHEDULE_TRANSACTION: TransactionOptions = { name: 'reschedule', isolation: 'READ COMMITTED' };
 
 /** The appointment as CONTRACT §6 shows it; `email` only to its owner. */
-export interface AppointmentView {
-  id: number;
-  reference: string;
-  date: string;
-  time: string;
-  endTime: string;
-  start: string;
-  end: string;
-  employeeId: number | null;
-  serviceId: number | null;
-  status: string;
-  name: string;
-  email?: string;
-}
+/** An appointment as its customer sees it (contract.ts, shared with the widget). */
+export type { AppointmentView } from '../contract';
 
 export function appointmentView(row: AppointmentRow, snap: CatalogueSnapshot, options: { withEmail: boolean }): AppointmentView {
   const zone = snap.rules.timezone;

@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import type { AdminLockView, Hold } from '../contract';
 import { AppError, fail } from '../errors';
 import type { Metrics } from '../metrics';
 import type { AuditRepository } from '../db/repositories/audit-repository';
@@ -12,16 +13,8 @@ import { Catalogue, type CatalogueSnapshot } from './catalogue';
 import { candidateAt, dayReason, type Candidate } from './slot-grid';
 import { isoUtc, minutesOf, timeOf, weekdayOf } from './time';
 
-export interface LockGranted {
-  lockToken: string;
-  date: string;
-  time: string;
-  times: string[];
-  employeeId: number;
-  serviceId: number;
-  expiresAt: string;
-  ttlSeconds: number;
-}
+/** A granted hold, as POST /locks answers it (contract.ts). */
+export type LockGranted = Hold;
 
 export interface AcquireInput {
   date: string;
@@ -31,10 +24,6 @@ export interface AcquireInput {
   /** The client (IPv4 address or IPv6 /64: req.clientGroup): the per-client cap counts by it. */
   owner: string;
 }
-
-/** A lock as the admin API shows it: everything but the token hash, with the expiry as ISO and the seconds left. */
-/** `endTime`: when the held service ends (start + duration, local), not the last grid cell's start; null for an unknown service. */
-export type AdminLockView = Omit<LockInfo, 'lockId' | 'expiresAt'> & { expiresAt: string; ttlSeconds: number; endTime: string | null };
 
 /** What the fast path learnt from the in-process catalogue before touching Redis. */
 interface FastPath {

@@ -1,18 +1,10 @@
 // Shapes of the sidecar's admin API (CONTRACT §7), as far as these pages use them.
+// The lock and the slot event are the server's own definitions (server/src/contract.ts),
+// imported as types only: the bundle gains nothing.
+import type { AdminLockView, SlotEvent as ContractSlotEvent } from '../../../server/src/contract';
 
-export interface Lock {
-  date: string;
-  time: string;
-  times: string[];
-  /** When the held service ends (HH:MM); absent on live-feed events. */
-  endTime?: string | null;
-  employeeId: number;
-  serviceId: number;
-  owner: string;
-  expiresAt: string;
-  ttlSeconds: number;
-  store: 'redis' | 'mysql';
-}
+/** A lock of the admin API; one built from a live-feed event has no `endTime` yet. */
+export type Lock = Omit<AdminLockView, 'endTime'> & { endTime?: AdminLockView['endTime'] };
 
 export interface Service {
   id: number;
@@ -78,14 +70,4 @@ export interface BusinessSettings {
 }
 
 /** Slot events of CONTRACT §8, as an admin socket receives them. */
-export interface SlotEvent {
-  type: 'slot_locked' | 'slot_unlocked' | 'slot_booked' | 'slot_released';
-  date: string;
-  time: string;
-  times: string[];
-  employeeId: number;
-  ts: number;
-  reason?: string;
-  owner?: string;
-  expiresAt?: string;
-}
+export type SlotEvent = ContractSlotEvent;

@@ -10,6 +10,9 @@ import { z } from 'zod';
  * Only pure zod here: no node module, nothing else of the server.
  */
 
+/** Base path of every API route, /metrics, the WebSocket and widget.js (CONTRACT). */
+export const API_BASE = '/appointease/v1';
+
 export const SLOT_EVENT_TYPES = ['slot_locked', 'slot_unlocked', 'slot_booked', 'slot_released'] as const;
 export const SLOT_EVENT_REASONS = ['released', 'expired', 'admin', 'cancelled', 'rescheduled'] as const;
 

@@ -5,7 +5,7 @@ import { testConfig } from '../../server/src/config';
 import { buildDeps } from '../../server/src/deps';
 import { createLogger } from '../../server/src/logger';
 import { startServer } from '../../server/src/server';
-import { addDays, todayIn } from '../../server/src/services/time';
+import { addDays, todayIn } from '../../server/src/domain/time';
 import { everyDay, seedCatalogue } from '../helpers/catalogue';
 import { createTestDatabase, deletePrefix, REDIS_URL, uniquePrefix } from '../helpers/services';
 

@@ -36,7 +36,7 @@ import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
 import { migrate } from '../../server/src/db/migrate';
 import { createPool } from '../../server/src/db/pool';
-import { addDays, todayIn } from '../../server/src/services/time';
+import { addDays, todayIn } from '../../server/src/domain/time';
 import { everyDay, seedCatalogue } from '../helpers/catalogue';
 import { startPrivateMariaDb, type PrivateMariaDb } from '../helpers/private-mariadb';
 import { startPrivateRedis, uniquePrefix } from '../helpers/services';

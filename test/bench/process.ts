@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { addDays, todayIn } from '../../server/src/services/time';
+import { addDays, todayIn } from '../../server/src/domain/time';
 import { everyDay, seedCatalogue } from '../helpers/catalogue';
 import { createTestDatabase, deletePrefix, freePort, uniquePrefix } from '../helpers/services';
 

@@ -1,6 +1,7 @@
 import type { Pool } from '../../server/src/db/pool';
 import { tableNames } from '../../server/src/db/schema';
-import { WEEKDAYS, workingHoursToLegacyJson, type WeeklyHours } from '../../server/src/db/repositories/staff-repository';
+import { workingHoursToLegacyJson } from '../../server/src/db/repositories/staff-repository';
+import { WEEKDAYS, type WeeklyHours } from '../../server/src/domain/weekdays';
 
 export interface ServiceSpec {
   name?: string;

@@ -8,7 +8,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARRY_OVER_KEY } from '../../server/src/db/carry-over';
-import { addDays, todayIn, weekdayOf } from '../../server/src/services/time';
+import { addDays, todayIn } from '../../server/src/domain/time';
+import { weekdayOf } from '../../server/src/domain/weekdays';
 import {
   activationCatalogueRows,
   activationOptionRows,

@@ -1,7 +1,8 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { candidatesFor } from '../../server/src/services/slot-grid';
-import { addDays, isoUtc, localDateTimeInstant, todayIn, weekdayOf } from '../../server/src/services/time';
+import { candidatesFor } from '../../server/src/domain/slot-grid';
+import { addDays, isoUtc, localDateTimeInstant, todayIn } from '../../server/src/domain/time';
+import { weekdayOf } from '../../server/src/domain/weekdays';
 
 /** The hot-path shortcuts (offset memo, plain date arithmetic, memoised grid) must agree with luxon everywhere. */
 describe('hot-path time helpers agree with luxon', () => {

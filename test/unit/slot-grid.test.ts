@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { availabilityOf, candidatesFor, type BookingRules, type DayPlan } from '../../server/src/services/slot-grid';
-import { localDateTimeInstant } from '../../server/src/services/time';
+import { availabilityOf, candidatesFor, type BookingRules, type DayPlan } from '../../server/src/domain/slot-grid';
+import { localDateTimeInstant } from '../../server/src/domain/time';
 
 const rules = (timezone: string, extra: Partial<BookingRules> = {}): BookingRules => ({
   timezone,

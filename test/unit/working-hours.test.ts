@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseWorkingHoursJson, workingHoursToLegacyJson } from '../../server/src/db/repositories/staff-repository';
 import { zoneFromWordPress } from '../../server/src/db/repositories/settings-repository';
-import { isValidDate } from '../../server/src/services/time';
+import { isValidDate } from '../../server/src/domain/time';
 
 describe('AppointEase working_hours JSON', () => {
   it('reads the original plugin shape and ours', () => {

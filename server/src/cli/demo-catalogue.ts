@@ -1,6 +1,7 @@
 import type { Pool } from '../db/pool';
 import type { Tables } from '../db/schema';
-import { WEEKDAYS, workingHoursToLegacyJson, type WeeklyHours } from '../db/repositories/staff-repository';
+import { workingHoursToLegacyJson } from '../db/repositories/staff-repository';
+import { WEEKDAYS, type WeeklyHours } from '../domain/weekdays';
 
 const SERVICES = [
   { name: 'Haircut', description: 'Wash, cut and style.', duration: 30, price: 35, bufferBefore: 0, bufferAfter: 10 },

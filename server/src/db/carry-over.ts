@@ -3,7 +3,8 @@ import { maybeUnserialize, type PhpValue } from './php-unserialize';
 import { mapPluginOptions, PLUGIN_OPTION_NAMES } from './plugin-options';
 import { AuditRepository } from './repositories/audit-repository';
 import { SettingsRepository } from './repositories/settings-repository';
-import { StaffRepository, WEEKDAYS, type WeeklyHours } from './repositories/staff-repository';
+import { StaffRepository } from './repositories/staff-repository';
+import { WEEKDAYS, type WeeklyHours } from '../domain/weekdays';
 import type { Tables } from './schema';
 
 /**

@@ -1,6 +1,6 @@
 import type { PhpValue } from './php-unserialize';
-import { WEEKDAYS, type WeeklyHours } from './repositories/staff-repository';
-import { isValidTime, minutesOf } from '../services/time';
+import { isValidTime, minutesOf } from '../domain/time';
+import { WEEKDAYS, type WeeklyHours } from '../domain/weekdays';
 
 /**
  * What the original AppointEase plugin's settings mean for the sidecar. The plugin keeps

@@ -1,2 +1,2 @@
-/** Base path of every API route, /metrics, the WebSocket and widget.js (CONTRACT). */
-export const API_BASE = '/appointease/v1';
+/** Base path of every API route, /metrics, the WebSocket and widget.js (defined with the contract's shapes). */
+export { API_BASE } from '../contract';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { invalid } from '../errors';
-import { isValidDate, isValidTime } from '../services/time';
+import { isValidDate, isValidTime } from '../domain/time';
 
 /** Parses input with a zod schema; failures become 400 invalid_request with per-field details. */
 export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {

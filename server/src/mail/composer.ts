@@ -2,10 +2,10 @@ import type { Config } from '../config';
 import type { AppointmentRow } from '../db/repositories/appointments-repository';
 import type { EmailTemplatesRepository, TemplateType } from '../db/repositories/email-templates-repository';
 import type { SettingsRepository } from '../db/repositories/settings-repository';
-import { API_BASE } from '../http/base';
-import { busyBlockOf } from '../services/availability';
-import type { Catalogue } from '../services/catalogue';
-import { localDateTimeInstant } from '../services/time';
+import { API_BASE } from '../contract';
+import { busyBlockOf } from '../domain/busy-blocks';
+import type { ServiceShape } from '../domain/slot-grid';
+import { localDateTimeInstant } from '../domain/time';
 import {
   cancellationMail,
   codeMail,
@@ -29,6 +29,15 @@ export interface SiteContext extends SiteIdentity {
   apiRoot: string;
 }
 
+/** What a mail needs of the catalogue: names and durations, and the business zone (services/catalogue.ts provides it). */
+export interface MailCatalogue {
+  snapshot(): Promise<{
+    services: ReadonlyMap<number, ServiceShape & { name: string }>;
+    staff: ReadonlyMap<number, { name: string }>;
+    rules: { timezone: string; slotInterval: number };
+  }>;
+}
+
 /**
  * Gathers the facts of a customer mail — the appointment from its row and the
  * catalogue, the site's name and language from WordPress's options, the
@@ -42,7 +51,7 @@ export class MailComposer {
   constructor(
     private readonly deps: {
       templates: EmailTemplatesRepository;
-      catalogue: Catalogue;
+      catalogue: MailCatalogue;
       settings: SettingsRepository;
       config: Pick<Config, 'mail' | 'otpTtlSeconds' | 'secret' | 'publicUrl'>;
       /** Where this instance listens: the links' last resort when neither PUBLIC_URL nor WordPress's address is known. */

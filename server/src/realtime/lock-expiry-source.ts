@@ -1,4 +1,4 @@
-import { isoUtc } from '../services/time';
+import { isoUtc } from '../domain/time';
 import type { LockInfo, LockStore } from '../stores/lock-store';
 import type { ExpiredLock, ExpiredLockSource } from './expiry-sweeper';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isValidDate } from '../services/time';
+import { isValidDate } from '../domain/time';
 import type { SlotEvent } from './events';
 
 /** CONTRACT §8: the WebSocket's path, limits and messages. */

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { AppDeps } from '../deps';
+import type { Config } from '../config';
 import { fail, notFound, type AppError } from '../errors';
 import { clientGroupOf, clientIpOf } from '../http/client-ip';
 import { originAllowed, originContext } from '../http/origin';
 import { adminTokenProblem, verifyAdminToken } from '../services/admin-token';
-import type { SlotEvent } from './events';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import type { SlotEvent, SlotEventHub } from './events';
 import { adminView, CLOSE, frames, MAX_FRAME_BYTES, MAX_SUBSCRIPTIONS, parseClientMessage, publicView, subscriptionKey, WS_PATH } from './protocol';
 import { SubscriptionIndex } from './subscriptions';
 
@@ -41,6 +43,14 @@ interface FanOutJob {
   skipAdmins: boolean;
 }
 
+/** What the WebSocket server is given by deps.ts (nothing more: it sits below the composition root). */
+export interface RealtimeDeps {
+  config: Pick<Config, 'allowedOrigins' | 'trustProxy' | 'secret' | 'websocket'>;
+  hub: SlotEventHub;
+  logger: Logger;
+  metrics: Pick<Metrics, 'wsClients'>;
+}
+
 /**
  * The WebSocket endpoint of CONTRACT §8 on the sidecar's own HTTP server.
  *
@@ -70,7 +80,7 @@ export class RealtimeServer {
 
   constructor(
     private readonly http: Server,
-    private readonly deps: AppDeps,
+    private readonly deps: RealtimeDeps,
     private readonly options: RealtimeOptions = deps.config.websocket,
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });

@@ -8,7 +8,7 @@ import { appointmentView, type AppointmentView } from './booking';
 import { invalidateDaysOf, releaseAppointmentTime } from './appointment-time';
 import type { AvailabilityService } from './availability';
 import type { Catalogue, CatalogueSnapshot } from './catalogue';
-import { addDays } from './time';
+import { addDays } from '../domain/time';
 
 export const ADMIN_STATUSES = ['confirmed', 'pending', 'completed', 'cancelled', 'no-show'] as const;
 export type AdminStatus = (typeof ADMIN_STATUSES)[number];

@@ -3,10 +3,11 @@ import type { AppointmentsRepository } from '../db/repositories/appointments-rep
 import type { AuditRepository } from '../db/repositories/audit-repository';
 import type { CalendarRepository, DateRange, StaffDateRange } from '../db/repositories/calendar-repository';
 import type { ServiceRecord, ServicesRepository } from '../db/repositories/services-repository';
-import { WEEKDAYS, type StaffRecord, type StaffRepository, type WeeklyHours } from '../db/repositories/staff-repository';
+import { type StaffRecord, type StaffRepository } from '../db/repositories/staff-repository';
 import { invalid, notFound } from '../errors';
 import type { Catalogue } from './catalogue';
-import { minutesOf } from './time';
+import { minutesOf } from '../domain/time';
+import { WEEKDAYS, type WeeklyHours } from '../domain/weekdays';
 
 /** Who made a change, for the audit log. */
 export interface AdminActor {

@@ -1,9 +1,10 @@
 import type { AppointmentRow } from '../db/repositories/appointments-repository';
-import { WEEKDAYS } from '../db/repositories/staff-repository';
 import type { SlotEventHub } from '../realtime/events';
-import { busyBlockOf, type AvailabilityService } from './availability';
+import { busyBlockOf } from '../domain/busy-blocks';
+import type { AvailabilityService } from './availability';
 import type { CatalogueSnapshot } from './catalogue';
-import { localInstant, minutesOf, wallClock, weekdayOf } from './time';
+import { localInstant, minutesOf, wallClock } from '../domain/time';
+import { weekdayNameOf } from '../domain/weekdays';
 
 /**
  * What happens to an appointment's time when it stops holding it (a
@@ -31,7 +32,7 @@ export function cellsOfAppointment(row: AppointmentRow, snap: CatalogueSnapshot)
   const date = row.appointment_date.slice(0, 10);
   const { from, to } = busyBlockOf(row, snap, zone);
   const employee = row.employee_id == null ? undefined : snap.staff.get(Number(row.employee_id));
-  const windows = employee?.workingHours[WEEKDAYS[weekdayOf(date)]!] ?? [];
+  const windows = employee?.workingHours[weekdayNameOf(date)] ?? [];
   const spans = windows.length ? windows : [{ start: '00:00', end: '23:59' }];
   const out: string[] = [];
   for (const w of spans) {

@@ -6,7 +6,7 @@ import type { RedisGuard } from '../redis/guard';
 import type { AvailabilityCache } from '../stores/availability-cache';
 import { datesTouchedBy } from './appointment-time';
 import type { Catalogue } from './catalogue';
-import { addDays } from './time';
+import { addDays } from '../domain/time';
 
 /** Changes this long before the breaker opened may have lost their invalidation too (the failing command itself, clocks apart). */
 const MARGIN_SECONDS = 5;

@@ -1,6 +1,6 @@
-import type { AppointmentRow, AppointmentsRepository } from '../db/repositories/appointments-repository';
+import type { AppointmentsRepository } from '../db/repositories/appointments-repository';
 import type { CalendarRepository } from '../db/repositories/calendar-repository';
-import { WEEKDAYS, type StaffRecord } from '../db/repositories/staff-repository';
+import { type StaffRecord } from '../db/repositories/staff-repository';
 import { fail } from '../errors';
 import type { Metrics } from '../metrics';
 import type { AvailabilityCache, CachedDay } from '../stores/availability-cache';
@@ -11,13 +11,14 @@ import {
   candidateStatus,
   dayReason,
   horizonReason,
-  type BusyBlock,
   type Candidate,
   type DayAvailability,
   type DayPlan,
   type ServiceShape,
-} from './slot-grid';
-import { addDays, daysInMonth, localDateTimeInstant, weekdayOf } from './time';
+} from '../domain/slot-grid';
+import { addDays, daysInMonth, localDateTimeInstant } from '../domain/time';
+import { weekdayNameOf } from '../domain/weekdays';
+import { busyBlockOf } from '../domain/busy-blocks';
 
 /** Where live lock cells come from (the lock store); overlaid on every read, never cached. */
 export interface LockOverlay {
@@ -37,16 +38,6 @@ export interface AvailabilityBody extends DayAvailability {
   employeeId: number;
   serviceId: number;
   timezone: string;
-}
-
-/** The busy time of a stored appointment; rows without an end (AppointEase's) take the service's duration. */
-export function busyBlockOf(row: AppointmentRow, snap: CatalogueSnapshot, zone: string): BusyBlock {
-  const service = row.service_id == null ? undefined : snap.services.get(Number(row.service_id));
-  const start = localDateTimeInstant(row.appointment_date, zone);
-  const end = row.end_date ? localDateTimeInstant(row.end_date, zone) : start + (service?.duration ?? snap.rules.slotInterval) * MINUTE;
-  const before = row.buffer_before ?? service?.bufferBefore ?? 0;
-  const after = row.buffer_after ?? service?.bufferAfter ?? 0;
-  return { start, end, from: start - before * MINUTE, to: end + after * MINUTE };
 }
 
 /**
@@ -233,7 +224,7 @@ export class AvailabilityService {
       if (blackouts.some((b) => b.startDate <= date && date <= b.endDate)) plan.reason = 'blackout';
       else if (timeOff.some((t) => t.startDate <= date && date <= t.endDate)) plan.reason = 'time_off';
       else {
-        plan.windows = employee.workingHours[WEEKDAYS[weekdayOf(date)]!] ?? [];
+        plan.windows = employee.workingHours[weekdayNameOf(date)] ?? [];
         if (plan.windows.length === 0) plan.reason = 'non_working_day';
         const dayStart = localDateTimeInstant(`${addDays(date, -1)} 00:00:00`, zone);
         const dayEnd = localDateTimeInstant(`${addDays(date, 2)} 00:00:00`, zone);

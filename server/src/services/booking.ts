@@ -10,10 +10,11 @@ import type { Metrics } from '../metrics';
 import type { SlotEventHub } from '../realtime/events';
 import type { LockInfo } from '../stores/lock-store';
 import { releaseAppointmentTime } from './appointment-time';
-import { busyBlockOf, type AvailabilityService } from './availability';
+import { busyBlockOf } from '../domain/busy-blocks';
+import type { AvailabilityService } from './availability';
 import { Catalogue, type CatalogueSnapshot } from './catalogue';
 import type { LockService } from './locks';
-import { addDays, isoUtc, localInstant, minutesOf, toLocalSql, wallClock } from './time';
+import { addDays, isoUtc, localInstant, minutesOf, toLocalSql, wallClock } from '../domain/time';
 
 const MINUTE = 60_000;
 

@@ -5,13 +5,13 @@ import type { Metrics } from '../metrics';
 import type { AuditRepository } from '../db/repositories/audit-repository';
 import type { SlotEventHub } from '../realtime/events';
 import type { ServiceRecord } from '../db/repositories/services-repository';
-import { WEEKDAYS } from '../db/repositories/staff-repository';
 import type { AvailabilityCache, CachedDay } from '../stores/availability-cache';
 import { lockIdOf, newLockToken, type AcquiresWithDay, type LockInfo, type LockRequest, type LockStore } from '../stores/lock-store';
 import type { AvailabilityService } from './availability';
 import { Catalogue, type CatalogueSnapshot } from './catalogue';
-import { candidateAt, dayReason, type Candidate } from './slot-grid';
-import { isoUtc, minutesOf, timeOf, weekdayOf } from './time';
+import { candidateAt, dayReason, type Candidate } from '../domain/slot-grid';
+import { isoUtc, minutesOf, timeOf } from '../domain/time';
+import { weekdayNameOf } from '../domain/weekdays';
 
 /** A granted hold, as POST /locks answers it (contract.ts). */
 export type LockGranted = Hold;
@@ -144,7 +144,7 @@ export class LockService {
   private cellsFromCatalogue(input: AcquireInput, generation: string, snap: CatalogueSnapshot): FastPath | undefined {
     const service = Catalogue.activeService(snap, input.serviceId);
     const employee = Catalogue.employeeFor(snap, input.employeeId, input.serviceId);
-    const plan = { date: input.date, windows: employee.workingHours[WEEKDAYS[weekdayOf(input.date)]!] ?? [] };
+    const plan = { date: input.date, windows: employee.workingHours[weekdayNameOf(input.date)] ?? [] };
     if (dayReason(plan, snap.rules, this.now())) return undefined;
     const candidate = candidateAt(plan, service, snap.rules, input.time);
     // The memoised grid's own array: only read here; request() copies it for the store.

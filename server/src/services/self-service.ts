@@ -8,7 +8,8 @@ import type { Mailer } from '../mail/mailer';
 import type { SlotEventHub } from '../realtime/events';
 import { releaseAppointmentTime } from './appointment-time';
 import { appointmentView, type AppointmentView } from './booking';
-import { busyBlockOf, type AvailabilityService } from './availability';
+import { busyBlockOf } from '../domain/busy-blocks';
+import type { AvailabilityService } from './availability';
 import type { Catalogue, CatalogueSnapshot } from './catalogue';
 
 /**

@@ -1,7 +1,7 @@
 import type { RedisGuard } from '../redis/guard';
 import type { RedisKeys } from '../redis/keys';
 import { availInvalidate, availStore } from '../redis/scripts';
-import type { DayPlan } from '../services/slot-grid';
+import type { DayPlan } from '../domain/slot-grid';
 
 export interface CachedDay {
   plan: DayPlan | undefined;

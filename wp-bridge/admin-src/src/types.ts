@@ -2,6 +2,7 @@
 // The lock and the slot event are the server's own definitions (server/src/contract.ts),
 // imported as types only: the bundle gains nothing.
 import type { AdminLockView, SlotEvent as ContractSlotEvent } from '../../../server/src/contract';
+import type { Weekday } from '../../../server/src/domain/weekdays';
 
 /** A lock of the admin API; one built from a live-feed event has no `endTime` yet. */
 export type Lock = Omit<AdminLockView, 'endTime'> & { endTime?: AdminLockView['endTime'] };
@@ -17,8 +18,8 @@ export interface Service {
   active?: boolean;
 }
 
-export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
-export const WEEKDAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+// The server's one weekday list, in the order a week is shown (Monday first).
+export { WEEK_AS_SHOWN, type Weekday } from '../../../server/src/domain/weekdays';
 export type WorkingHours = Partial<Record<Weekday, Array<{ start: string; end: string }>>>;
 
 export interface Staff {

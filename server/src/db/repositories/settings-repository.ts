@@ -1,8 +1,8 @@
 import { isMissingTable } from '../errors';
 import type { Pool, PoolConnection } from '../pool';
 import type { Tables } from '../schema';
-import type { BookingRules } from '../../services/slot-grid';
-import { isValidZone } from '../../services/time';
+import type { BookingRules } from '../../domain/slot-grid';
+import { isValidZone } from '../../domain/time';
 
 /** The booking rules plus the limits the booking path enforces (CONTRACT §7, §11). */
 export interface SiteRules extends BookingRules {

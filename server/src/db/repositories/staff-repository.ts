@@ -1,11 +1,9 @@
 import type { Pool, PoolConnection } from '../pool';
 import type { Tables } from '../schema';
-import type { TimeWindow } from '../../services/slot-grid';
-import { isValidTime } from '../../services/time';
+import type { TimeWindow } from '../../domain/slot-grid';
+import { isValidTime } from '../../domain/time';
+import { WEEKDAYS, type Weekday, type WeeklyHours } from '../../domain/weekdays';
 
-export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
-export type WeeklyHours = Partial<Record<Weekday, TimeWindow[]>>;
 
 export interface StaffRecord {
   id: number;

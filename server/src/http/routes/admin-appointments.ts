@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../deps';
 import { notFound } from '../../errors';
 import { ADMIN_STATUSES, AdminAppointments } from '../../services/admin-appointments';
-import { addDays, todayIn } from '../../services/time';
+import { addDays, todayIn } from '../../domain/time';
 import { fields, parse } from '../validate';
 import { actorOf } from './admin-catalogue';
 

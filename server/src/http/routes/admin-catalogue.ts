@@ -1,10 +1,10 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps';
-import { WEEKDAYS, type WeeklyHours } from '../../db/repositories/staff-repository';
 import { AdminCatalogue, type AdminActor } from '../../services/admin-catalogue';
-import { minutesOf } from '../../services/time';
+import { minutesOf } from '../../domain/time';
 import { fields, parse } from '../validate';
+import { WEEKDAYS, type WeeklyHours } from '../../domain/weekdays';
 
 export const actorOf = (req: Request): AdminActor => ({ actor: `admin:${req.admin!.userId}`, ip: req.clientIp });
 

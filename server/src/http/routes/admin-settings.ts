@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps';
 import { AdminSettings } from '../../services/admin-settings';
-import { isValidZone } from '../../services/time';
+import { isValidZone } from '../../domain/time';
 import { parse } from '../validate';
 import { actorOf } from './admin-catalogue';
 

@@ -3,7 +3,7 @@ import type { Api } from '../api';
 import { ListTable, RowActions } from '../components/list-table';
 import { AddButton, EditCard, useRecordEditor } from '../components/record-editor';
 import { TextField } from '../components/text-field';
-import { WEEKDAYS, type Service, type Staff, type Weekday, type WorkingHours } from '../types';
+import { WEEK_AS_SHOWN, type Service, type Staff, type Weekday, type WorkingHours } from '../types';
 import { Notices, useLoad } from '../ui';
 import { __, sprintf } from '../i18n';
 
@@ -47,12 +47,12 @@ const toDraft = (s: Staff): Draft => ({
   email: s.email ?? '',
   phone: s.phone ?? '',
   serviceIds: [...(s.serviceIds ?? [])],
-  hours: Object.fromEntries(WEEKDAYS.map((d) => [d, formatRanges(s.workingHours?.[d])])) as Record<Weekday, string>,
+  hours: Object.fromEntries(WEEK_AS_SHOWN.map((d) => [d, formatRanges(s.workingHours?.[d])])) as Record<Weekday, string>,
 });
 
 function toBody(draft: Draft) {
   const workingHours: WorkingHours = {};
-  for (const day of WEEKDAYS) {
+  for (const day of WEEK_AS_SHOWN) {
     const parsed = parseRanges(draft.hours[day]);
     if (typeof parsed === 'string') return { problem: `${dayNames()[day]}: ${parsed}` };
     if (parsed.length) workingHours[day] = parsed; // a missing weekday is a day off
@@ -99,7 +99,7 @@ export function StaffPage({ api }: { api: Api }) {
             <legend>{__('Weekly hours (e.g. 09:00-12:00, 13:00-17:00; empty = day off)', 'appointease-bridge')}</legend>
             <table class="form-table" role="presentation">
               <tbody>
-                {WEEKDAYS.map((day) => (
+                {WEEK_AS_SHOWN.map((day) => (
                   <tr key={day}>
                     <th scope="row">
                       <label for={`appointease-hours-${day}`}>{dayNames()[day]}</label>
@@ -138,7 +138,7 @@ export function StaffPage({ api }: { api: Api }) {
             {
               header: __('Hours', 'appointease-bridge'),
               cell: (s) =>
-                WEEKDAYS.filter((d) => s.workingHours?.[d]?.length).map((d) => (
+                WEEK_AS_SHOWN.filter((d) => s.workingHours?.[d]?.length).map((d) => (
                   <div key={d}>
                     {d}: {formatRanges(s.workingHours[d])}
                   </div>

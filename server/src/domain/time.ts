@@ -123,11 +123,6 @@ export function addDays(date: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** 0 = Sunday … 6 = Saturday (AppointEase's day_of_week). */
-export function weekdayOf(date: string): number {
-  return new Date(Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)))).getUTCDay();
-}
-
 export function daysInMonth(month: string): string[] {
   const start = DateTime.fromISO(`${month}-01`, { zone: 'UTC' });
   const out: string[] = [];

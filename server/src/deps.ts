@@ -29,7 +29,11 @@ import { defineScripts } from './redis/scripts';
 import { SlotEventHub } from './realtime/events';
 import { ExpirySweeper } from './realtime/expiry-sweeper';
 import { RedisBridge } from './realtime/redis-bridge';
+import { RealtimeServer } from './realtime/ws-server';
 import { lockExpirySource } from './realtime/lock-expiry-source';
+import { AdminAppointments } from './services/admin-appointments';
+import { AdminCatalogue } from './services/admin-catalogue';
+import { AdminSettings } from './services/admin-settings';
 import { AvailabilityService } from './services/availability';
 import { AvailabilityRecovery } from './services/availability-recovery';
 import { Catalogue } from './services/catalogue';
@@ -58,8 +62,10 @@ export interface AppDeps {
   hub: SlotEventHub;
   /** Fan-out to other instances over `slot_updates`; null when REDIS_ENABLED=false. */
   bridge: RedisBridge | null;
-  /** Announces expired locks; lock stores register their ExpiredLockSource here. */
+  /** Announces expired locks of the lock store (its source is given at construction). */
   sweeper: ExpirySweeper;
+  /** The WebSocket server; startServer attaches it to the HTTP server. */
+  realtime: RealtimeServer;
   repos: {
     services: ServicesRepository;
     staff: StaffRepository;
@@ -85,7 +91,9 @@ export interface AppDeps {
   lockStore: ResilientLockStore;
   locks: LockService;
   booking: BookingService;
-  /** Open WebSocket connections on this instance (set by the realtime server). */
+  /** wp-admin's services (CONTRACT §7), built here like every other service. */
+  admin: { catalogue: AdminCatalogue; appointments: AdminAppointments; settings: AdminSettings };
+  /** Open WebSocket connections on this instance. */
   clientCount: () => number;
   /** Active slot locks, for GET /admin/stats (set by the lock store; absent = reported as null). */
   lockCount?: () => Promise<number>;
@@ -129,7 +137,9 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
   };
   const cache = new AvailabilityCache(guard, keys, config.availabilityCacheSeconds);
   const catalogue = new Catalogue(repos, cache);
-  const availability = new AvailabilityService({ catalogue, cache, appointments: repos.appointments, calendar: repos.calendar, metrics });
+  const lockStore = new ResilientLockStore(guard, new RedisLockStore(guard, keys), new MysqlLockStore(pool, tables), logger);
+  // Locks are overlaid on every availability read, live (never cached).
+  const availability = new AvailabilityService({ catalogue, cache, appointments: repos.appointments, calendar: repos.calendar, locks: lockStore, metrics });
 
   // Invalidations sent while Redis was down were lost: when it answers again,
   // void the cached days changed meanwhile (from the audit log), not every day.
@@ -165,13 +175,10 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
       sentinelWatch.start();
     }
   }
-  const sweeper = new ExpirySweeper([], hub, logger, config.lockSweepIntervalMs);
-  const lockStore = new ResilientLockStore(guard, new RedisLockStore(guard, keys), new MysqlLockStore(pool, tables), logger);
-  // Locks are overlaid on every availability read, live (never cached).
-  availability.locks = lockStore;
+  const sweeper = new ExpirySweeper([lockExpirySource(lockStore)], hub, logger, config.lockSweepIntervalMs);
+  const realtime = new RealtimeServer({ config, hub, logger, metrics });
   const locks = new LockService({ config, store: lockStore, availability, catalogue, cache, hub, metrics, audit: repos.audit });
   const booking = new BookingService({ pool, appointments: repos.appointments, audit: repos.audit, catalogue, availability, locks, hub, metrics, logger });
-  sweeper.addSource(lockExpirySource(lockStore));
 
   // Customer mail follows the booking's commits, off the request path.
   booking.onBooked.push((e) => mailer.bookingConfirmed(e.row));
@@ -189,6 +196,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     hub,
     bridge,
     sweeper,
+    realtime,
     repos,
     cache,
     catalogue,
@@ -204,9 +212,14 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     lockStore,
     locks,
     booking,
+    admin: {
+      catalogue: new AdminCatalogue({ pool, catalogue, repos }),
+      appointments: new AdminAppointments({ pool, catalogue, availability, hub, repos, mailer }),
+      settings: new AdminSettings({ pool, catalogue, repos }),
+    },
     // Admin stats: every live lock in both stores (the admin list's own source).
     lockCount: async () => (await locks.adminList()).length,
-    clientCount: () => 0,
+    clientCount: () => realtime.clientCount,
     demo: options.demo ?? false,
     closers: [],
   };
@@ -221,6 +234,8 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
   deps.closers.push(() => bridge?.close());
   deps.closers.push(() => sentinelWatch?.close());
   deps.closers.push(() => sweeper.close());
+  // startServer closes it first (sockets before the HTTP server); this covers deps used without a server.
+  deps.closers.push(() => realtime.close());
   sweeper.start();
   return deps;
 }

@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './http/app';
 import { closeDeps, type AppDeps } from './deps';
-import { RealtimeServer } from './realtime/ws-server';
 
 export interface RunningServer {
   server: Server;
@@ -17,8 +16,8 @@ export async function startServer(deps: AppDeps, port = deps.config.port, host =
   const app = createApp(deps);
   const server = createServer(app);
   server.keepAliveTimeout = 5_000;
-  const realtime = new RealtimeServer(server, deps);
-  deps.clientCount = () => realtime.clientCount;
+  const realtime = deps.realtime;
+  realtime.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -38,11 +38,12 @@ describe.each(['redis', 'mysql'] as const)('availability outside the booking hor
     const readMany = cache.readMany.bind(cache);
     cache.read = (date, e) => (touched.cacheReads.push(date), read(date, e));
     cache.readMany = (dates, e) => (touched.cacheReads.push(...dates), readMany(dates, e));
-    const locks = availability.locks;
-    availability.locks = {
-      lockedCells: (d, e) => (touched.lockReads++, locks.lockedCells(d, e)),
-      lockedCellsMany: (d, e) => (touched.lockReads++, locks.lockedCellsMany(d, e)),
-    };
+    // The lock store availability overlays (deps.ts gives it the same object).
+    const locks = s.deps.lockStore;
+    const lockedCells = locks.lockedCells.bind(locks);
+    const lockedCellsMany = locks.lockedCellsMany.bind(locks);
+    locks.lockedCells = (d, e) => (touched.lockReads++, lockedCells(d, e));
+    locks.lockedCellsMany = (d, e) => (touched.lockReads++, lockedCellsMany(d, e));
   });
   afterAll(async () => {
     redis?.disconnect();

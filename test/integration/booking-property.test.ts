@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { AppError } from '../../server/src/errors';
+import { AvailabilityService } from '../../server/src/services/availability';
 import { BookingService } from '../../server/src/services/booking';
 import { LockService } from '../../server/src/services/locks';
 import { newLockToken } from '../../server/src/stores/lock-store';
@@ -77,9 +78,9 @@ for (const variant of [
       [emp] = ids.staffIds as [number];
       const d = s.deps;
       store = new ResilientLockStore(d.guard, new RedisLockStore(d.guard, d.keys, clock), new MysqlLockStore(d.pool, d.tables, clock), d.logger, clock);
-      d.availability.locks = store;
-      locks = new LockService({ config: d.config, store, availability: d.availability, catalogue: d.catalogue, cache: d.cache, hub: d.hub, metrics: d.metrics, audit: d.repos.audit, now: clock });
-      booking = new BookingService({ pool: d.pool, appointments: d.repos.appointments, audit: d.repos.audit, catalogue: d.catalogue, availability: d.availability, locks, hub: d.hub, metrics: d.metrics, logger: d.logger });
+      const availability = new AvailabilityService({ catalogue: d.catalogue, cache: d.cache, appointments: d.repos.appointments, calendar: d.repos.calendar, locks: store, metrics: d.metrics });
+      locks = new LockService({ config: d.config, store, availability, catalogue: d.catalogue, cache: d.cache, hub: d.hub, metrics: d.metrics, audit: d.repos.audit, now: clock });
+      booking = new BookingService({ pool: d.pool, appointments: d.repos.appointments, audit: d.repos.audit, catalogue: d.catalogue, availability, locks, hub: d.hub, metrics: d.metrics, logger: d.logger });
       email = 'prop@example.com';
     });
     afterAll(() => s?.stop());

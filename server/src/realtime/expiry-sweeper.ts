@@ -41,15 +41,11 @@ export class ExpirySweeper {
   private running: Promise<void> | undefined;
 
   constructor(
-    private readonly sources: ExpiredLockSource[],
+    private readonly sources: readonly ExpiredLockSource[],
     private readonly hub: SlotEventHub,
     private readonly logger: Logger,
     private readonly intervalMs = 500,
   ) {}
-
-  addSource(source: ExpiredLockSource): void {
-    this.sources.push(source);
-  }
 
   start(): void {
     if (this.timer) return;

@@ -78,8 +78,10 @@ export class RealtimeServer {
   private readonly onClose: (this: WebSocket) => void;
   private readonly upgradeListener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
+  /** The HTTP server whose upgrades this one takes (see attach). */
+  private http: Server | undefined;
+
   constructor(
-    private readonly http: Server,
     private readonly deps: RealtimeDeps,
     private readonly options: RealtimeOptions = deps.config.websocket,
   ) {
@@ -96,13 +98,19 @@ export class RealtimeServer {
       self.forget(this);
     };
     this.upgradeListener = (req, socket, head) => this.handleUpgrade(req, socket, head);
-    http.on('upgrade', this.upgradeListener);
 
     this.unhook.push(deps.hub.onEvent((e) => this.fanOut(e)));
     this.unhook.push(deps.hub.onRefetch(() => this.broadcast(frames.refetch)));
 
     this.pingTimer = setInterval(() => this.heartbeat(), options.pingIntervalMs);
     this.pingTimer.unref();
+  }
+
+  /** Takes the WebSocket upgrades of `http` (startServer calls this once it has made the server). */
+  attach(http: Server): void {
+    if (this.http) throw new Error('RealtimeServer is already attached');
+    this.http = http;
+    http.on('upgrade', this.upgradeListener);
   }
 
   get clientCount(): number {
@@ -271,7 +279,7 @@ export class RealtimeServer {
       clearInterval(this.pingTimer);
       this.queue.length = 0;
       for (const off of this.unhook) off();
-      this.http.off('upgrade', this.upgradeListener);
+      this.http?.off('upgrade', this.upgradeListener);
       const open = [...this.clients.keys()];
       await Promise.all(
         open.map(

@@ -26,11 +26,6 @@ export interface LockOverlay {
   lockedCellsMany(dates: string[], employeeId: number): Promise<Map<string, Set<string>>>;
 }
 
-const NO_LOCKS: LockOverlay = {
-  lockedCells: async () => new Set(),
-  lockedCellsMany: async (dates) => new Map(dates.map((d) => [d, new Set<string>()])),
-};
-
 const MINUTE = 60_000;
 
 export interface AvailabilityBody extends DayAvailability {
@@ -47,7 +42,6 @@ export interface AvailabilityBody extends DayAvailability {
  */
 export class AvailabilityService {
   private readonly inflight = new Map<string, Promise<DayPlan>>();
-  locks: LockOverlay = NO_LOCKS;
 
   constructor(
     private readonly deps: {
@@ -55,6 +49,8 @@ export class AvailabilityService {
       cache: AvailabilityCache;
       appointments: AppointmentsRepository;
       calendar: CalendarRepository;
+      /** Live locks, overlaid on every read (never cached). */
+      locks: LockOverlay;
       metrics: Metrics;
       now?: () => number;
     },
@@ -73,7 +69,7 @@ export class AvailabilityService {
     }
     // The live locks are asked for together with the cache, so a cached read
     // stays one Redis round trip (both commands share the connection's pipeline).
-    const lockedCells = this.locks.lockedCells(date, employeeId);
+    const lockedCells = this.deps.locks.lockedCells(date, employeeId);
     lockedCells.catch(() => {}); // awaited below; not an unhandled rejection if a 404 comes first
     const cached = await this.deps.cache.read(date, employeeId);
     const snap = await this.deps.catalogue.snapshot(cached?.catalogueGeneration);
@@ -108,7 +104,7 @@ export class AvailabilityService {
       // Only days whose generations were read before computing may be stored (a rules change can open days not read).
       await Promise.all([...computed.values()].filter((p) => cached.has(p.date)).map((p) => this.deps.cache.store(p, cached.get(p.date)!)));
     }
-    const locks = open.length ? await this.locks.lockedCellsMany(open, employeeId) : new Map<string, Set<string>>();
+    const locks = open.length ? await this.deps.locks.lockedCellsMany(open, employeeId) : new Map<string, Set<string>>();
     const days = dates.map((date) => {
       const plan = cached?.get(date)?.plan ?? computed.get(date);
       if (!plan) return { date, available: 0 };

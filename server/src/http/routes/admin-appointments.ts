@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps';
 import { notFound } from '../../errors';
-import { ADMIN_STATUSES, AdminAppointments } from '../../services/admin-appointments';
+import { ADMIN_STATUSES } from '../../services/admin-appointments';
 import { addDays, todayIn } from '../../domain/time';
 import { fields, parse } from '../validate';
 import { actorOf } from './admin-catalogue';
@@ -15,7 +15,7 @@ const REFERENCE = /^(APT-\d{4}-\d{6}|\d{1,9})$/;
 /** Appointments as administrators see them (CONTRACT §7): every status, with contact data. */
 export function adminAppointmentsRoutes(deps: AppDeps): Router {
   const r = Router();
-  const appointments = new AdminAppointments(deps);
+  const appointments = deps.admin.appointments;
 
   r.get('/appointments', async (req, res) => {
     const q = parse(listQuery, req.query);

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps';
-import { AdminCatalogue, type AdminActor } from '../../services/admin-catalogue';
+import type { AdminActor } from '../../services/admin-catalogue';
 import { minutesOf } from '../../domain/time';
 import { fields, parse } from '../validate';
 import { WEEKDAYS, type WeeklyHours } from '../../domain/weekdays';
@@ -130,7 +130,7 @@ const timeOffParams = z.object({ id: fields.id, timeOffId: fields.id });
  */
 export function adminCatalogueRoutes(deps: AppDeps): Router {
   const r = Router();
-  const admin = new AdminCatalogue(deps);
+  const admin = deps.admin.catalogue;
 
   r.get('/services', async (_req, res) => {
     res.json({ services: await admin.listServices() });

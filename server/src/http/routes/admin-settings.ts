@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps';
-import { AdminSettings } from '../../services/admin-settings';
 import { isValidZone } from '../../domain/time';
 import { parse } from '../validate';
 import { actorOf } from './admin-catalogue';
@@ -31,7 +30,7 @@ const settingsPatch = z.object({
 /** Booking rules (CONTRACT §7): GET shows the effective values and WordPress's zone; PUT overrides. */
 export function adminSettingsRoutes(deps: AppDeps): Router {
   const r = Router();
-  const settings = new AdminSettings(deps);
+  const settings = deps.admin.settings;
 
   r.get('/settings', async (_req, res) => {
     res.json(await settings.view());

@@ -17,11 +17,8 @@ import { WEEKDAYS, type WeeklyHours } from '../domain/weekdays';
  * Each value either maps to one of our settings (or to the default hours of staff that
  * have none), or is listed with the reason it has no counterpart. Pure: no I/O.
  */
-export const PLUGIN_OPTION_NAMES = [
-  'appointease_options',
-  'appointease_email_settings',
-  'appointease_atomic_settings',
-  'booking_plugin_settings',
+/** Options that are one plain value each, none of which the sidecar takes over. */
+const PLAIN_VALUE_OPTIONS = [
   'appointease_webhook_url',
   'appointease_redis_host',
   'appointease_redis_port',
@@ -29,6 +26,8 @@ export const PLUGIN_OPTION_NAMES = [
   'appointease_redis_database',
   'appointease_redis_timeout',
 ] as const;
+
+export const PLUGIN_OPTION_NAMES = ['appointease_options', 'appointease_email_settings', 'appointease_atomic_settings', 'booking_plugin_settings', ...PLAIN_VALUE_OPTIONS] as const;
 
 export type CarriedSetting = 'slotInterval' | 'maxAdvanceDays' | 'minNoticeMinutes';
 
@@ -162,14 +161,7 @@ export function mapPluginOptions(options: Partial<Record<string, PhpValue>>): Pl
       no(`${name}.${key}`, value, whyNot(`${name}.${key}`));
     }
   }
-  for (const name of [
-    'appointease_webhook_url',
-    'appointease_redis_host',
-    'appointease_redis_port',
-    'appointease_redis_password',
-    'appointease_redis_database',
-    'appointease_redis_timeout',
-  ]) {
+  for (const name of PLAIN_VALUE_OPTIONS) {
     const value = options[name];
     if (isEmpty(value)) continue;
     no(name, value, whyNot(name));

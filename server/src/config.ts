@@ -171,7 +171,7 @@ const envSchema = z.object({
   INSTANCE_NAME: text('')
     .refine((v) => /^[\w.:@-]{0,64}$/.test(v), { message: 'letters, digits and . : @ _ - only, at most 64' })
     .meta(doc('how this instance names itself in `/health`, `/metrics` and its logs', { defaultText: 'host name and `:PORT`', example: '' })),
-  REDIS_COMMAND_TIMEOUT_MS: int(300, 20, 10_000).meta(doc('a Redis command slower than this counts as an outage and the MySQL fallback answers')),
+  REDIS_COMMAND_TIMEOUT_MS: int(300, 20, 10_000).meta(doc('a Redis reply later than this makes the sidecar ask Redis again (a probe); unanswered within as long again, it counts as an outage and the MySQL fallback answers')),
   REDIS_SENTINEL_PASSWORD: text('').meta(doc("the Sentinels' own `requirepass`, when they have one (the same on all of them)", { example: '' })),
   OTP_SEND_LIMIT: int(3, 1, 1000).meta(doc('codes one address may be sent per `OTP_SEND_WINDOW_SECONDS`')),
   OTP_SEND_WINDOW_SECONDS: int(600, 1, 86_400).meta(doc('the window of `OTP_SEND_LIMIT`')),

@@ -22,6 +22,12 @@ export function createMetrics(options: { defaultMetrics?: boolean; instance?: st
       labelNames: ['duty', 'reason'] as const,
       registers: [registry],
     }),
+    redisLateReplies: new Counter({
+      name: 'appointease_redis_late_replies_total',
+      help: 'Redis commands whose reply came later than REDIS_COMMAND_TIMEOUT_MS, by what the probe then found: redis_answered (the command was asked again on Redis) or outage (the breaker opened)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     redisUp: new Gauge({ name: 'appointease_redis_up', help: '1 when Redis is in use, 0 when the MySQL fallback is', registers: [registry] }),
     wsClients: new Gauge({ name: 'appointease_websocket_clients', help: 'Open WebSocket connections on this instance', registers: [registry] }),
     dbRetries: new Counter({

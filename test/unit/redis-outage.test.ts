@@ -1,6 +1,6 @@
 import { ReplyError } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { isOutage } from '../../server/src/redis/guard';
+import { isLateReply, isOutage } from '../../server/src/redis/guard';
 
 /** Errors shaped as ioredis and node raise them; the class names are what redis-errors gives its subclasses. */
 function named(name: string, message: string): Error {
@@ -67,5 +67,21 @@ describe('isOutage: only real outages open the breaker', () => {
     ['our message quoting a timeout', new Error('plan for 2025-01-01 unreadable: Command timed out')],
   ])('a bug is not an outage: %s', (_what, err) => {
     expect(isOutage(err)).toBe(false);
+  });
+});
+
+describe('isLateReply: only a sent command whose reply is late has an unknown outcome', () => {
+  it('ioredis\'s command timeout', () => {
+    expect(isLateReply(new Error('Command timed out'))).toBe(true);
+  });
+
+  it.each([
+    ['closed connection', new Error('Connection is closed.')],
+    ['not sent at all', new Error("Stream isn't writeable and enableOfflineQueue options is false")],
+    ['refused', withCode('ECONNREFUSED')],
+    ['READONLY', new ReplyError("READONLY You can't write against a read only replica.")],
+    ['our message quoting a timeout', new Error('plan unreadable: Command timed out')],
+  ])('known outcomes: %s', (_what, err) => {
+    expect(isLateReply(err)).toBe(false);
   });
 });

@@ -91,7 +91,11 @@ export class CodeStore {
   async consume(email: string, hash: string): Promise<boolean> {
     return this.guard.run(
       'otp',
-      async (r) => (await otpConsume(r, { otpKey: this.keys.otp(email), codeHash: hash })) === 'consumed',
+      // Asked again after a late reply, "gone" is most likely this request's own first run.
+      async (r, retry) => {
+        const outcome = await otpConsume(r, { otpKey: this.keys.otp(email), codeHash: hash });
+        return outcome === 'consumed' || (retry && outcome === 'gone');
+      },
       async () => {
         const [res] = await retryOnContention(this.pool, 'otp.consume', () =>
           this.pool.query<any>(`DELETE FROM \`${this.t.otps}\` WHERE email = ? AND code_hash = ? AND expires_at_ms > ?`, [email, hash, Date.now()]),

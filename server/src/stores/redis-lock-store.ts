@@ -24,6 +24,19 @@ const INDEX_GRACE_MS = 3_600_000;
 const NO_READ_KEYS: readonly string[] = [];
 
 /**
+ * What the earlier runs of one operation did. RedisGuard runs an operation
+ * again after a reply later than the command timeout, and the first run may
+ * have happened: an acquire keeps its expiry (the script finds its own lock
+ * and says acquired), a release remembers the lock it was freeing.
+ */
+export interface AttemptMemo {
+  /** The acquire's clock reading, so a second run writes and reports the same expiry. */
+  at?: number;
+  /** The lock a release found and went on to free. */
+  releasing?: LockInfo;
+}
+
+/**
  * Slot locks in Redis. Every covered cell is a key `slot:{date}:{time}:emp{id}`
  * with the lock's PX TTL (so `redis-cli ttl` works as the blueprint says); the
  * employee-day index makes listing O(locks of that day) without KEYS. All
@@ -47,17 +60,17 @@ export class RedisLockStore implements LockStore, AcquiresWithDay {
     return redis;
   }
 
-  acquire(req: LockRequest): Promise<AcquireWithDayResult> {
-    return this.take(req, NO_READ_KEYS);
+  acquire(req: LockRequest, memo: AttemptMemo = {}): Promise<AcquireWithDayResult> {
+    return this.take(req, NO_READ_KEYS, memo);
   }
 
   /** Takes the lock and reads the day's cached availability (plan and generations) in the same script call. */
-  acquireWithDay(req: LockRequest): Promise<AcquireWithDayResult> {
-    return this.take(req, [this.keys.availability(req.date, req.employeeId), this.keys.availabilityGeneration(req.date, req.employeeId), this.keys.catalogueGeneration()]);
+  acquireWithDay(req: LockRequest, memo: AttemptMemo = {}): Promise<AcquireWithDayResult> {
+    return this.take(req, [this.keys.availability(req.date, req.employeeId), this.keys.availabilityGeneration(req.date, req.employeeId), this.keys.catalogueGeneration()], memo);
   }
 
-  private async take(req: LockRequest, readKeys: readonly string[]): Promise<AcquireWithDayResult> {
-    const now = this.now();
+  private async take(req: LockRequest, readKeys: readonly string[], memo: AttemptMemo): Promise<AcquireWithDayResult> {
+    const now = (memo.at ??= this.now());
     const lock: LockInfo = {
       date: req.date,
       time: req.time,
@@ -102,13 +115,17 @@ export class RedisLockStore implements LockStore, AcquiresWithDay {
     return found.lock.lockId === lockId ? { status: 'valid', lock: found.lock } : { status: 'not_owner' };
   }
 
-  async release(date: string, time: string, employeeId: number, lockId: string | null): Promise<ReleaseResult> {
+  async release(date: string, time: string, employeeId: number, lockId: string | null, memo: AttemptMemo = {}): Promise<ReleaseResult> {
     // The cell's value names the lock's cells and owner; the script re-checks it did not change.
     for (let attempt = 0; attempt < 3; attempt++) {
       const found = await this.lockAt(date, time, employeeId);
+      // An earlier run whose answer came too late freed it (or it expired since): released either way.
+      const freed = memo.releasing;
+      if (freed && found?.lock.lockId !== freed.lockId) return { status: 'released', lock: freed };
       if (!found) return { status: 'not_found' };
       const { lock, raw } = found;
       if (lockId !== null && lock.lockId !== lockId) return { status: 'not_owner' };
+      memo.releasing = lock;
       const outcome = await lockRelease(this.redis, {
         dayIndex: this.keys.lockIndex(date, employeeId),
         lockDays: this.keys.lockDays(),
@@ -120,6 +137,7 @@ export class RedisLockStore implements LockStore, AcquiresWithDay {
         dayMember: dayMember(date, employeeId),
       });
       if (outcome === 'released') return { status: 'released', lock };
+      memo.releasing = undefined;
       if (outcome !== 'changed') return { status: outcome };
     }
     return { status: 'not_found' };

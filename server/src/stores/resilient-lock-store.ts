@@ -2,7 +2,7 @@ import type { Logger } from '../logger';
 import type { RedisGuard } from '../redis/guard';
 import { cellsOf, type AcquiresWithDay, type AcquireResult, type AcquireWithDayResult, type LockInfo, type LockRequest, type LockStore, type ReleaseResult, type VerifyResult } from './lock-store';
 import type { MysqlLockStore } from './mysql-lock-store';
-import type { RedisLockStore } from './redis-lock-store';
+import type { AttemptMemo, RedisLockStore } from './redis-lock-store';
 
 /** How stale the "MySQL holds live locks until T" watermark may get (other instances' fallback locks). */
 const WATERMARK_REFRESH_MS = 1_000;
@@ -53,9 +53,10 @@ export class ResilientLockStore implements LockStore, AcquiresWithDay {
     if (this.onRedis && (this.mysqlMayHoldLocksNow() ?? (await this.mysqlMayHoldLocksAfterFirstRead())) && (await this.mysql.anyLive(req.date, req.employeeId, req.cells))) {
       return { status: 'taken' };
     }
+    const memo: AttemptMemo = {};
     const result = await this.guard.run<AcquireWithDayResult>(
       'locks',
-      () => (withDay ? this.redis.acquireWithDay(req) : this.redis.acquire(req)),
+      () => (withDay ? this.redis.acquireWithDay(req, memo) : this.redis.acquire(req, memo)),
       () => this.mysql.acquire(req),
     );
     if (result.status === 'acquired' && result.lock.store === 'mysql') {
@@ -73,8 +74,9 @@ export class ResilientLockStore implements LockStore, AcquiresWithDay {
   }
 
   async release(date: string, time: string, employeeId: number, lockId: string | null): Promise<ReleaseResult> {
+    const memo: AttemptMemo = {};
     return this.firstFound(
-      () => this.redis.release(date, time, employeeId, lockId),
+      () => this.redis.release(date, time, employeeId, lockId, memo),
       () => this.mysql.release(date, time, employeeId, lockId),
     );
   }

@@ -21,7 +21,8 @@
   ARGV[9] c, the number of cell keys
 
   Returns {code, value of each read key (false when missing)...}, code:
-           1 acquired
+           1 acquired (also when the cells already hold this very lock: a call
+             whose reply the caller gave up on, asked again)
            0 taken: a cell is already locked (nothing written)
           -1 too_many: the owner holds MAX_LOCKS_PER_CLIENT live locks (nothing written)
 ]]
@@ -37,6 +38,12 @@ end
 
 -- One EXISTS counts every cell at once.
 if redis.call('EXISTS', unpack(KEYS, 4, lastCell)) > 0 then
+  -- Taken by this lock itself (all cells are written together): an earlier
+  -- call with this lockId ran, and its caller did not hear back in time.
+  local held = redis.call('GET', KEYS[4])
+  if held and string.find(held, '|' .. ARGV[2] .. '|', 1, true) then
+    return answer(1)
+  end
   return answer(0)
 end
 

@@ -1,5 +1,6 @@
 import type { Config } from './config';
-import { createPool, onContention, type Pool } from './db/pool';
+import { DatabaseGuard, guardPool } from './db/database-guard';
+import { createPool, onContention, probeDatabase, type Pool } from './db/pool';
 import { tableNames, type Tables } from './db/schema';
 import { AuditRepository } from './db/repositories/audit-repository';
 import { AppointmentsRepository } from './db/repositories/appointments-repository';
@@ -55,6 +56,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   pool: Pool;
+  /** Whether MySQL is there, as this instance last found (the pool goes through it). */
+  database: DatabaseGuard;
   tables: Tables;
   redis: Redis | null;
   guard: RedisGuard;
@@ -107,7 +110,13 @@ export interface AppDeps {
 
 export async function buildDeps(config: Config, logger: Logger, options: { demo?: boolean; defaultMetrics?: boolean } = {}): Promise<AppDeps> {
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics, instance: config.instanceName });
-  const pool = createPool(config.databaseUrl);
+  // At most this many requests wait for a connection; more are answered 503 at once (the guard bounds the wait itself).
+  const pool = createPool(config.databaseUrl, { queueLimit: 200 });
+  const database = new DatabaseGuard(() => probeDatabase(config.databaseUrl, 1_000), logger);
+  guardPool(pool, database);
+  metrics.mysqlUp.set(1);
+  database.on('down', () => metrics.mysqlUp.set(0));
+  database.on('up', () => metrics.mysqlUp.set(1));
   onContention(pool, (e) => {
     if (e.outcome === 'retried') return void metrics.dbRetries.inc({ transaction: e.name, reason: e.reason });
     metrics.dbRetriesExhausted.inc({ transaction: e.name, reason: e.reason });
@@ -189,6 +198,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     logger,
     metrics,
     pool,
+    database,
     tables,
     redis,
     guard,
@@ -229,6 +239,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     await mailQueue.close();
     guard.close();
     if (redis) redis.disconnect();
+    database.close();
     await pool.end();
   });
   deps.closers.push(() => bridge?.close());

@@ -88,10 +88,17 @@ export const ERROR_CATALOGUE = {
     headers: (_max: number, retryAfterSeconds: number) => ({ 'Retry-After': String(retryAfterSeconds) }),
   }),
   internal_error: spec({ status: 500, meaning: 'a bug on our side (logged with the request id; nothing leaked)', message: () => 'Something went wrong on our side; please try again' }),
+  database_unavailable: spec({
+    status: 503,
+    meaning: 'MySQL cannot be reached right now (Retry-After); cached availability and holds go on meanwhile',
+    message: () => 'The booking database cannot be reached right now; please try again in a moment',
+    headers: () => ({ 'Retry-After': '2' }),
+  }),
   unavailable: spec({
     status: 503,
-    meaning: 'MySQL unreachable, contention outlasting every retry (Retry-After: 1), shutting down',
-    message: (message: string = 'Service temporarily unavailable') => message,
+    meaning: 'contention outlasting every retry or every database connection busy (Retry-After: 1), shutting down',
+    message: (message: string = 'Service temporarily unavailable', _retryAfterSeconds?: number) => message,
+    headers: (_message?: string, retryAfterSeconds?: number) => (retryAfterSeconds === undefined ? undefined : { 'Retry-After': String(retryAfterSeconds) }),
   }),
 } as const;
 

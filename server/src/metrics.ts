@@ -29,6 +29,7 @@ export function createMetrics(options: { defaultMetrics?: boolean; instance?: st
       registers: [registry],
     }),
     redisUp: new Gauge({ name: 'appointease_redis_up', help: '1 when Redis is in use, 0 when the MySQL fallback is', registers: [registry] }),
+    mysqlUp: new Gauge({ name: 'appointease_mysql_up', help: '1 while MySQL answers, 0 while this instance finds it gone (requests needing it get 503 database_unavailable)', registers: [registry] }),
     wsClients: new Gauge({ name: 'appointease_websocket_clients', help: 'Open WebSocket connections on this instance', registers: [registry] }),
     dbRetries: new Counter({
       name: 'appointease_db_retries_total',

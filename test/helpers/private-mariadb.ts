@@ -27,6 +27,9 @@ export interface PrivateMariaDb {
   kill(signal?: NodeJS.Signals): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** SIGSTOP: the server keeps its sockets but answers nothing (a hung host, a network cut); `resume()` with SIGCONT. */
+  pause(): void;
+  resume(): void;
 }
 
 export interface PrivateMariaDbOptions {
@@ -109,6 +112,12 @@ export async function startPrivateMariaDb(options: PrivateMariaDbOptions = {}): 
         c.once('exit', () => resolve());
         c.kill(signal);
       });
+    },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
     },
     async stop() {
       await server.kill('SIGKILL');

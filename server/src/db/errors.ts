@@ -39,3 +39,36 @@ export function isDuplicateKey(err: unknown, key?: string): boolean {
 export function isMissingTable(err: unknown): boolean {
   return asDriverError(err).code === 'ER_NO_SUCH_TABLE';
 }
+
+/** Socket and protocol failures by which the database is gone (or the connection to it), not a statement refused. */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  // The server is shutting down, or has no room for another connection.
+  'ER_SERVER_SHUTDOWN',
+  'ER_CON_COUNT_ERROR',
+  'ER_CONNECTION_KILLED',
+]);
+
+/**
+ * True when `err` says the database (or the connection to it) is gone rather
+ * than that a statement was wrong or lost a race: refused, reset or lost
+ * connections, a server shutting down, and whatever mysql2 marks `fatal`
+ * (the connection cannot be used again).
+ */
+export function isConnectionLevel(err: unknown): boolean {
+  const e = asDriverError(err) as DriverError & { fatal?: unknown };
+  if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
+  return e.fatal === true;
+}

@@ -1,30 +1,64 @@
 import mysql, { type Pool, type PoolConnection } from 'mysql2/promise';
 import { AppError, ERROR_CATALOGUE } from '../errors';
+import { withTimeout } from '../with-timeout';
+import { runOnConnection } from './database-guard';
 
 export type { Pool, PoolConnection };
 
-/**
- * One pool for the WordPress database. Dates come back as strings: the
- * AppointEase columns hold local business time, which must never be
- * reinterpreted in the server's own zone.
- */
-export function createPool(databaseUrl: string, options: { connectionLimit?: number } = {}): Pool {
+/** mysql2's connection settings for a `mysql://` URL. */
+function connectionOptions(databaseUrl: string) {
   const u = new URL(databaseUrl);
-  return mysql.createPool({
+  return {
     host: u.hostname,
     port: u.port ? Number(u.port) : 3306,
     user: decodeURIComponent(u.username || 'root'),
     password: decodeURIComponent(u.password),
     database: decodeURIComponent(u.pathname.replace(/^\//, '')) || undefined,
+  };
+}
+
+/**
+ * One pool for the WordPress database. Dates come back as strings: the
+ * AppointEase columns hold local business time, which must never be
+ * reinterpreted in the server's own zone.
+ *
+ * Bounded for a database that goes away: a connection attempt gives up
+ * after 2 s, and at most `queueLimit` requests wait for a connection (more
+ * fail at once). The sidecar's own pool also goes through a DatabaseGuard
+ * (db/database-guard.ts: acquire timeout, fail fast while the database is
+ * gone, stuck statements abandoned).
+ */
+export function createPool(databaseUrl: string, options: { connectionLimit?: number; queueLimit?: number } = {}): Pool {
+  return mysql.createPool({
+    ...connectionOptions(databaseUrl),
     connectionLimit: options.connectionLimit ?? 10,
+    queueLimit: options.queueLimit ?? 0,
     dateStrings: true,
     timezone: 'Z',
     decimalNumbers: true,
     supportBigNumbers: true,
     charset: 'utf8mb4_unicode_ci',
-    connectTimeout: 5_000,
+    connectTimeout: 2_000,
     enableKeepAlive: true,
   });
+}
+
+/**
+ * Connects afresh (never through the pool, whose connections may all be
+ * stuck) and runs `SELECT 1`, all within `timeoutMs`: the DatabaseGuard's
+ * question "is the database there?".
+ */
+export async function probeDatabase(databaseUrl: string, timeoutMs: number): Promise<void> {
+  const pending = mysql.createConnection({ ...connectionOptions(databaseUrl), connectTimeout: timeoutMs });
+  const conn = await withTimeout(pending, timeoutMs, 'mysql probe connect').catch((err) => {
+    pending.then((c) => c.destroy(), () => {});
+    throw err;
+  });
+  try {
+    await withTimeout(conn.query('SELECT 1'), timeoutMs, 'mysql probe');
+  } finally {
+    conn.destroy();
+  }
 }
 
 /**
@@ -148,37 +182,30 @@ export async function inTransaction<T>(pool: Pool, work: (conn: PoolConnection) 
 }
 
 async function once<T>(pool: Pool, work: (conn: PoolConnection) => Promise<T | RolledBack<T>>, readCommitted: boolean): Promise<T> {
-  const conn = await pool.getConnection();
-  try {
-    // Applies to the next transaction only; the pooled connection keeps its default.
-    if (readCommitted) await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
-    await conn.beginTransaction();
-    const result = await work(conn);
-    if (result instanceof RolledBack) {
-      await conn.rollback();
-      return result.value;
+  return runOnConnection(pool, async (conn) => {
+    try {
+      // Applies to the next transaction only; the pooled connection keeps its default.
+      if (readCommitted) await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      await conn.beginTransaction();
+      const result = await work(conn);
+      if (result instanceof RolledBack) {
+        await conn.rollback();
+        return result.value;
+      }
+      await conn.commit();
+      return result;
+    } catch (err) {
+      await conn.rollback().catch(() => {});
+      throw err;
     }
-    await conn.commit();
-    return result;
-  } catch (err) {
-    await conn.rollback().catch(() => {});
-    throw err;
-  } finally {
-    conn.release();
-  }
+  });
 }
 
 /** Creates the database named in the URL if it does not exist (demo and tests). */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
-  const u = new URL(databaseUrl);
-  const name = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  const { database: name = '', ...server } = connectionOptions(databaseUrl);
   if (!/^[A-Za-z0-9_$]+$/.test(name)) throw new Error(`Unsupported database name "${name}"`);
-  const conn = await mysql.createConnection({
-    host: u.hostname,
-    port: u.port ? Number(u.port) : 3306,
-    user: decodeURIComponent(u.username || 'root'),
-    password: decodeURIComponent(u.password),
-  });
+  const conn = await mysql.createConnection(server);
   try {
     await conn.query(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   } finally {

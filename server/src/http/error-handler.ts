@@ -1,4 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
+import { databaseUnavailable } from '../db/database-guard';
+import { isConnectionLevel } from '../db/errors';
 import { AppError, fail, invalid } from '../errors';
 import type { Logger } from '../logger';
 import { originContext } from './origin';
@@ -18,6 +20,8 @@ export function errorHandler(logger: Logger, routeOf: RouteOf = (req) => (req.ro
     else if (isBodyError(err, 'entity.too.large')) e = fail('payload_too_large');
     else if (isBodyError(err, 'entity.parse.failed')) e = invalid('The request body is not valid JSON');
     else if (isBodyError(err)) e = invalid('The request body could not be read');
+    // The database went away under work that does not go through the pool's guard: the same 503.
+    else if (isConnectionLevel(err)) e = databaseUnavailable(err);
     else {
       logger.error({ err, requestId: req.requestId, path: req.path }, 'unhandled error');
       e = fail('internal_error');

@@ -127,16 +127,33 @@ describe('MySQL killed and started again under load (private mariadbd)', () => {
     };
     const signal = () => AbortSignal.timeout(10_000);
     let nextWarm = 0;
+    let databaseDown = false;
     const worker = async (w: number) => {
       while (running) {
         // A visitor on a day viewed before: availability and a hold, both answerable without MySQL.
         const seen = warmSlots[nextWarm++ % warmSlots.length]!;
         await timed('availability', () => sidecar.api(`/availability?date=${seen.date}&employeeId=${seen.employeeId}&serviceId=${svc}`, { signal: signal() }), { warm: true });
-        await timed(
+        const warmHold = await timed(
           'hold',
           () => sidecar.api('/locks', { method: 'POST', json: { date: seen.date, time: seen.time, employeeId: seen.employeeId, serviceId: svc }, headers: { 'X-Forwarded-For': `10.8.${w}.${nextWarm % 250}` }, signal: signal() }),
           { warm: true },
         );
+        // That visitor presses "Confirm booking" while the database is away: a 503 database_unavailable,
+        // not a 500. (Only then: a booking on a warm day at any other time would void the day plan the
+        // outage is meant to be served from.)
+        if (databaseDown && warmHold.res?.status === 201) {
+          const booked = await timed('book', () =>
+            sidecar.api('/appointments', {
+              method: 'POST',
+              token: tokens[w]!,
+              headers: { 'Idempotency-Key': `warm-${w}-${nextWarm}` },
+              json: { lockToken: warmHold.body.lockToken, date: seen.date, time: seen.time, employeeId: seen.employeeId, serviceId: svc, name: `Customer ${w}` },
+              signal: signal(),
+            }),
+          );
+          // One sent just as the database came back may be booked: it is then counted like any other 201.
+          if (booked.res?.status === 201) samples.at(-1)!.reference = booked.body.appointment.reference;
+        }
         // A customer booking: availability, hold, booking.
         const slot = slots[next++ % slots.length]!;
         await timed('availability', () => sidecar.api(`/availability?date=${slot.date}&employeeId=${slot.employeeId}&serviceId=${svc}`, { signal: signal() }), { warm: false });
@@ -174,7 +191,9 @@ describe('MySQL killed and started again under load (private mariadbd)', () => {
       const killedAt = performance.now() - t0;
       if (how === 'kill') await db.kill('SIGKILL');
       else db.pause();
+      databaseDown = true;
       await new Promise((r) => setTimeout(r, 3_000));
+      databaseDown = false;
       const restartAt = performance.now() - t0;
       if (how === 'kill') await db.start();
       else db.resume();

@@ -138,11 +138,14 @@ describe.skipIf(prerequisite)('bridge plugin, configured by wp-config constants'
       expect(html).toMatch(/<h1>Live locks<\/h1>/);
       expect(html).toContain('id="appointease-admin" data-page="locks"');
       expect(html).toMatch(/appointease-bridge\/assets\/admin\.js\?ver=/);
-      for (const label of ['Appointments', 'Services', 'Staff', 'Time off &#038; blackouts', 'Settings']) expect(html).toContain(`>${label}</a>`);
+      for (const label of ['Appointments', 'Services', 'Staff', 'Time off &#038; blackouts', 'Webhooks', 'Settings']) expect(html).toContain(`>${label}</a>`);
       const config = JSON.parse(html.match(/window\.appointeaseBridgeAdmin = (\{.*?\});/)![1]);
       expect(config.sidecarUrl).toBe(sidecarUrl);
       expect(config.tokenUrl).toContain('appointease-bridge/v1/token');
       expect(html).not.toContain(SECRET);
+      const webhooks = await (await fetch(`${wp.url}/wp-admin/admin.php?page=appointease-bridge-webhooks`, { headers: { cookie: adminCookie } })).text();
+      expect(webhooks).toMatch(/<h1>Webhooks<\/h1>/);
+      expect(webhooks).toContain('id="appointease-admin" data-page="webhooks"');
     });
 
     it('the AppointEase menu item opens the calendar; the bundle loads wp.i18n and gets the admin’s language', async () => {
@@ -175,7 +178,7 @@ describe.skipIf(prerequisite)('bridge plugin, configured by wp-config constants'
       const dashboard = await (await fetch(`${wp.url}/wp-admin/profile.php`, { headers: { cookie: subscriberCookie } })).text();
       expect(dashboard).toContain('Profile');
       expect(dashboard).not.toContain('page=appointease');
-      for (const slug of ['appointease', 'appointease-bridge-settings', 'appointease-bridge-staff']) {
+      for (const slug of ['appointease', 'appointease-bridge-settings', 'appointease-bridge-staff', 'appointease-bridge-webhooks']) {
         const response = await fetch(`${wp.url}/wp-admin/admin.php?page=${slug}`, { headers: { cookie: subscriberCookie } });
         expect(response.status).toBe(403);
         const html = await response.text();

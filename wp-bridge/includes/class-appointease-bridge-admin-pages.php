@@ -65,6 +65,7 @@ class Appointease_Bridge_Admin_Pages {
 			'appointease-bridge-services'     => array( __( 'Services', 'appointease-bridge' ), 'services' ),
 			'appointease-bridge-staff'        => array( __( 'Staff', 'appointease-bridge' ), 'staff' ),
 			'appointease-bridge-time-off'     => array( __( 'Time off & blackouts', 'appointease-bridge' ), 'time-off' ),
+			'appointease-bridge-webhooks'     => array( __( 'Webhooks', 'appointease-bridge' ), 'webhooks' ),
 			'appointease-bridge-settings'     => array( __( 'Settings', 'appointease-bridge' ), 'settings' ),
 		);
 	}

@@ -8,6 +8,7 @@ import { LiveLocksPage } from './pages/live-locks';
 import { ServicesPage } from './pages/services';
 import { StaffPage } from './pages/staff';
 import { TimeOffPage } from './pages/time-off';
+import { WebhooksPage } from './pages/webhooks';
 import { __ } from './i18n';
 
 declare global {
@@ -23,6 +24,7 @@ const PAGES = {
   services: ServicesPage,
   staff: StaffPage,
   'time-off': TimeOffPage,
+  webhooks: WebhooksPage,
   settings: BusinessSettingsPage,
 } as const;
 

@@ -3,6 +3,7 @@
 // imported as types only: the bundle gains nothing.
 import type { AdminLockView, SlotEvent as ContractSlotEvent } from '../../../server/src/contract';
 import type { Weekday } from '../../../server/src/domain/weekdays';
+import type { WebhookEventType } from '../../../server/src/webhooks/webhook-event';
 
 /** A lock of the admin API; one built from a live-feed event has no `endTime` yet. */
 export type Lock = Omit<AdminLockView, 'endTime'> & { endTime?: AdminLockView['endTime'] };
@@ -68,6 +69,39 @@ export interface BusinessSettings {
   minNoticeMinutes: number;
   maxAdvanceDays: number;
   maxBookingsPerCustomer: number;
+  /** Reminder mails before each appointment (CONTRACT §12); absent from a sidecar that predates them. */
+  reminders?: Reminder[];
+}
+
+/** One reminder mail, this many minutes before the start (1–10080). */
+export interface Reminder {
+  minutesBefore: number;
+}
+
+/** CONTRACT §12: the events a webhook may subscribe to, in the order the page offers them. */
+export const WEBHOOK_EVENTS = ['appointment.booked', 'appointment.rescheduled', 'appointment.cancelled'] as const satisfies readonly WebhookEventType[];
+export type { WebhookEventType };
+
+/** A webhook as GET /admin/webhooks lists it: no secret; the create answer alone has it. */
+export interface Webhook {
+  id: number;
+  url: string;
+  events: WebhookEventType[];
+  active: boolean;
+  secret?: string;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One event sent (or being sent) to one webhook, newest first in its list. */
+export interface WebhookDelivery {
+  id: number | string;
+  event: WebhookEventType;
+  status: DeliveryStatus;
+  attempts: number;
+  lastStatusCode: number | null;
+  createdAt: string;
+  deliveredAt: string | null;
 }
 
 /** Slot events of CONTRACT §8, as an admin socket receives them. */

@@ -1,4 +1,5 @@
 // The row of buttons under every admin form: the primary save, and a way out when editing.
+import { __ } from '../i18n';
 
 export function FormButtons(p: { label: string; busy?: boolean; onCancel?(): void }) {
   return (
@@ -10,7 +11,7 @@ export function FormButtons(p: { label: string; busy?: boolean; onCancel?(): voi
         <>
           {' '}
           <button type="button" class="button" onClick={p.onCancel}>
-            Cancel
+            {__('Cancel', 'appointease-bridge')}
           </button>
         </>
       )}

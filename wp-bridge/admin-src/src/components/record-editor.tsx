@@ -16,6 +16,8 @@ export interface RecordEditorOptions<R extends { id: number }, D> {
   toBody(draft: D): unknown | { problem: string };
   /** Called after a save or delete succeeded. */
   onChanged(): void;
+  /** Called with the sidecar's answer to a save (a webhook's secret is in the create answer only). */
+  onSaved?(answer: unknown, isNew: boolean): void;
 }
 
 export function useRecordEditor<R extends { id: number }, D>(o: RecordEditorOptions<R, D>) {
@@ -34,9 +36,13 @@ export function useRecordEditor<R extends { id: number }, D>(o: RecordEditorOpti
       action.setError(String(body.problem));
       return;
     }
-    const ok = await action.run(() => (editing === 'new' ? o.api.post(o.path, body) : o.api.put(`${o.path}/${editing}`, body)));
+    let answer: unknown;
+    const ok = await action.run(async () => {
+      answer = await (editing === 'new' ? o.api.post(o.path, body) : o.api.put(`${o.path}/${editing}`, body));
+    });
     if (ok) {
       setEditing(null);
+      o.onSaved?.(answer, editing === 'new');
       o.onChanged();
     }
   };

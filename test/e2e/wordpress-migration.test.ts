@@ -145,6 +145,8 @@ describe.skipIf(prerequisite || !original)('switching a live site from the origi
   });
 
   it('npm run migrate upgrades its tables and carries its settings over', async () => {
+    // The plugin POSTs each new booking to this option's URL; the option is set the way its code reads it.
+    wp.php(`update_option( 'appointease_webhook_url', 'https://hooks.example.com/plugin-site' );`);
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'server/src/cli/migrate.ts'], {
       env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: `mysql://root@127.0.0.1:3306/${wp.dbName}`, WP_TABLE_PREFIX: 'wp_' },
       timeout: 60_000,
@@ -154,6 +156,10 @@ describe.skipIf(prerequisite || !original)('switching a live site from the origi
     );
     expect(stdout).toContain('  slotInterval = 60 ← appointease_options.slot_duration = 60');
     expect(stdout).toContain(`  working hours Mon–Fri 09:00–17:00 for 1 staff member(s) without any (id ${nora})`);
+    // Its activation's reminder switch (on, 24 h) and its webhook, as CONTRACT §12 has them.
+    expect(stdout).toContain('  reminders = [{"minutesBefore":1440}] ← appointease_email_settings.enable_reminders = 1, appointease_email_settings.reminder_hours = 24');
+    expect(stdout).toMatch(/^ {2}webhook #\d+ to https:\/\/hooks\.example\.com\/plugin-site for appointment\.booked ← appointease_webhook_url/m);
+    expect(q(`SELECT CONCAT(url, ' ', events, ' ', active) FROM wp_appointease_webhooks`)).toBe('https://hooks.example.com/plugin-site ["appointment.booked"] 1');
     expect(stdout).not.toContain('Problems');
   }, 90_000);
 

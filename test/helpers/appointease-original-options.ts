@@ -7,7 +7,9 @@
  * admin email is admin@example.com and title "AppointEase Test";
  * test/e2e/wordpress-migration.test.ts checks it against the rows a real activation leaves.
  * `savedSettingsRows` is the same site after the owner saved the plugin's settings page
- * (every field a string, as the form posts it) and its email settings with an SMTP password.
+ * (every field a string, as the form posts it) and its email settings with an SMTP password
+ * (that form posts six fields and the plugin stores exactly what it posts, so
+ * enable_reminders and reminder_hours are gone), with a webhook URL set.
  */
 export const activationOptionRows: Record<string, string> = {
   booking_plugin_version: '1.0.0',
@@ -28,7 +30,8 @@ export const savedSettingsRows: Record<string, string> = {
   appointease_options:
     'a:12:{s:10:"start_time";s:5:"10:00";s:8:"end_time";s:5:"18:00";s:12:"working_days";a:5:{i:0;s:1:"2";i:1;s:1:"3";i:2;s:1:"4";i:3;s:1:"5";i:4;s:1:"6";}s:13:"slot_duration";s:2:"30";s:15:"advance_booking";s:2:"14";s:14:"email_customer";s:1:"1";s:11:"email_admin";s:1:"1";s:11:"admin_email";s:17:"owner@example.com";s:11:"min_advance";s:2:"24";s:12:"max_bookings";s:2:"10";s:13:"primary_color";s:7:"#8e44ad";s:11:"button_text";s:8:"Book now";}',
   appointease_email_settings:
-    'a:9:{s:9:"smtp_host";s:16:"smtp.example.com";s:9:"smtp_port";s:3:"587";s:13:"smtp_username";s:17:"owner@example.com";s:13:"smtp_password";s:19:"hunter2-smtp-secret";s:15:"smtp_encryption";s:3:"tls";s:10:"from_email";s:17:"owner@example.com";s:9:"from_name";s:14:"Studio Ümlaut";s:16:"enable_reminders";s:1:"1";s:14:"reminder_hours";s:2:"24";}',
+    'a:6:{s:9:"smtp_host";s:16:"smtp.example.com";s:9:"smtp_port";s:3:"587";s:13:"smtp_username";s:17:"owner@example.com";s:13:"smtp_password";s:19:"hunter2-smtp-secret";s:10:"from_email";s:17:"owner@example.com";s:9:"from_name";s:14:"Studio Ümlaut";}',
+  appointease_webhook_url: 'https://hooks.example.com/appointease',
 };
 
 /** WordPress's options table, as wp_install() creates it. */

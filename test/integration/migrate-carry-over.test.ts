@@ -122,7 +122,11 @@ describe('migrate on a site with the plugin as its activation left it', () => {
     expect(out).toMatch(
       / {4}appointease_email_settings\.from_email = "admin@example\.com"; appointease_email_settings\.from_name = "AppointEase Test"\n {6}→ the sender is MAIL_FROM/,
     );
-    expect(out).toMatch(/ {4}.*appointease_email_settings\.reminder_hours = 24\n {6}→ the sidecar sends no reminders yet/);
+    // Reminders: on at 24 h in its activation (it stored that but never sent any): CONTRACT §12's offsets, in minutes.
+    expect(out).toContain(
+      '  reminders = [{"minutesBefore":1440}] ← appointease_email_settings.enable_reminders = 1, appointease_email_settings.reminder_hours = 24 (the plugin stored this but never sent reminder mails; the sidecar sends them from now on',
+    );
+    expect(out).not.toMatch(/reminder_hours = 24\n {6}→/);
     expect(out).toMatch(/ {4}booking_plugin_settings\.time_slots = \[.*\]\n {6}→ the sidecar derives start times/);
     expect(out).not.toContain('Problems');
   });
@@ -167,7 +171,9 @@ describe('migrate on a site with the plugin as its activation left it', () => {
     const [[row]] = await db.pool.query<any[]>(`SELECT setting_value FROM wp_appointease_settings WHERE setting_key = 'slotInterval'`);
     expect(JSON.parse(row.setting_value)).toBe(15);
     const [[marker]] = await db.pool.query<any[]>(`SELECT setting_value FROM wp_appointease_settings WHERE setting_key = ?`, [CARRY_OVER_KEY]);
-    expect(JSON.parse(marker.setting_value)).toMatchObject({ settings: { slotInterval: 60, maxAdvanceDays: 30 }, staffIds: [ids.nora] });
+    expect(JSON.parse(marker.setting_value)).toMatchObject({ settings: { slotInterval: 60, maxAdvanceDays: 30, reminders: [{ minutesBefore: 1440 }] }, staffIds: [ids.nora], webhookIds: [] });
+    const [[reminders]] = await db.pool.query<any[]>(`SELECT setting_value FROM wp_appointease_settings WHERE setting_key = 'reminders'`);
+    expect(JSON.parse(reminders.setting_value)).toEqual([{ minutesBefore: 1440 }]);
     const [[audit]] = await db.pool.query<any[]>(`SELECT actor, action, entity FROM wp_appointease_audit_log WHERE action = 'carry_over'`);
     expect(audit).toEqual({ actor: 'npm run migrate', action: 'carry_over', entity: 'settings' });
   });
@@ -201,8 +207,31 @@ describe('migrate on a site whose owner saved the plugin settings page (strings,
       / {4}appointease_options\.primary_color = "#8e44ad"; .*appointease_options\.button_text = "Book now"\n {6}→ the widget is styled with CSS custom properties \(--appointease-accent/,
     );
     expect(out.stdout).toMatch(/appointease_email_settings\.from_name = "Studio Ümlaut"\n {6}→ the sender is MAIL_FROM/);
-    expect(out.stdout).toMatch(/appointease_email_settings\.smtp_password \(set, not shown\); .*\n {6}→ mail goes out through MAIL_TRANSPORT/);
+    expect(out.stdout).toMatch(/appointease_email_settings\.smtp_password \(set, not shown\)\n {6}→ mail goes out through MAIL_TRANSPORT/);
     expect(out.stdout).not.toContain(SMTP_PASSWORD);
+    // Its webhook: one of ours, for the one event it sent, with a secret of its own.
+    expect(out.stdout).toMatch(
+      /^ {2}webhook #(\d+) to https:\/\/hooks\.example\.com\/appointease for appointment\.booked ← appointease_webhook_url = "https:\/\/hooks\.example\.com\/appointease"; the receiver now gets the signed event of CONTRACT §12/m,
+    );
+    // Its email form has no reminder fields: nothing said about reminders, ours keep their default.
+    expect(out.stdout).not.toMatch(/reminder/);
+  });
+
+  it('the webhook is stored like one added through the admin API: active, appointment.booked, a generated secret', async () => {
+    const [hooks] = await db.pool.query<any[]>(`SELECT id, url, events, secret, active FROM wp_appointease_webhooks`);
+    expect(hooks).toHaveLength(1);
+    expect(hooks[0]).toMatchObject({ url: 'https://hooks.example.com/appointease', active: 1 });
+    expect(JSON.parse(hooks[0].events)).toEqual(['appointment.booked']);
+    expect(hooks[0].secret).toMatch(/^whsec_[\w-]{40,}$/);
+    expect(out.stdout).not.toContain(hooks[0].secret);
+    const [[marker]] = await db.pool.query<any[]>(`SELECT setting_value FROM wp_appointease_settings WHERE setting_key = ?`, [CARRY_OVER_KEY]);
+    expect(JSON.parse(marker.setting_value).webhookIds).toEqual([hooks[0].id]);
+    const [rows] = await db.pool.query<any[]>(`SELECT setting_key FROM wp_appointease_settings WHERE setting_key = 'reminders'`);
+    expect(rows).toEqual([]);
+    // A second run adds no second webhook.
+    await migrateCli(db.url);
+    const [[count]] = await db.pool.query<any[]>(`SELECT COUNT(*) AS n FROM wp_appointease_webhooks`);
+    expect(Number(count.n)).toBe(1);
   });
 
   it('our availability follows them', async () => {

@@ -58,7 +58,11 @@ describe("mapping the plugin's options", () => {
     expect(m.settings).toEqual([
       { key: 'slotInterval', value: 60, from: 'appointease_options.slot_duration = 60' },
       { key: 'maxAdvanceDays', value: 30, from: 'appointease_options.advance_booking = 30' },
+      // Its activation switches reminders on at 24 h (it never sent them): CONTRACT §12's offsets in minutes.
+      { key: 'reminders', value: [{ minutesBefore: 1440 }], from: 'appointease_email_settings.enable_reminders = 1, appointease_email_settings.reminder_hours = 24' },
     ]);
+    expect(m.webhooks).toEqual([]);
+    expect(m.notCarried.map((n) => n.from).filter((f) => f.includes('reminder'))).toEqual([]);
     const day = [{ start: '09:00', end: '17:00' }];
     expect(m.hours?.hours).toEqual({ mon: day, tue: day, wed: day, thu: day, fri: day });
   });
@@ -71,6 +75,41 @@ describe("mapping the plugin's options", () => {
       expect.arrayContaining(['appointease_options.max_bookings = "10"', 'appointease_email_settings.smtp_password (set, not shown)']),
     );
     expect(JSON.stringify(m.notCarried)).not.toContain('hunter2');
+    // Its email form has no reminder fields: once saved, the plugin says nothing about reminders, and ours keep their default.
+    expect(m.settings.find((s) => s.key === 'reminders')).toBeUndefined();
+    // Its webhook (every new booking POSTed there) becomes one of ours for appointment.booked.
+    expect(m.webhooks).toEqual([{ url: 'https://hooks.example.com/appointease', events: ['appointment.booked'], from: 'appointease_webhook_url = "https://hooks.example.com/appointease"' }]);
+    expect(m.notCarried.map((n) => n.from).filter((f) => f.includes('webhook'))).toEqual([]);
+  });
+
+  it('reminders: switched off → none ([]); other hours → that many minutes; missing hours → its default 24; out of range → named, our default stays', () => {
+    const reminders = (email: Record<string, string | number>) => {
+      const m = mapPluginOptions({ appointease_email_settings: email });
+      return { value: m.settings.find((s) => s.key === 'reminders')?.value, notCarried: m.notCarried.filter((n) => n.from.includes('reminder')) };
+    };
+    expect(reminders({ enable_reminders: '0', reminder_hours: '24' })).toEqual({ value: [], notCarried: [] });
+    expect(reminders({ enable_reminders: 0 }).value).toEqual([]);
+    expect(reminders({ enable_reminders: '' }).value).toEqual([]);
+    expect(reminders({ enable_reminders: '1', reminder_hours: '2' }).value).toEqual([{ minutesBefore: 120 }]);
+    expect(reminders({ enable_reminders: 1 }).value).toEqual([{ minutesBefore: 1440 }]);
+    expect(reminders({ reminder_hours: 48 }).value).toEqual([{ minutesBefore: 2880 }]);
+    expect(reminders({ enable_reminders: 1, reminder_hours: 168 }).value).toEqual([{ minutesBefore: 10080 }]);
+    for (const hours of [0, 169, 'soon', '1.5']) {
+      const r = reminders({ enable_reminders: 1, reminder_hours: hours });
+      expect(r.value, String(hours)).toBeUndefined();
+      expect(r.notCarried.map((n) => n.why), String(hours)).toEqual([expect.stringMatching(/from 1 to 168.*our default, one reminder 24 h before, stays/)]);
+    }
+    expect(reminders({ smtp_host: 'x' })).toEqual({ value: undefined, notCarried: [] });
+  });
+
+  it('a webhook URL that is not http(s) is named, not carried', () => {
+    for (const url of ['ftp://files.example.com/in', 'not a url', 'javascript:alert(1)']) {
+      const m = mapPluginOptions({ appointease_webhook_url: url });
+      expect(m.webhooks, url).toEqual([]);
+      expect(m.notCarried, url).toEqual([{ from: `appointease_webhook_url = ${JSON.stringify(url)}`, why: expect.stringMatching(/not an http:\/\/ or https:\/\/ URL/) }]);
+    }
+    expect(mapPluginOptions({ appointease_webhook_url: '' }).webhooks).toEqual([]);
+    expect(mapPluginOptions({ appointease_webhook_url: ' http://crm.example.org/hook?x=1 ' }).webhooks[0]?.url).toBe('http://crm.example.org/hook?x=1');
   });
 
   it("missing keys take the plugin's own defaults; a lunch break splits the day; the per-IP limit is named with where ours lives", () => {
@@ -109,7 +148,7 @@ describe("mapping the plugin's options", () => {
     expect(times.hours).toBeNull();
     expect(times.notCarried[0]?.why).toMatch(/not a valid opening time range/);
     expect(mapPluginOptions({ appointease_options: 'garbage' }).notCarried[0]?.why).toMatch(/not the array/);
-    expect(mapPluginOptions({})).toEqual({ settings: [], hours: null, notCarried: [] });
+    expect(mapPluginOptions({})).toEqual({ settings: [], hours: null, webhooks: [], notCarried: [] });
   });
 
   it('slot lengths become grid steps the sidecar accepts', () => {

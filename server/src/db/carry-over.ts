@@ -4,6 +4,8 @@ import { mapPluginOptions, PLUGIN_OPTION_NAMES } from './plugin-options';
 import { AuditRepository } from './repositories/audit-repository';
 import { SettingsRepository } from './repositories/settings-repository';
 import { StaffRepository } from './repositories/staff-repository';
+import { WebhooksRepository } from './repositories/webhooks-repository';
+import { generateWebhookSecret } from '../webhooks/signature';
 import { WEEKDAYS, type WeeklyHours } from '../domain/weekdays';
 import type { Tables } from './schema';
 
@@ -29,9 +31,14 @@ export interface CarryOverReport {
 
 interface CarryOverRecord {
   at: string;
-  settings: Record<string, number>;
+  settings: Record<string, unknown>;
   staffIds: number[];
+  /** Webhooks made from the plugin's appointease_webhook_url. */
+  webhookIds?: number[];
 }
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const shownValue = (v: unknown) => (v === undefined ? 'the default' : JSON.stringify(v));
 
 /**
  * Carries the original AppointEase plugin's settings over to ours, once: each of our
@@ -52,9 +59,9 @@ export async function carryOverPluginSettings(pool: Pool, t: Tables): Promise<Ca
   if (earlier && typeof earlier === 'object') {
     report.earlier = typeof earlier.at === 'string' ? earlier.at : 'an earlier run';
     for (const s of mapping.settings) {
-      if (stored[s.key] !== s.value) {
+      if (!same(stored[s.key], s.value)) {
         report.leftAlone.push(
-          `${s.key}: ${stored[s.key] === undefined ? 'the default' : JSON.stringify(stored[s.key])} here, the plugin now says ${s.value} (${s.from}); not copied again — change it under AppointEase → Settings if wanted`,
+          `${s.key}: ${shownValue(stored[s.key])} here, the plugin now says ${JSON.stringify(s.value)} (${s.from}); not copied again — change it under AppointEase → Settings if wanted`,
         );
       }
     }
@@ -63,7 +70,8 @@ export async function carryOverPluginSettings(pool: Pool, t: Tables): Promise<Ca
 
   const staff = new StaffRepository(pool, t);
   const audit = new AuditRepository(pool, t);
-  const record: CarryOverRecord = { at: new Date().toISOString(), settings: {}, staffIds: [] };
+  const webhooks = new WebhooksRepository(pool, t);
+  const record: CarryOverRecord = { at: new Date().toISOString(), settings: {}, staffIds: [], webhookIds: [] };
   const leftAloneBefore = [...report.leftAlone];
   await inTransaction(
     pool,
@@ -73,6 +81,7 @@ export async function carryOverPluginSettings(pool: Pool, t: Tables): Promise<Ca
       report.leftAlone = [...leftAloneBefore];
       record.settings = {};
       record.staffIds = [];
+      record.webhookIds = [];
       // Taken first: a second migrate running at the same moment fails on the unique key and rolls back.
       await conn.query(`INSERT INTO \`${t.settings}\` (setting_key, setting_value, updated_at) VALUES (?, ?, UTC_TIMESTAMP())`, [
         CARRY_OVER_KEY,
@@ -80,11 +89,11 @@ export async function carryOverPluginSettings(pool: Pool, t: Tables): Promise<Ca
       ]);
       for (const s of mapping.settings) {
         if (s.key in stored) {
-          report.leftAlone.push(`${s.key}: already ${JSON.stringify(stored[s.key])} here; the plugin's ${s.value} (${s.from}) not copied`);
+          report.leftAlone.push(`${s.key}: already ${JSON.stringify(stored[s.key])} here; the plugin's ${JSON.stringify(s.value)} (${s.from}) not copied`);
           continue;
         }
         record.settings[s.key] = s.value;
-        report.carried.push(`${s.key} = ${s.value} ← ${s.from}`);
+        report.carried.push(`${s.key} = ${JSON.stringify(s.value)} ← ${s.from}${s.key === 'reminders' ? REMINDERS_NOTE : ''}`);
       }
       await settings.save(record.settings, conn);
 
@@ -105,6 +114,19 @@ export async function carryOverPluginSettings(pool: Pool, t: Tables): Promise<Ca
           );
         }
       }
+      if (mapping.webhooks.length) {
+        const [existing] = await conn.query<any[]>(`SELECT id, url FROM \`${t.webhooks}\``);
+        for (const w of mapping.webhooks) {
+          const twin = existing.find((row) => row.url === w.url);
+          if (twin) {
+            report.leftAlone.push(`${w.from}: a webhook to that address is here already (#${twin.id}); not added again`);
+            continue;
+          }
+          const made = await webhooks.create({ url: w.url, events: w.events, secret: generateWebhookSecret() }, conn);
+          record.webhookIds!.push(made.id);
+          report.carried.push(`webhook #${made.id} to ${w.url} for ${w.events.join(', ')} ← ${w.from}${WEBHOOK_NOTE}`);
+        }
+      }
       await conn.query(`UPDATE \`${t.settings}\` SET setting_value = ? WHERE setting_key = ?`, [JSON.stringify(record), CARRY_OVER_KEY]);
       await audit.record({ actor: 'npm run migrate', action: 'carry_over', entity: 'settings', entityId: null, details: { ...record } }, conn);
     },
@@ -112,6 +134,12 @@ export async function carryOverPluginSettings(pool: Pool, t: Tables): Promise<Ca
   );
   return report;
 }
+
+/** What an owner must know about reminders the plugin only stored: it never sent them. */
+const REMINDERS_NOTE = " (the plugin stored this but never sent reminder mails; the sidecar sends them from now on — AppointEase → Settings → Reminder mails)";
+/** What changes for the receiver of the plugin's webhook. */
+const WEBHOOK_NOTE =
+  '; the receiver now gets the signed event of CONTRACT §12 (type appointment.booked, the appointment under data.appointment, AppointEase-Signature header) instead of the plugin\'s {"event":"appointment.created",…}; its secret is not shown — to verify signatures, add a webhook under AppointEase → Webhooks (the secret is shown once) and delete this one';
 
 async function readPluginOptions(pool: Pool, t: Tables, report: CarryOverReport): Promise<Partial<Record<string, PhpValue>>> {
   let rows: any[];

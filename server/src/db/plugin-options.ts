@@ -1,6 +1,8 @@
 import type { PhpValue } from './php-unserialize';
 import { isValidTime, minutesOf } from '../domain/time';
 import { WEEKDAYS, type WeeklyHours } from '../domain/weekdays';
+import { parseOutboundUrl } from '../outbound/outbound-url';
+import type { WebhookEventType } from '../webhooks/webhook-event';
 
 /**
  * What the original AppointEase plugin's settings mean for the sidecar. The plugin keeps
@@ -9,7 +11,7 @@ import { WEEKDAYS, type WeeklyHours } from '../domain/weekdays';
  *   appointease_options          working_days, start_time, end_time, lunch_start/lunch_end,
  *                                slot_duration, advance_booking, min_advance, max_bookings,
  *                                rate_limit_* (its per-IP request limit), email and look fields
- *   appointease_email_settings   SMTP, sender, reminders
+ *   appointease_email_settings   SMTP, sender, reminders (enable_reminders, reminder_hours)
  *   appointease_atomic_settings  its booking engine's switches
  *   booking_plugin_settings      a fixed list of times and an admin address
  *   appointease_webhook_url      one webhook for new bookings
@@ -31,11 +33,25 @@ export const PLUGIN_OPTION_NAMES = ['appointease_options', 'appointease_email_se
 
 export type CarriedSetting = 'slotInterval' | 'maxAdvanceDays' | 'minNoticeMinutes';
 
+/** CONTRACT §12's reminders setting, as the carry-over writes it. */
+export type CarriedReminders = { minutesBefore: number }[];
+
+/** Our setting, its value, and where it came from ("appointease_options.slot_duration = 60"). */
+export type CarriedValue = { key: CarriedSetting; value: number; from: string } | { key: 'reminders'; value: CarriedReminders; from: string };
+
+/** The plugin's webhook as one of ours (CONTRACT §12): its URL, the one event it sent. */
+export interface CarriedWebhook {
+  url: string;
+  events: WebhookEventType[];
+  from: string;
+}
+
 export interface PluginMapping {
-  /** Our setting, its value, and where it came from ("appointease_options.slot_duration = 60"). */
-  settings: { key: CarriedSetting; value: number; from: string }[];
+  settings: CarriedValue[];
   /** The business's days and hours: the default weekly hours of staff that have none. */
   hours: { hours: WeeklyHours; from: string } | null;
+  /** appointease_webhook_url, when it is an http(s) URL. */
+  webhooks: CarriedWebhook[];
   /** Values that were not carried over, each with why (no counterpart, or not a valid value). */
   notCarried: { from: string; why: string }[];
 }
@@ -80,7 +96,7 @@ export function slotIntervalFor(minutes: number): number | null {
  * appointease_options, as the plugin itself does when it reads them.
  */
 export function mapPluginOptions(options: Partial<Record<string, PhpValue>>): PluginMapping {
-  const out: PluginMapping = { settings: [], hours: null, notCarried: [] };
+  const out: PluginMapping = { settings: [], hours: null, webhooks: [], notCarried: [] };
   const no = (from: string, value: PhpValue | undefined, why: string) => out.notCarried.push({ from: shown(from, value), why });
 
   const main = options.appointease_options;
@@ -149,6 +165,14 @@ export function mapPluginOptions(options: Partial<Record<string, PhpValue>>): Pl
     no('appointease_options', main, 'not the array the plugin stores; nothing read from it');
   }
 
+  // Its reminder switch and hours, carried or named here (not again in the loop below).
+  const email = options.appointease_email_settings;
+  const reminderKeys = new Set(['enable_reminders', 'reminder_hours']);
+  if (isRecord(email)) {
+    const reminders = mapReminders(email, no);
+    if (reminders) out.settings.push(reminders);
+  }
+
   for (const name of ['appointease_email_settings', 'appointease_atomic_settings', 'booking_plugin_settings'] as const) {
     const option = options[name];
     if (option === undefined || option === null) continue;
@@ -157,16 +181,62 @@ export function mapPluginOptions(options: Partial<Record<string, PhpValue>>): Pl
       continue;
     }
     for (const [key, value] of Object.entries(option)) {
-      if (isEmpty(value)) continue;
+      if (isEmpty(value) || (name === 'appointease_email_settings' && reminderKeys.has(key))) continue;
       no(`${name}.${key}`, value, whyNot(`${name}.${key}`));
     }
   }
+
+  // Its one webhook: a POST of every new booking to appointease_webhook_url.
+  const hook = options.appointease_webhook_url;
+  if (!isEmpty(hook)) {
+    const url = typeof hook === 'string' ? webhookUrl(hook) : null;
+    if (url) out.webhooks.push({ url, events: ['appointment.booked'], from: shown('appointease_webhook_url', hook) });
+    else no('appointease_webhook_url', hook, 'not an http:// or https:// URL; the sidecar sends webhooks to those only');
+  }
   for (const name of PLAIN_VALUE_OPTIONS) {
     const value = options[name];
-    if (isEmpty(value)) continue;
+    if (isEmpty(value) || name === 'appointease_webhook_url') continue;
     no(name, value, whyNot(name));
   }
   return out;
+}
+
+/**
+ * enable_reminders + reminder_hours (appointease_email_settings, written by its activation;
+ * its email settings form has no such fields, so a site that saved that form no longer has
+ * them) → CONTRACT §12's `reminders`: off → [], on → one at that many hours before (the
+ * plugin's default 24 when the hours are missing). Null when the plugin says nothing.
+ */
+function mapReminders(email: { [key: string]: PhpValue }, no: (from: string, value: PhpValue | undefined, why: string) => void): CarriedValue | null {
+  const hasSwitch = 'enable_reminders' in email;
+  const hasHours = 'reminder_hours' in email && !isEmpty(email.reminder_hours);
+  if (!hasSwitch && !hasHours) return null;
+  const on = hasSwitch ? truthy(email.enable_reminders) : true;
+  if (!on) return { key: 'reminders', value: [], from: `appointease_email_settings.enable_reminders = ${JSON.stringify(email.enable_reminders)} (off)` };
+  const hours = hasHours ? whole(email.reminder_hours) : 24;
+  const at = hasHours ? `appointease_email_settings.reminder_hours = ${hours}` : 'appointease_email_settings.reminder_hours (its default) = 24';
+  if (hours === null || hours < 1 || hours * 60 > MAX_REMINDER_MINUTES) {
+    no('appointease_email_settings.reminder_hours', email.reminder_hours, 'not a whole number of hours from 1 to 168 (reminders go out at most 7 days ahead); our default, one reminder 24 h before, stays');
+    return null;
+  }
+  return { key: 'reminders', value: [{ minutesBefore: hours * 60 }], from: `appointease_email_settings.enable_reminders = ${JSON.stringify(email.enable_reminders ?? 1)}, ${at}` };
+}
+
+/** CONTRACT §12: a reminder is at most 10080 minutes (7 days) before. */
+const MAX_REMINDER_MINUTES = 10_080;
+
+/** PHP's truthiness for what a checkbox or an int stores: 1, "1", true on; 0, "0", "", false, null off. */
+function truthy(value: PhpValue | undefined): boolean {
+  return !(value === undefined || value === null || value === false || value === 0 || value === '' || value === '0' || (Array.isArray(value) && value.length === 0));
+}
+
+/** The URL as the sidecar would store it, when it is one it may call (the outbound client's syntax and scheme rule). */
+function webhookUrl(raw: string): string | null {
+  try {
+    return parseOutboundUrl(raw.trim()).href;
+  } catch {
+    return null;
+  }
 }
 
 /** Why a plugin value has no counterpart among the sidecar's stored settings. */
@@ -189,9 +259,7 @@ function whyNot(key: string): string {
     return 'mail goes out through MAIL_TRANSPORT in the sidecar\'s environment (or "wordpress", the site\'s own mail)';
   if (key === 'appointease_email_settings.from_email' || key === 'appointease_email_settings.from_name')
     return "the sender is MAIL_FROM in the sidecar's environment";
-  if (key === 'appointease_email_settings.enable_reminders' || key === 'appointease_email_settings.reminder_hours') return 'the sidecar sends no reminders yet';
   if (key.startsWith('appointease_atomic_settings.')) return 'the sidecar always books atomically with conflict detection and live updates; nothing to switch';
   if (key === 'booking_plugin_settings.time_slots') return 'the sidecar derives start times from working hours and the slot length';
-  if (key === 'appointease_webhook_url') return 'the sidecar has no webhooks yet';
   return 'no counterpart in the sidecar';
 }

@@ -102,12 +102,13 @@ export class WebhooksRepository {
     this.deliveries = `\`${t.webhookDeliveries}\``;
   }
 
-  async create(input: { url: string; events: readonly WebhookEventType[]; secret: string; active?: boolean }): Promise<WebhookRecord> {
-    const [res] = await this.pool.query<any>(
+  /** `conn`: inside the caller's transaction (the plugin carry-over of `npm run migrate`). */
+  async create(input: { url: string; events: readonly WebhookEventType[]; secret: string; active?: boolean }, conn?: Queryable): Promise<WebhookRecord> {
+    const [res] = await (conn ?? this.pool).query<any>(
       `INSERT INTO ${this.webhooks} (url, events, secret, active, created_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))`,
       [input.url, JSON.stringify([...new Set(input.events)]), input.secret, input.active === false ? 0 : 1],
     );
-    return (await this.find(Number(res.insertId)))!;
+    return (await this.find(Number(res.insertId), conn))!;
   }
 
   async list(): Promise<WebhookRecord[]> {

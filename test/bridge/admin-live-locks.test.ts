@@ -10,6 +10,7 @@ import jwt from 'jsonwebtoken';
 import { chromium, type Browser } from 'playwright-core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { login } from '../e2e/wordpress-harness.js';
 import { REPO_ROOT, WordPress, freePort, missingPrerequisite } from './wordpress.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -113,14 +114,10 @@ describe.skipIf(prerequisite)('Live locks page (admin bundle) against a stand-in
 
   it('authenticates its socket with a WordPress-minted admin JWT, shows a pushed lock within 2 s with a running countdown, and force-releases it', async () => {
     const context = await browser.newContext();
-    const page = await context.newPage();
+    const page = await login(context, wp, 'admin', 'admin-pass');
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('dialog', (dialog) => void dialog.accept());
-    await page.goto(`${wp.url}/wp-login.php`);
-    await page.fill('#user_login', 'admin');
-    await page.fill('#user_pass', 'admin-pass');
-    await Promise.all([page.waitForURL(/wp-admin/), page.click('#wp-submit')]);
     await page.goto(`${wp.url}/wp-admin/admin.php?page=appointease`);
     await page.locator('.appointease-feed[data-state="live"]').waitFor({ timeout: 10_000 });
     await page.getByText('No slot is locked right now.').waitFor();

@@ -39,12 +39,39 @@ export async function startSidecarProcess(port: number, env: Record<string, stri
   throw new Error(`sidecar did not become healthy: ${output}`);
 }
 
-export async function login(context: BrowserContext, wp: WordPress, user: string, password: string): Promise<Page> {
+/**
+ * Logs into wp-admin through wp-login.php in the browser; resolves on the first wp-admin page.
+ *
+ * wp-login.php focuses and selects the username field 200 ms after its inline script runs
+ * (wp_attempt_focus), and fill() focuses a field and types into it in two steps: on a loaded
+ * machine that timer could fire in between while filling the password, which then replaced
+ * the username; WordPress answered "The password field is empty." on wp-login.php and the old
+ * helper waited 30 s for a wp-admin URL that never came. So this waits for that focus to have
+ * happened, checks both fields hold what was typed before submitting, and reads WordPress's
+ * answer to the POST: a redirect onwards, or the page's own error text in the exception.
+ */
+export async function login(context: BrowserContext, wp: WordPress, user: string, password: string, timeoutMs = 60_000): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(`${wp.url}/wp-login.php`);
-  await page.fill('#user_login', user);
-  await page.fill('#user_pass', password);
-  await Promise.all([page.waitForURL(/wp-admin/), page.click('#wp-submit')]);
+  await page.goto(`${wp.url}/wp-login.php`, { timeout: timeoutMs });
+  // The autofocus is skipped on a page that shows an error; then there is nothing to wait for.
+  await page.waitForFunction(() => document.activeElement?.id === 'user_login', null, { timeout: 5_000 }).catch(() => undefined);
+  for (let attempt = 1; ; attempt++) {
+    await page.fill('#user_login', user);
+    await page.fill('#user_pass', password);
+    const typed = { user: await page.inputValue('#user_login'), password: await page.inputValue('#user_pass') };
+    if (typed.user === user && typed.password === password) break;
+    if (attempt === 3) throw new Error(`login as ${user}: the form would not keep what was typed (username field: ${JSON.stringify(typed.user)})`);
+  }
+  const posted = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith('/wp-login.php'), { timeout: timeoutMs });
+  await page.click('#wp-submit', { noWaitAfter: true });
+  const answer = await posted;
+  if (answer.status() !== 302) {
+    await page.waitForLoadState('domcontentloaded').catch(() => undefined);
+    const error = (await page.locator('#login_error').textContent({ timeout: 2_000 }).catch(() => null))?.replace(/\s+/g, ' ').trim();
+    throw new Error(`login as ${user} failed: wp-login.php answered ${answer.status()}${error ? ` — “${error}”` : ' without an error message'} (page: ${page.url()})`);
+  }
+  // The dashboard's DOM is enough; its last images and widgets need not have loaded.
+  await page.waitForURL(/\/wp-admin\//, { waitUntil: 'domcontentloaded', timeout: timeoutMs });
   return page;
 }
 

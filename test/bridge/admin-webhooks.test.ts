@@ -10,7 +10,7 @@ import { BusinessSettingsPage, remindersBody, toReminderDrafts } from '../../wp-
 import { WebhooksPage, webhookBody } from '../../wp-bridge/admin-src/src/pages/webhooks.js';
 import { WEBHOOK_EVENTS } from '../../wp-bridge/admin-src/src/types.js';
 import { WEBHOOK_EVENT_TYPES } from '../../server/src/webhooks/webhook-event.js';
-import { SIDECAR, TOKEN_URL, fakeAdminApi } from './fake-admin-api.js';
+import { SIDECAR, TOKEN_URL, fakeAdminApi, type FakeDelivery } from './fake-admin-api.js';
 
 let root: HTMLElement;
 let sidecar: ReturnType<typeof fakeAdminApi>;
@@ -170,7 +170,7 @@ describe('Webhooks page', () => {
     sidecar.state.webhooks.push({ id: 3, url: 'https://c.example.com/', events: [...WEBHOOK_EVENT_TYPES], active: true, secret: 'x'.repeat(32) });
     sidecar.state.deliveries.set(3, [
       { id: 12, event: 'appointment.cancelled', status: 'pending', attempts: 2, lastStatusCode: 500, createdAt: '2030-01-02T10:05:00.000Z', deliveredAt: null },
-      { id: 11, event: 'appointment.rescheduled', status: 'failed', attempts: 9, lastStatusCode: null, createdAt: '2030-01-02T10:00:00.000Z', deliveredAt: null },
+      { id: 11, event: 'appointment.rescheduled', status: 'failed', attempts: 9, lastStatusCode: null, lastError: 'timeout: no answer within 10 s', createdAt: '2030-01-02T10:00:00.000Z', deliveredAt: null },
       { id: 10, event: 'appointment.booked', status: 'delivered', attempts: 1, lastStatusCode: 204, createdAt: '2030-01-01T09:00:00.000Z', deliveredAt: '2030-01-01T09:00:01.000Z' },
     ]);
     await until(() => rows().length === 1);
@@ -180,7 +180,8 @@ describe('Webhooks page', () => {
     const cells = $$('tr[data-delivery]').map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent));
     expect(cells.map((c) => c.slice(0, 4))).toEqual([
       ['Cancelled', 'Pending', '2 attempts', 'HTTP 500'],
-      ['Rescheduled', 'Failed', '9 attempts', 'No answer'],
+      // The sidecar's reason, when it gives one beyond the status code.
+      ['Rescheduled', 'Failed', '9 attempts', 'No answertimeout: no answer within 10 s'],
       ['Booked', 'Delivered', '1 attempt', 'HTTP 204'],
     ]);
     expect(cells[2]![4]).toMatch(/2030/);

@@ -19,6 +19,7 @@ export interface FakeDelivery {
   status: 'pending' | 'delivered' | 'failed';
   attempts: number;
   lastStatusCode: number | null;
+  lastError?: string | null;
   createdAt: string;
   deliveredAt: string | null;
 }

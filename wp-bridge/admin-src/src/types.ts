@@ -100,6 +100,8 @@ export interface WebhookDelivery {
   status: DeliveryStatus;
   attempts: number;
   lastStatusCode: number | null;
+  /** Beyond CONTRACT §12: why the last attempt failed ("timeout: …", "HTTP 301 (redirects are not followed)"), when the sidecar says. */
+  lastError?: string | null;
   createdAt: string;
   deliveredAt: string | null;
 }

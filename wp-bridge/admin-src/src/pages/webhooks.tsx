@@ -224,15 +224,29 @@ function Deliveries({ api, webhook, format, onClose }: { api: Api; webhook: Webh
             { header: __('Event', 'appointease-bridge'), cell: (d) => eventLabel(d.event) },
             { header: __('Status', 'appointease-bridge'), cell: (d) => <span class={`appointease-delivery appointease-delivery--${d.status}`}>{statusLabel(d.status)}</span> },
             { header: __('Attempts', 'appointease-bridge'), cell: (d) => sprintf(_n('%d attempt', '%d attempts', d.attempts, 'appointease-bridge'), d.attempts) },
-            {
-              header: __('Last answer', 'appointease-bridge'),
-              cell: (d) => (d.lastStatusCode === null ? (d.attempts > 0 ? __('No answer', 'appointease-bridge') : '—') : sprintf(__('HTTP %d', 'appointease-bridge'), d.lastStatusCode)),
-            },
+            { header: __('Last answer', 'appointease-bridge'), cell: (d) => <LastAnswer delivery={d} /> },
             { header: __('Created', 'appointease-bridge'), cell: (d) => format(d.createdAt) },
             { header: __('Delivered', 'appointease-bridge'), cell: (d) => format(d.deliveredAt) },
           ]}
         />
       )}
     </section>
+  );
+}
+
+/** The receiver's last HTTP status, or that there was none; and the sidecar's reason when it adds one. */
+function LastAnswer({ delivery: d }: { delivery: WebhookDelivery }) {
+  const answer = d.lastStatusCode === null ? (d.attempts > 0 ? __('No answer', 'appointease-bridge') : '—') : sprintf(__('HTTP %d', 'appointease-bridge'), d.lastStatusCode);
+  const why = d.lastError && d.lastError !== `HTTP ${d.lastStatusCode}` ? d.lastError : null;
+  return (
+    <>
+      {answer}
+      {why && (
+        <>
+          <br />
+          <span class="description appointease-delivery-error">{why}</span>
+        </>
+      )}
+    </>
   );
 }

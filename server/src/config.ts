@@ -191,6 +191,10 @@ const envSchema = z.object({
   OUTBOUND_ALLOW_PRIVATE: bool(false).meta(
     doc('`true` lets webhooks and busy calendars (CONTRACT §12, §13) reach loopback, private and link-local addresses: development, an intranet receiver; it also opens the cloud metadata address (docs/outbox.md)'),
   ),
+  OUTBOX_POLL_MS: int(1_000, 50, 60_000).meta(doc('how often each instance looks for due outbox rows (reminders, webhook retries); a booking change on this instance is looked at at once (docs/outbox.md)')),
+  OUTBOX_LEASE_SECONDS: int(60, 20, 3_600).meta(
+    doc('how long an instance holds a claimed outbox row; a row whose instance died is taken over by another this long after the claim (docs/outbox.md)'),
+  ),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -243,6 +247,8 @@ export interface Config {
   lockSweepIntervalMs: number;
   /** Webhooks and busy calendars (CONTRACT §12, §13): may they reach loopback/private/link-local addresses? */
   outbound: { allowPrivate: boolean };
+  /** The outbox worker every instance runs (docs/outbox.md). */
+  outbox: { pollIntervalMs: number; leaseMs: number };
   version: string;
   /** What start-up should warn about (unknown variables that look like ours). */
   warnings: string[];
@@ -374,6 +380,7 @@ export function parseConfig(env: Record<string, string | undefined>, version = '
     },
     lockSweepIntervalMs: e.LOCK_SWEEP_INTERVAL_MS,
     outbound: { allowPrivate: e.OUTBOUND_ALLOW_PRIVATE },
+    outbox: { pollIntervalMs: e.OUTBOX_POLL_MS, leaseMs: e.OUTBOX_LEASE_SECONDS * 1_000 },
     version,
     warnings: unknownVariableWarnings(env),
   };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Config } from './config';
 import { DatabaseGuard, guardPool } from './db/database-guard';
 import { createPool, onContention, probeDatabase, type Pool } from './db/pool';
@@ -10,6 +11,15 @@ import { SettingsRepository } from './db/repositories/settings-repository';
 import { StaffRepository } from './db/repositories/staff-repository';
 import { CustomerAppointmentsRepository } from './db/repositories/customer-appointments-repository';
 import { EmailTemplatesRepository } from './db/repositories/email-templates-repository';
+import { OutboxRepository } from './db/repositories/outbox-repository';
+import { WebhooksRepository } from './db/repositories/webhooks-repository';
+import { OutboundClient } from './outbound/http-client';
+import { OutboxWorker } from './outbox/outbox-worker';
+import { WEBHOOK_OUTBOX_KIND } from './webhooks/enqueue-webhook-event';
+import { webhookDeliveryHandler } from './webhooks/webhook-delivery-handler';
+import { AdminWebhooks } from './services/admin-webhooks';
+import { BookingOutbox, REMINDER_OUTBOX_KIND } from './services/booking-outbox';
+import { reminderHandler } from './services/reminder-handler';
 import { MailComposer } from './mail/composer';
 import { Mailer } from './mail/mailer';
 import type { MailTransport } from './mail/message';
@@ -78,6 +88,8 @@ export interface AppDeps {
     audit: AuditRepository;
     customerAppointments: CustomerAppointmentsRepository;
     emailTemplates: EmailTemplatesRepository;
+    outbox: OutboxRepository;
+    webhooks: WebhooksRepository;
   };
   cache: AvailabilityCache;
   catalogue: Catalogue;
@@ -94,8 +106,14 @@ export interface AppDeps {
   lockStore: ResilientLockStore;
   locks: LockService;
   booking: BookingService;
+  /** The HTTP client for URLs site owners give us (webhooks; busy calendars): the address rule at connect time. */
+  outbound: OutboundClient;
+  /** What booking changes write to the outbox, in their transactions (CONTRACT §12). */
+  bookingOutbox: BookingOutbox;
+  /** Delivers webhooks and reminders from the outbox; every instance runs one (docs/outbox.md). */
+  outboxWorker: OutboxWorker;
   /** wp-admin's services (CONTRACT §7), built here like every other service. */
-  admin: { catalogue: AdminCatalogue; appointments: AdminAppointments; settings: AdminSettings };
+  admin: { catalogue: AdminCatalogue; appointments: AdminAppointments; settings: AdminSettings; webhooks: AdminWebhooks };
   /** Open WebSocket connections on this instance. */
   clientCount: () => number;
   /** Active slot locks, for GET /admin/stats (set by the lock store; absent = reported as null). */
@@ -143,6 +161,8 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     audit: new AuditRepository(pool, tables),
     customerAppointments: new CustomerAppointmentsRepository(pool, tables),
     emailTemplates: new EmailTemplatesRepository(pool, tables),
+    outbox: new OutboxRepository(pool, tables),
+    webhooks: new WebhooksRepository(pool, tables),
   };
   const cache = new AvailabilityCache(guard, keys, config.availabilityCacheSeconds);
   const catalogue = new Catalogue(repos, cache);
@@ -187,7 +207,26 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
   const sweeper = new ExpirySweeper([lockExpirySource(lockStore)], hub, logger, config.lockSweepIntervalMs);
   const realtime = new RealtimeServer({ config, hub, logger, metrics });
   const locks = new LockService({ config, store: lockStore, availability, catalogue, cache, hub, metrics, audit: repos.audit });
-  const booking = new BookingService({ pool, appointments: repos.appointments, audit: repos.audit, catalogue, availability, locks, hub, metrics, logger });
+  // The outbox (docs/outbox.md): booking changes write webhook events and reminders in their own
+  // transactions; this instance's worker delivers whatever is due, like every other instance's.
+  const outbound = new OutboundClient({ allowPrivate: config.outbound.allowPrivate });
+  const leaseMs = config.outbox.leaseMs;
+  const outboxWorker = new OutboxWorker({
+    repository: repos.outbox,
+    handlers: {
+      [WEBHOOK_OUTBOX_KIND]: webhookDeliveryHandler({ client: outbound, webhooks: repos.webhooks }),
+      // Composing plus the SMTP dialogue (nodemailer gives up after 10 s connect + 10 s greeting + 20 s idle);
+      // always inside the lease with the worker's margin to spare.
+      [REMINDER_OUTBOX_KIND]: reminderHandler({ appointments: repos.appointments, catalogue, compose: composer, transport: mailTransport, timeoutMs: Math.min(40_000, leaseMs - 5_000) }),
+    },
+    logger,
+    metrics,
+    owner: `${config.instanceName}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    pollIntervalMs: config.outbox.pollIntervalMs,
+    leaseMs,
+  });
+  const bookingOutbox = new BookingOutbox({ outbox: repos.outbox, webhooks: repos.webhooks, appointments: repos.appointments, wake: () => outboxWorker.wake() });
+  const booking = new BookingService({ pool, appointments: repos.appointments, audit: repos.audit, catalogue, availability, locks, hub, metrics, logger, outbox: bookingOutbox });
 
   // Customer mail follows the booking's commits, off the request path.
   booking.onBooked.push((e) => mailer.bookingConfirmed(e.row));
@@ -218,14 +257,18 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     mailTransport,
     mailer,
     identity: new IdentityService({ config, codes, rates, sessions, budget: new VerificationBudget(rates), mailer, logger }),
-    selfService: new SelfService({ pool, appointments: repos.appointments, customerAppointments: repos.customerAppointments, audit: repos.audit, catalogue, availability, hub, mailer }),
+    selfService: new SelfService({ pool, appointments: repos.appointments, customerAppointments: repos.customerAppointments, audit: repos.audit, catalogue, availability, hub, mailer, outbox: bookingOutbox }),
     lockStore,
     locks,
     booking,
+    outbound,
+    bookingOutbox,
+    outboxWorker,
     admin: {
       catalogue: new AdminCatalogue({ pool, catalogue, repos }),
-      appointments: new AdminAppointments({ pool, catalogue, availability, hub, repos, mailer }),
+      appointments: new AdminAppointments({ pool, catalogue, availability, hub, repos, mailer, outbox: bookingOutbox }),
       settings: new AdminSettings({ pool, catalogue, repos }),
+      webhooks: new AdminWebhooks({ webhooks: repos.webhooks, client: outbound, audit: repos.audit }),
     },
     // Admin stats: every live lock in both stores (the admin list's own source).
     lockCount: async () => (await locks.adminList()).length,
@@ -247,7 +290,11 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
   deps.closers.push(() => sweeper.close());
   // startServer closes it first (sockets before the HTTP server); this covers deps used without a server.
   deps.closers.push(() => realtime.close());
+  // Before the pool and the mail transport close (earlier closers run later): attempts in flight get 5 s,
+  // then are abandoned and left due at once for any instance.
+  deps.closers.push(() => outboxWorker.stop(5_000));
   sweeper.start();
+  outboxWorker.start();
   return deps;
 }
 

@@ -62,6 +62,11 @@ export const ERROR_CATALOGUE = {
     meaning: 'a cancelled appointment cannot be reinstated',
     message: () => 'A cancelled appointment cannot be reinstated; book the time again instead',
   }),
+  invalid_webhook_url: spec({
+    status: 422,
+    meaning: 'a webhook URL that is not http(s), does not resolve, or points at a loopback, private or link-local address (without OUTBOUND_ALLOW_PRIVATE=true)',
+    message: (why: string) => `This webhook URL cannot be used: ${why}`,
+  }),
   payload_too_large: spec({ status: 413, meaning: 'a body over 16 KB', message: () => 'The request body is larger than 16 KB' }),
   idempotency_key_reused: spec({
     status: 422,

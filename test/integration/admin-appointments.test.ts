@@ -46,7 +46,7 @@ describe('admin API: settings, appointments, stats', () => {
 
   it('settings: GET shows effective values and WordPress\'s zone; PUT overrides, null reverts; audited', async () => {
     const initial = await call('GET', '/admin/settings');
-    expect(initial.body).toEqual({ timezone: 'UTC', slotInterval: 30, minNoticeMinutes: 0, maxAdvanceDays: 90, maxBookingsPerCustomer: 5, wordpressTimezone: 'UTC', overridden: ['minNoticeMinutes'] });
+    expect(initial.body).toEqual({ timezone: 'UTC', slotInterval: 30, minNoticeMinutes: 0, maxAdvanceDays: 90, maxBookingsPerCustomer: 5, reminders: [{ minutesBefore: 1440 }], wordpressTimezone: 'UTC', overridden: ['minNoticeMinutes'] });
 
     const put = await call('PUT', '/admin/settings', { timezone: 'America/New_York', slotInterval: 15, maxAdvanceDays: 60, lockTtlSeconds: 5 });
     expect(put.status).toBe(200);
@@ -60,7 +60,7 @@ describe('admin API: settings, appointments, stats', () => {
     await s.db.pool.query(`UPDATE wp_options SET option_value = 'Europe/Berlin' WHERE option_name = 'timezone_string'`);
     expect((await call('GET', '/admin/settings')).body).toMatchObject({ timezone: 'America/New_York', wordpressTimezone: 'Europe/Berlin' });
     const reverted = await call('PUT', '/admin/settings', { timezone: null, slotInterval: null, maxAdvanceDays: null });
-    expect(reverted.body).toEqual({ timezone: 'Europe/Berlin', slotInterval: 30, minNoticeMinutes: 0, maxAdvanceDays: 90, maxBookingsPerCustomer: 5, wordpressTimezone: 'Europe/Berlin', overridden: ['minNoticeMinutes'] });
+    expect(reverted.body).toEqual({ timezone: 'Europe/Berlin', slotInterval: 30, minNoticeMinutes: 0, maxAdvanceDays: 90, maxBookingsPerCustomer: 5, reminders: [{ minutesBefore: 1440 }], wordpressTimezone: 'Europe/Berlin', overridden: ['minNoticeMinutes'] });
     expect((await (await s.api('/settings')).json()).timezone).toBe('Europe/Berlin');
     await call('PUT', '/admin/settings', { timezone: 'UTC' });
   });

@@ -80,7 +80,7 @@ for (const variant of [
       store = new ResilientLockStore(d.guard, new RedisLockStore(d.guard, d.keys, clock), new MysqlLockStore(d.pool, d.tables, clock), d.logger, clock);
       const availability = new AvailabilityService({ catalogue: d.catalogue, cache: d.cache, appointments: d.repos.appointments, calendar: d.repos.calendar, locks: store, metrics: d.metrics });
       locks = new LockService({ config: d.config, store, availability, catalogue: d.catalogue, cache: d.cache, hub: d.hub, metrics: d.metrics, audit: d.repos.audit, now: clock });
-      booking = new BookingService({ pool: d.pool, appointments: d.repos.appointments, audit: d.repos.audit, catalogue: d.catalogue, availability, locks, hub: d.hub, metrics: d.metrics, logger: d.logger });
+      booking = new BookingService({ pool: d.pool, appointments: d.repos.appointments, audit: d.repos.audit, catalogue: d.catalogue, availability, locks, hub: d.hub, metrics: d.metrics, logger: d.logger, outbox: d.bookingOutbox });
       email = 'prop@example.com';
     });
     afterAll(() => s?.stop());

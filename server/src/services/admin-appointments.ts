@@ -1,5 +1,5 @@
 import { inTransaction, type Pool } from '../db/pool';
-import { isReleased, type AppointmentRow, type AppointmentsRepository } from '../db/repositories/appointments-repository';
+import { isFinished, isReleased, type AppointmentRow, type AppointmentsRepository } from '../db/repositories/appointments-repository';
 import type { AuditRepository } from '../db/repositories/audit-repository';
 import { fail, invalid, notFound } from '../errors';
 import type { SlotEventHub } from '../realtime/events';
@@ -7,6 +7,7 @@ import type { AdminActor } from './admin-catalogue';
 import { appointmentView, type AppointmentView } from './booking';
 import { invalidateDaysOf, releaseAppointmentTime } from './appointment-time';
 import type { AvailabilityService } from './availability';
+import type { BookingOutbox } from './booking-outbox';
 import type { Catalogue, CatalogueSnapshot } from './catalogue';
 import { addDays } from '../domain/time';
 
@@ -44,6 +45,8 @@ export class AdminAppointments {
       repos: { appointments: AppointmentsRepository; audit: AuditRepository };
       /** The customer hears about a cancellation made in wp-admin too. */
       mailer: { cancelled(row: AppointmentRow): void };
+      /** A cancellation's webhook event and dropped reminders, in the status change's transaction (CONTRACT §12). */
+      outbox: Pick<BookingOutbox, 'cancelled' | 'ended' | 'committed'>;
     },
   ) {}
 
@@ -56,6 +59,8 @@ export class AdminAppointments {
   }
 
   async setStatus(reference: string, status: AdminStatus, who: AdminActor): Promise<AdminAppointment> {
+    // Before the transaction: a cancellation's webhook body is the appointment's view.
+    const snap = await this.deps.catalogue.snapshot();
     const { row, changed } = await inTransaction(this.deps.pool, async (conn) => {
       const row = await this.deps.repos.appointments.adminFind(reference, conn);
       if (!row) throw notFound(`Appointment ${reference} not found`);
@@ -70,9 +75,12 @@ export class AdminAppointments {
         { actor: who.actor, action: 'set_status', entity: 'appointment', entityId: row.strong_id ?? row.id, details: { from: row.status, to: status }, ip: who.ip },
         conn,
       );
-      return { row: { ...row, status }, changed: true };
+      const changedRow = { ...row, status };
+      if (isReleased(status)) await this.deps.outbox.cancelled(conn, changedRow, snap);
+      else if (isFinished(status)) await this.deps.outbox.ended(conn, row.id);
+      return { row: changedRow, changed: true };
     }, { name: 'admin.appointment_status' });
-    const snap = await this.deps.catalogue.snapshot();
+    if (changed) this.deps.outbox.committed();
     const view = viewOf(row, snap);
     if (changed && row.employee_id != null) await this.afterChange(row, snap, isReleased(status));
     return view;

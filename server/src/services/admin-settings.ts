@@ -3,8 +3,9 @@ import type { AuditRepository } from '../db/repositories/audit-repository';
 import type { SettingsRepository } from '../db/repositories/settings-repository';
 import type { AdminActor } from './admin-catalogue';
 import type { Catalogue } from './catalogue';
+import type { ReminderOffset } from '../domain/reminders';
 
-export const SETTING_KEYS = ['timezone', 'slotInterval', 'minNoticeMinutes', 'maxAdvanceDays', 'maxBookingsPerCustomer'] as const;
+export const SETTING_KEYS = ['timezone', 'slotInterval', 'minNoticeMinutes', 'maxAdvanceDays', 'maxBookingsPerCustomer', 'reminders'] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
 export interface SettingsView {
@@ -14,6 +15,8 @@ export interface SettingsView {
   maxAdvanceDays: number;
   /** Upcoming non-cancelled appointments one customer may hold (0 = unlimited). */
   maxBookingsPerCustomer: number;
+  /** Reminder mails before each appointment (CONTRACT §12); default one at 24 h before, [] = none. */
+  reminders: ReminderOffset[];
   /** WordPress's own zone (timezone_string, else gmt_offset): what applies without an override. */
   wordpressTimezone: string;
   /** Which of the values are stored overrides rather than defaults. */
@@ -27,6 +30,7 @@ export type SettingsPatch = Partial<{
   minNoticeMinutes: number | null;
   maxAdvanceDays: number | null;
   maxBookingsPerCustomer: number | null;
+  reminders: ReminderOffset[] | null;
 }>;
 
 /** Booking rules: the effective values, and overrides stored in {prefix}appointease_settings. */

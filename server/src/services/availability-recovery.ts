@@ -13,7 +13,7 @@ const MARGIN_SECONDS = 5;
 /** More changes than this in the window: void everything instead (the work stays bounded). */
 const MAX_CHANGES = 5_000;
 /** Audited entities whose changes leave cached day plans as they are (a forced unlock: locks are never cached). */
-const NO_CACHED_EFFECT = new Set(['slot_lock']);
+const NO_CACHED_EFFECT = new Set(['slot_lock', 'webhook']);
 
 export interface AuditedChange {
   action: string;

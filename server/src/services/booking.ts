@@ -12,6 +12,7 @@ import type { LockInfo } from '../stores/lock-store';
 import { releaseAppointmentTime } from './appointment-time';
 import { busyBlockOf } from '../domain/busy-blocks';
 import type { AvailabilityService } from './availability';
+import type { BookingOutbox } from './booking-outbox';
 import { Catalogue, type CatalogueSnapshot } from './catalogue';
 import type { LockService } from './locks';
 import { addDays, isoUtc, localInstant, minutesOf, toLocalSql, wallClock } from '../domain/time';
@@ -117,6 +118,8 @@ export class BookingService {
       hub: SlotEventHub;
       metrics: Metrics;
       logger: Logger;
+      /** Webhook events and reminders, written in the booking's transaction (CONTRACT §12). */
+      outbox: BookingOutbox;
       now?: () => number;
     },
   ) {}
@@ -175,6 +178,7 @@ export class BookingService {
           { actor: 'customer', action: 'appointment.booked', entity: 'appointment', entityId: newId, details: { date: input.date, time: input.time, employeeId: input.employeeId, serviceId: input.serviceId, lockStore: lock.store }, ip: input.ip },
           conn,
         );
+        await this.deps.outbox.booked(conn, newId, snap);
         return { booked: newId };
       }, BOOKING_TRANSACTION);
     } catch (err) {
@@ -188,6 +192,7 @@ export class BookingService {
     }
 
     if ('replay' in outcome) return this.replay(outcome.replay, bodyHash!, snap);
+    this.deps.outbox.committed();
     const row = (await this.deps.appointments.byId(outcome.booked))!;
     const appointment = appointmentView(row, snap, { withEmail: true }) as AppointmentView & { email: string };
     this.deps.metrics.bookings.inc({ outcome: 'booked' });
@@ -232,12 +237,14 @@ export class BookingService {
           { actor: 'customer', action: 'appointment.rescheduled', entity: 'appointment', entityId: row.id, details: { from: row.appointment_date, fromEmployeeId: oldEmployee, to: at.startLocal, employeeId }, ip: input.ip },
           conn,
         );
+        await this.deps.outbox.rescheduled(conn, row.id, snap);
       }, RESCHEDULE_TRANSACTION);
     } catch (err) {
       if (err instanceof AppError) this.deps.metrics.bookings.inc({ outcome: err.code });
       throw err;
     }
 
+    this.deps.outbox.committed();
     const row = (await this.deps.appointments.byId(current.id))!;
     const appointment = appointmentView(row, snap, { withEmail: true }) as AppointmentView & { email: string };
     const oldDate = current.appointment_date.slice(0, 10);

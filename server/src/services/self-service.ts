@@ -10,6 +10,7 @@ import { releaseAppointmentTime } from './appointment-time';
 import { appointmentView, type AppointmentView } from './booking';
 import { busyBlockOf } from '../domain/busy-blocks';
 import type { AvailabilityService } from './availability';
+import type { BookingOutbox } from './booking-outbox';
 import type { Catalogue, CatalogueSnapshot } from './catalogue';
 
 /**
@@ -28,6 +29,7 @@ export class SelfService {
       availability: AvailabilityService;
       hub: SlotEventHub;
       mailer: Pick<Mailer, 'cancelled'>;
+      outbox: Pick<BookingOutbox, 'cancelled' | 'committed'>;
       now?: () => number;
     },
   ) {}
@@ -64,8 +66,11 @@ export class SelfService {
         { actor: 'customer', action: 'appointment.cancel', entity: 'appointment', entityId: row.strong_id, details: { by: 'customer', previousStatus: row.status }, ip: clientIp },
         conn,
       );
-      return { row: { ...row, status: 'cancelled' }, changed: true };
+      const cancelled = { ...row, status: 'cancelled' };
+      await this.deps.outbox.cancelled(conn, cancelled, snap);
+      return { row: cancelled, changed: true };
     }, { name: 'appointment.cancel' });
+    if (result.changed) this.deps.outbox.committed();
     if (result.changed) await this.released(result.row, snap);
     return view(result.row, snap);
   }

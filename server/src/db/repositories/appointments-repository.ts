@@ -161,8 +161,9 @@ export class AppointmentsRepository {
     return rows as AppointmentRow[];
   }
 
-  async byId(id: number): Promise<AppointmentRow | undefined> {
-    const [rows] = await this.pool.query<any[]>(`SELECT * FROM \`${this.t.appointments}\` WHERE id = ?`, [id]);
+  /** Pass the transaction's connection to read its own uncommitted write. */
+  async byId(id: number, conn?: PoolConnection): Promise<AppointmentRow | undefined> {
+    const [rows] = await (conn ?? this.pool).query<any[]>(`SELECT * FROM \`${this.t.appointments}\` WHERE id = ?`, [id]);
     return rows[0] as AppointmentRow | undefined;
   }
 

@@ -3,14 +3,17 @@ import type { Pool, PoolConnection } from '../pool';
 import type { Tables } from '../schema';
 import type { BookingRules } from '../../domain/slot-grid';
 import { isValidZone } from '../../domain/time';
+import { remindersFromStored, type ReminderOffset } from '../../domain/reminders';
 
 /** The booking rules plus the limits the booking path enforces (CONTRACT §7, §11). */
 export interface SiteRules extends BookingRules {
   /** Upcoming non-cancelled appointments one customer may hold; 0 = unlimited. */
   maxBookingsPerCustomer: number;
+  /** Reminder mails before each appointment (CONTRACT §12), earliest first; [] = none. */
+  reminders: ReminderOffset[];
 }
 
-export const DEFAULT_RULES: Omit<SiteRules, 'timezone'> = {
+export const DEFAULT_RULES: Omit<SiteRules, 'timezone' | 'reminders'> = {
   slotInterval: 30,
   minNoticeMinutes: 60,
   maxAdvanceDays: 90,
@@ -101,6 +104,7 @@ export class SettingsRepository {
       minNoticeMinutes: num(stored.minNoticeMinutes, DEFAULT_RULES.minNoticeMinutes),
       maxAdvanceDays: num(stored.maxAdvanceDays, DEFAULT_RULES.maxAdvanceDays),
       maxBookingsPerCustomer: num(stored.maxBookingsPerCustomer, DEFAULT_RULES.maxBookingsPerCustomer),
+      reminders: remindersFromStored('reminders' in stored ? stored.reminders : undefined),
     };
   }
 

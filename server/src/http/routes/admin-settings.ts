@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps';
 import { isValidZone } from '../../domain/time';
+import { MAX_MINUTES_BEFORE, MAX_REMINDERS, MIN_MINUTES_BEFORE } from '../../domain/reminders';
 import { parse } from '../validate';
 import { actorOf } from './admin-catalogue';
 
@@ -25,6 +26,14 @@ const settingsPatch = z.object({
   maxAdvanceDays: whole(1, 1_095).nullable().optional(),
   // 0 = unlimited (CONTRACT §11).
   maxBookingsPerCustomer: whole(0, 1_000).nullable().optional(),
+  // CONTRACT §12: at most 5 offsets, each 1 minute to 1 week; [] = no reminders; null = back to the default (24 h).
+  reminders: z
+    .array(z.object({ minutesBefore: whole(MIN_MINUTES_BEFORE, MAX_MINUTES_BEFORE) }, { error: 'expected {"minutesBefore": N}' }), { error: 'expected a list of {"minutesBefore": N}' })
+    .max(MAX_REMINDERS, `at most ${MAX_REMINDERS} reminders`)
+    .refine((list) => new Set(list.map((r) => r.minutesBefore)).size === list.length, 'each minutesBefore at most once')
+    .transform((list) => [...list].sort((a, b) => b.minutesBefore - a.minutesBefore).map((r) => ({ minutesBefore: r.minutesBefore })))
+    .nullable()
+    .optional(),
 });
 
 /** Booking rules (CONTRACT §7): GET shows the effective values and WordPress's zone; PUT overrides. */

@@ -4,6 +4,7 @@ import { requireAdmin } from '../auth';
 import { adminAppointmentsRoutes } from './admin-appointments';
 import { adminCatalogueRoutes } from './admin-catalogue';
 import { adminSettingsRoutes } from './admin-settings';
+import { adminWebhookRoutes } from './admin-webhooks';
 import { mysqlAnswers } from './ops';
 
 const sum = async (metric: { get(): Promise<{ values: { value: number }[] }> }) => (await metric.get()).values.reduce((n, v) => n + v.value, 0);
@@ -20,6 +21,7 @@ export function adminRoutes(deps: AppDeps): Router {
   r.use(adminCatalogueRoutes(deps));
   r.use(adminSettingsRoutes(deps));
   r.use(adminAppointmentsRoutes(deps));
+  r.use(adminWebhookRoutes(deps));
 
   r.get('/stats', async (_req, res) => {
     const [hits, misses, fallbacks, mysql, activeLocks] = await Promise.all([

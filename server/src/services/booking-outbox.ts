@@ -1,0 +1,122 @@
+import type { PoolConnection } from '../db/pool';
+import type { AppointmentRow, AppointmentsRepository } from '../db/repositories/appointments-repository';
+import type { OutboxEntry, OutboxRepository } from '../db/repositories/outbox-repository';
+import type { WebhooksRepository } from '../db/repositories/webhooks-repository';
+import { busyBlockOf } from '../domain/busy-blocks';
+import { planReminders } from '../domain/reminders';
+import { isoUtc } from '../domain/time';
+import { enqueueWebhookEvent } from '../webhooks/enqueue-webhook-event';
+import type { WebhookEventType } from '../webhooks/webhook-event';
+import { appointmentView } from './booking';
+import type { CatalogueSnapshot } from './catalogue';
+
+export const REMINDER_OUTBOX_KIND = 'reminder';
+
+/** What a reminder row carries: the time it was planned for, so a row that outlived a move is recognised. */
+export interface ReminderOutboxPayload {
+  minutesBefore: number;
+  /** The appointment's local start (`appointment_date`) when the reminder was planned. */
+  startLocal: string;
+  /** The same instant in UTC (for people reading the table). */
+  start: string;
+}
+
+/**
+ * What a booking change writes to the outbox (CONTRACT §12, docs/outbox.md),
+ * called INSIDE the change's transaction, after the appointment row is
+ * written and while it is locked (so one appointment's rows get ids in the
+ * order of its changes):
+ *
+ * - a webhook event per active webhook subscribed to it (delivery row + outbox row);
+ * - reminders: one row per `reminders` offset still ahead, re-planned on a
+ *   move (the old pending ones cancelled first), dropped on a cancellation
+ *   or when the appointment is marked completed / no-show.
+ *
+ * Each call is a handful of short statements on small indexed tables: a plain
+ * read of the webhooks, the appointment read back by primary key, one
+ * multi-row INSERT per kind; under READ COMMITTED none takes a gap lock.
+ * After the commit, `committed()` wakes this instance's worker so the first
+ * attempt goes out at once rather than at the next poll.
+ */
+export class BookingOutbox {
+  constructor(
+    private readonly deps: {
+      outbox: OutboxRepository;
+      webhooks: WebhooksRepository;
+      appointments: AppointmentsRepository;
+      /** The worker's wake(); absent in tests that build services alone. */
+      wake?: () => void;
+      now?: () => number;
+    },
+  ) {}
+
+  async booked(conn: PoolConnection, appointmentId: number, snap: CatalogueSnapshot): Promise<void> {
+    const row = await this.reread(conn, appointmentId);
+    await this.webhookEvent(conn, 'appointment.booked', row, snap);
+    await this.planReminders(conn, row, snap);
+  }
+
+  async rescheduled(conn: PoolConnection, appointmentId: number, snap: CatalogueSnapshot): Promise<void> {
+    const row = await this.reread(conn, appointmentId);
+    await this.webhookEvent(conn, 'appointment.rescheduled', row, snap);
+    await this.deps.outbox.cancelPending(conn, appointmentId, REMINDER_OUTBOX_KIND, 'appointment moved');
+    await this.planReminders(conn, row, snap);
+  }
+
+  /** By the customer or an admin; `row` as it now is (status cancelled). */
+  async cancelled(conn: PoolConnection, row: AppointmentRow, snap: CatalogueSnapshot): Promise<void> {
+    await this.webhookEvent(conn, 'appointment.cancelled', row, snap);
+    await this.deps.outbox.cancelPending(conn, Number(row.id), REMINDER_OUTBOX_KIND, 'appointment cancelled');
+  }
+
+  /** Marked completed or no-show: nothing to remind of any more (no webhook event: CONTRACT §12 names none). */
+  async ended(conn: PoolConnection, appointmentId: number): Promise<void> {
+    await this.deps.outbox.cancelPending(conn, appointmentId, REMINDER_OUTBOX_KIND, 'appointment ended');
+  }
+
+  /** After the commit: this instance's worker looks at once. */
+  committed(): void {
+    this.deps.wake?.();
+  }
+
+  private async reread(conn: PoolConnection, id: number): Promise<AppointmentRow> {
+    const row = await this.deps.appointments.byId(id, conn);
+    if (!row) throw new Error(`appointment ${id} vanished inside its own transaction`);
+    return row;
+  }
+
+  private async webhookEvent(conn: PoolConnection, type: WebhookEventType, row: AppointmentRow, snap: CatalogueSnapshot): Promise<void> {
+    await enqueueWebhookEvent(conn, this.deps, {
+      type,
+      appointmentId: Number(row.id),
+      appointment: appointmentView(row, snap, { withEmail: true }) as unknown as Record<string, unknown>,
+      createdAt: new Date(this.now()),
+    });
+  }
+
+  private async planReminders(conn: PoolConnection, row: AppointmentRow, snap: CatalogueSnapshot): Promise<void> {
+    const start = busyBlockOf(row, snap, snap.rules.timezone).start;
+    const planned = planReminders(start, snap.rules.reminders ?? [], this.now());
+    if (planned.length === 0) return;
+    const id = Number(row.id);
+    await this.deps.outbox.enqueue(
+      conn,
+      planned.map(
+        (p): OutboxEntry => ({
+          kind: REMINDER_OUTBOX_KIND,
+          payload: { minutesBefore: p.minutesBefore, startLocal: row.appointment_date, start: isoUtc(start) } satisfies ReminderOutboxPayload,
+          dueAt: new Date(p.dueAt),
+          // A slow mail server holds at most a few of an instance's slots; webhooks keep theirs.
+          concurrencyKey: 'mail',
+          // Unique while pending: a retried transaction or a double plan cannot make two.
+          dedupeKey: `reminder:${id}:${p.minutesBefore}:${start}`,
+          appointmentId: id,
+        }),
+      ),
+    );
+  }
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+}

@@ -51,10 +51,12 @@ describe('AvailabilityRecovery.changedDays', () => {
   it('a forced unlock changes no cached day; nothing at all needs no query', async () => {
     expect(await recoveryWith([]).changedDays([change('slot_lock', '2030-01-01 09:00 emp1', 'lock.force_release')])).toEqual({ catalogue: false, days: [] });
     expect(await recoveryWith([]).changedDays([])).toEqual({ catalogue: false, days: [] });
+    // Webhooks (CONTRACT §12) are not part of any cached day.
+    expect(await recoveryWith([]).changedDays([change('webhook', '3', 'create')])).toEqual({ catalogue: false, days: [] });
   });
 
   it('any catalogue change, or an entry it does not know, voids the whole catalogue', async () => {
-    for (const entity of ['service', 'staff', 'time_off', 'blackout_date', 'settings', 'webhook']) {
+    for (const entity of ['service', 'staff', 'time_off', 'blackout_date', 'settings', 'something_new']) {
       expect((await recoveryWith([]).changedDays([change('appointment', '1'), change(entity, '3')])).catalogue, entity).toBe(true);
     }
     expect((await recoveryWith([]).changedDays([change('appointment', null)])).catalogue).toBe(true);

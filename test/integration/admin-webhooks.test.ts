@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSidecar, type TestSidecar } from '../helpers/sidecar';
+
+/**
+ * The admin side of CONTRACT §12 against real MariaDB and Redis: webhook
+ * CRUD, pause, the deliveries list, the reminders setting, and every kind of
+ * bad input (refused without a write). OUTBOUND_ALLOW_PRIVATE is off here,
+ * so loopback and private targets are refused; a public IP literal needs no DNS.
+ */
+describe('admin API: webhooks and the reminders setting (CONTRACT §12)', () => {
+  let s: TestSidecar;
+  let token: string;
+  const PUBLIC = 'https://93.184.215.14/hooks/appointease';
+
+  const call = async (method: string, path: string, json?: unknown, auth: string | null = token) => {
+    const res = await s.api(path, { method, token: auth ?? undefined, json });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  const count = async () => Number((await s.db.pool.query<any[]>('SELECT COUNT(*) AS n FROM wp_appointease_webhooks'))[0][0].n);
+
+  beforeAll(async () => {
+    s = await startSidecar();
+    token = s.adminToken();
+  });
+  afterAll(() => s?.stop());
+
+  it('needs an admin token', async () => {
+    expect((await call('GET', '/admin/webhooks', undefined, null)).status).toBe(401);
+    expect((await call('POST', '/admin/webhooks', { url: PUBLIC, events: ['appointment.booked'] }, 'not-a-jwt')).status).toBe(401);
+    expect((await call('GET', '/admin/webhooks/1/deliveries', undefined, null)).status).toBe(401);
+  });
+
+  it('creates with a generated secret shown once; lists, changes, pauses and deletes', async () => {
+    const created = await call('POST', '/admin/webhooks', { url: `${PUBLIC}#frag`, events: ['appointment.booked', 'appointment.cancelled', 'appointment.booked'] });
+    expect(created.status).toBe(201);
+    const hook = created.body.webhook;
+    expect(hook).toMatchObject({ id: expect.any(Number), url: PUBLIC, events: ['appointment.booked', 'appointment.cancelled'], active: true });
+    expect(hook.secret).toMatch(/^whsec_[\w-]{43}$/);
+
+    const listed = await call('GET', '/admin/webhooks');
+    expect(listed.status).toBe(200);
+    expect(listed.body.webhooks).toEqual([expect.objectContaining({ id: hook.id, url: PUBLIC, events: hook.events, active: true })]);
+    expect(JSON.stringify(listed.body)).not.toContain(hook.secret);
+    expect(listed.body.webhooks[0]).not.toHaveProperty('secret');
+
+    const own = await call('POST', '/admin/webhooks', { url: PUBLIC, events: ['appointment.rescheduled'], secret: 'x'.repeat(16) + 'my-own-secret-0123456789' });
+    expect(own.status).toBe(201);
+    expect(own.body.webhook.secret).toBe('x'.repeat(16) + 'my-own-secret-0123456789');
+
+    const paused = await call('PUT', `/admin/webhooks/${hook.id}`, { active: false });
+    expect(paused.status).toBe(200);
+    expect(paused.body.webhook).toMatchObject({ id: hook.id, active: false, events: hook.events, url: PUBLIC });
+    expect(paused.body.webhook).not.toHaveProperty('secret');
+    const changed = await call('PUT', `/admin/webhooks/${hook.id}`, { url: 'http://93.184.215.14:8080/other', events: ['appointment.rescheduled'], active: true });
+    expect(changed.body.webhook).toMatchObject({ url: 'http://93.184.215.14:8080/other', events: ['appointment.rescheduled'], active: true });
+
+    expect(await call('GET', `/admin/webhooks/${hook.id}/deliveries`)).toEqual({ status: 200, body: { deliveries: [] } });
+
+    const [[audit]] = await s.db.pool.query<any[]>(`SELECT * FROM wp_appointease_audit_log WHERE entity = 'webhook' AND action = 'create' ORDER BY id LIMIT 1`);
+    expect(audit).toMatchObject({ actor: 'admin:1', entity_id: String(hook.id) });
+    expect(audit.details).not.toContain(hook.secret);
+
+    expect((await call('DELETE', `/admin/webhooks/${hook.id}`)).status).toBe(204);
+    expect((await call('DELETE', `/admin/webhooks/${hook.id}`)).status).toBe(404);
+    expect((await call('PUT', `/admin/webhooks/${hook.id}`, { active: true })).status).toBe(404);
+    expect((await call('GET', `/admin/webhooks/${hook.id}/deliveries`)).status).toBe(404);
+    expect((await call('GET', '/admin/webhooks')).body.webhooks.map((w: { id: number }) => w.id)).toEqual([own.body.webhook.id]);
+  });
+
+  it('422 invalid_webhook_url for what is not http(s) or points inside, without a write', async () => {
+    const before = await count();
+    for (const url of [
+      'ftp://93.184.215.14/x',
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'not a url',
+      'http://127.0.0.1:8080/hook',
+      'http://localhost/hook',
+      'http://[::1]/hook',
+      'http://10.1.2.3/hook',
+      'http://192.168.0.10/hook',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://2130706433/',
+      'http://0.0.0.0/',
+      `https://93.184.215.14/${'a'.repeat(2100)}`,
+    ]) {
+      const res = await call('POST', '/admin/webhooks', { url, events: ['appointment.booked'] });
+      expect([url, res.status, res.body.error.code]).toEqual([url, 422, 'invalid_webhook_url']);
+    }
+    const own = (await call('GET', '/admin/webhooks')).body.webhooks[0];
+    const res = await call('PUT', `/admin/webhooks/${own.id}`, { url: 'http://127.0.0.1/x' });
+    expect([res.status, res.body.error.code]).toEqual([422, 'invalid_webhook_url']);
+    expect(await count()).toBe(before);
+    expect((await call('GET', '/admin/webhooks')).body.webhooks[0].url).toBe(own.url);
+  });
+
+  it('400 invalid_request for unknown events and malformed bodies, without a write', async () => {
+    const before = await count();
+    const own = (await call('GET', '/admin/webhooks')).body.webhooks[0];
+    const cases: [string, string, unknown, string][] = [
+      ['POST', '/admin/webhooks', { url: PUBLIC, events: ['appointment.paid'] }, 'events.0'],
+      ['POST', '/admin/webhooks', { url: PUBLIC, events: ['appointment.booked', 'booked'] }, 'events.1'],
+      ['POST', '/admin/webhooks', { url: PUBLIC, events: [] }, 'events'],
+      ['POST', '/admin/webhooks', { url: PUBLIC, events: 'appointment.booked' }, 'events'],
+      ['POST', '/admin/webhooks', { url: PUBLIC }, 'events'],
+      ['POST', '/admin/webhooks', { events: ['appointment.booked'] }, 'url'],
+      ['POST', '/admin/webhooks', { url: 42, events: ['appointment.booked'] }, 'url'],
+      ['POST', '/admin/webhooks', { url: PUBLIC, events: ['appointment.booked'], secret: 'too-short' }, 'secret'],
+      ['POST', '/admin/webhooks', { url: PUBLIC, events: ['appointment.booked'], secret: 's'.repeat(256) }, 'secret'],
+      ['PUT', `/admin/webhooks/${own.id}`, { events: ['appointment.deleted'] }, 'events.0'],
+      ['PUT', `/admin/webhooks/${own.id}`, { active: 'no' }, 'active'],
+      ['PUT', '/admin/webhooks/abc', { active: true }, 'id'],
+      ['GET', `/admin/webhooks/${own.id}/deliveries?limit=0`, undefined, 'limit'],
+      ['GET', `/admin/webhooks/${own.id}/deliveries?limit=1000`, undefined, 'limit'],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const res = await call(method, path, body);
+      expect([method, path, res.status, res.body.error.code]).toEqual([method, path, 400, 'invalid_request']);
+      expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
+    }
+    expect(await count()).toBe(before);
+    expect((await call('GET', '/admin/webhooks')).body.webhooks[0]).toMatchObject({ events: own.events, active: own.active });
+  });
+
+  it('reminders: default one at 24 h; up to 5 offsets of 1 minute to 1 week; [] = none; null = the default again', async () => {
+    expect((await call('GET', '/admin/settings')).body.reminders).toEqual([{ minutesBefore: 1440 }]);
+    for (const bad of [
+      [{ minutesBefore: 0 }],
+      [{ minutesBefore: 10_081 }],
+      [{ minutesBefore: 30.5 }],
+      [{ minutesBefore: '60' }],
+      [{ minutes: 60 }],
+      [{ minutesBefore: 60 }, { minutesBefore: 60 }],
+      [1, 2, 3, 4, 5, 6].map((n) => ({ minutesBefore: n * 10 })),
+      { minutesBefore: 60 },
+      'daily',
+    ]) {
+      const res = await call('PUT', '/admin/settings', { reminders: bad });
+      expect([JSON.stringify(bad), res.status, res.body.error?.code]).toEqual([JSON.stringify(bad), 400, 'invalid_request']);
+      expect(res.body.error.details[0].field).toMatch(/^reminders/);
+    }
+    expect((await call('GET', '/admin/settings')).body).toMatchObject({ reminders: [{ minutesBefore: 1440 }], overridden: expect.not.arrayContaining(['reminders']) });
+
+    const two = await call('PUT', '/admin/settings', { reminders: [{ minutesBefore: 60 }, { minutesBefore: 10_080 }, { minutesBefore: 1 }] });
+    expect(two.status).toBe(200);
+    expect(two.body).toMatchObject({ reminders: [{ minutesBefore: 10_080 }, { minutesBefore: 60 }, { minutesBefore: 1 }], overridden: expect.arrayContaining(['reminders']) });
+    expect((await call('PUT', '/admin/settings', { reminders: [] })).body.reminders).toEqual([]);
+    expect((await call('GET', '/admin/settings')).body.reminders).toEqual([]);
+    expect((await call('PUT', '/admin/settings', { reminders: null })).body.reminders).toEqual([{ minutesBefore: 1440 }]);
+  });
+});

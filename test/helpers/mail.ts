@@ -19,8 +19,12 @@ export interface TestSmtp {
   stop(): Promise<void>;
 }
 
-/** `hold` delays the server's answer to each message until it resolves (a slow mail server). */
-export async function startSmtp(options: { hold?: () => Promise<void> } = {}): Promise<TestSmtp> {
+/**
+ * `hold` delays the server's answer to each message until it resolves (a slow
+ * mail server); a message whose hold never resolves is never accepted (its
+ * sender never hears 250) and is not recorded.
+ */
+export async function startSmtp(options: { hold?: (raw: string) => Promise<void> } = {}): Promise<TestSmtp> {
   const mails: CapturedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -30,8 +34,8 @@ export async function startSmtp(options: { hold?: () => Promise<void> } = {}): P
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', async () => {
-        await options.hold?.();
         const raw = Buffer.concat(chunks).toString('utf8');
+        await options.hold?.(raw);
         mails.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),

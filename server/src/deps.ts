@@ -18,7 +18,7 @@ import { OutboxWorker } from './outbox/outbox-worker';
 import { WEBHOOK_OUTBOX_KIND } from './webhooks/enqueue-webhook-event';
 import { webhookDeliveryHandler } from './webhooks/webhook-delivery-handler';
 import { AdminWebhooks } from './services/admin-webhooks';
-import { BookingOutbox, REMINDER_OUTBOX_KIND } from './services/booking-outbox';
+import { BookingOutbox, MAIL_CONCURRENCY_KEY, REMINDER_OUTBOX_KIND } from './services/booking-outbox';
 import { reminderHandler } from './services/reminder-handler';
 import { MailComposer } from './mail/composer';
 import { Mailer } from './mail/mailer';
@@ -224,6 +224,9 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     owner: `${config.instanceName}:${process.pid}:${randomBytes(3).toString('hex')}`,
     pollIntervalMs: config.outbox.pollIntervalMs,
     leaseMs,
+    // Reminders share one mail server: half the slots (and the SMTP pool's 4 connections), so one that
+    // hangs still leaves webhooks the other half; each webhook receiver keeps the default cap of 2.
+    keyConcurrency: { [MAIL_CONCURRENCY_KEY]: 4 },
   });
   const bookingOutbox = new BookingOutbox({ outbox: repos.outbox, webhooks: repos.webhooks, appointments: repos.appointments, wake: () => outboxWorker.wake() });
   const booking = new BookingService({ pool, appointments: repos.appointments, audit: repos.audit, catalogue, availability, locks, hub, metrics, logger, outbox: bookingOutbox });

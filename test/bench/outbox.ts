@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPool, inTransaction, type Pool } from '../../server/src/db/pool';
 import { tableNames } from '../../server/src/db/schema';
-import { OutboxRepository } from '../../server/src/db/repositories/outbox-repository';
+import { OutboxRepository, type OutboxEntry } from '../../server/src/db/repositories/outbox-repository';
 import { WebhooksRepository } from '../../server/src/db/repositories/webhooks-repository';
 import { createLogger } from '../../server/src/logger';
 import { OutboundClient } from '../../server/src/outbound/http-client';
@@ -11,7 +11,12 @@ import { enqueueWebhookEvent } from '../../server/src/webhooks/enqueue-webhook-e
 import { generateWebhookSecret } from '../../server/src/webhooks/signature';
 import { webhookDeliveryHandler } from '../../server/src/webhooks/webhook-delivery-handler';
 import { buildWebhookEvent, deliveryHeaders } from '../../server/src/webhooks/webhook-event';
-import { createTestDatabase, type TestDatabase } from '../helpers/services';
+import { testConfig } from '../../server/src/config';
+import { buildDeps, closeDeps, type AppDeps } from '../../server/src/deps';
+import { MAIL_CONCURRENCY_KEY, REMINDER_OUTBOX_KIND } from '../../server/src/services/booking-outbox';
+import { everyDay, seedCatalogue } from '../helpers/catalogue';
+import { startSmtp } from '../helpers/mail';
+import { createTestDatabase, deletePrefix, REDIS_URL, uniquePrefix, type TestDatabase } from '../helpers/services';
 
 /**
  * Webhook delivery throughput through the outbox (claim, lease, signed POST,
@@ -19,7 +24,11 @@ import { createTestDatabase, type TestDatabase } from '../helpers/services';
  * process: the same signed POSTs to the same local receiver straight from
  * the outbound client, with the same number of requests in flight. And the
  * reminder lag: rows due over a few seconds, delivered by two instances at
- * the default 1 s poll, measured due → done on the database clock.
+ * the default 1 s poll, measured due → done on the database clock — once
+ * with a handler that answers at once (the outbox's own share), once through
+ * two whole sidecar instances (buildDeps): the real reminder handler re-reads
+ * the appointment, composes the mail (template, site, .ics) and hands it to a
+ * local SMTP server.
  */
 
 const DELIVERIES = Number(process.env.BENCH_OUTBOX_N ?? 1_200);
@@ -139,6 +148,61 @@ async function reminderLag(db: TestDatabase): Promise<{ p50: number; p95: number
   return { p50: at(0.5), p95: at(0.95), max: lags[lags.length - 1]! };
 }
 
+/**
+ * Due → sent through two real instances: appointments in the table, one
+ * reminder row each (as BookingOutbox writes them) due over 3 s, the
+ * instances' own workers and the real handler, SMTP to a local server.
+ */
+async function reminderLagSent(db: TestDatabase): Promise<{ p50: number; p95: number; max: number; mails: number }> {
+  await db.pool.query(`DELETE FROM ${T.outbox}`);
+  const smtp = await startSmtp();
+  const { serviceIds, staffIds } = await seedCatalogue(db.pool, {
+    services: [{ name: 'Haircut', duration: 30 }],
+    staff: [{ name: 'Ana', hours: everyDay(['00:00', '23:30']) }],
+    settings: { timezone: 'UTC', minNoticeMinutes: 0 },
+  });
+  const date = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+  const entries: OutboxEntry[] = [];
+  const first = Date.now() + 2_000;
+  for (let i = 0; i < REMINDERS; i++) {
+    const startLocal = `${date} ${String(Math.floor(i / 12) % 24).padStart(2, '0')}:${String((i % 12) * 5).padStart(2, '0')}:00`;
+    const [r] = await db.pool.query<any>(
+      `INSERT INTO ${T.appointments} (name, email, appointment_date, status, service_id, employee_id, strong_id, created_at) VALUES (?, ?, ?, 'confirmed', ?, ?, ?, UTC_TIMESTAMP())`,
+      [`Customer ${i}`, `customer${i}@example.com`, startLocal, serviceIds[0], staffIds[0], `APT-2030-${String(100_000 + i)}`],
+    );
+    entries.push({
+      kind: REMINDER_OUTBOX_KIND,
+      payload: { minutesBefore: 60, startLocal, start: `${startLocal.replace(' ', 'T')}.000Z` },
+      dueAt: new Date(first + (i * 3_000) / REMINDERS),
+      concurrencyKey: MAIL_CONCURRENCY_KEY,
+      appointmentId: Number(r.insertId),
+    });
+  }
+  const prefix = uniquePrefix();
+  const instances: AppDeps[] = [];
+  for (let i = 0; i < 2; i++) {
+    const config = testConfig({ DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: prefix, MAIL_TRANSPORT: smtp.url, APPOINTEASE_SECRET: 'bench-secret-that-is-at-least-32-characters' });
+    instances.push(await buildDeps(config, logger));
+  }
+  const outbox = new OutboxRepository(db.pool, T);
+  await inTransaction(db.pool, (conn) => outbox.enqueue(conn, entries), { name: 'bench.plan' });
+  for (;;) {
+    const [[row]] = await db.pool.query<any[]>(`SELECT COUNT(*) AS n FROM ${T.outbox} WHERE status = 'pending'`);
+    if (Number(row.n) === 0) break;
+    await sleep(50);
+  }
+  await Promise.all(instances.map((d) => closeDeps(d)));
+  await deletePrefix(prefix);
+  const mails = smtp.mails.length;
+  await smtp.stop();
+  const [[bad]] = await db.pool.query<any[]>(`SELECT COUNT(*) AS n FROM ${T.outbox} WHERE status <> 'done' OR attempts <> 1`);
+  if (Number(bad.n) !== 0 || mails !== REMINDERS) throw new Error(`${bad.n} reminders not done at the first attempt; ${mails} mails for ${REMINDERS}`);
+  const [rows] = await db.pool.query<any[]>(`SELECT TIMESTAMPDIFF(MICROSECOND, due_at, finished_at) / 1000 AS lag FROM ${T.outbox} ORDER BY lag`);
+  const lags = rows.map((r) => Number(r.lag));
+  const at = (p: number) => lags[Math.min(lags.length - 1, Math.floor(p * lags.length))]!;
+  return { p50: at(0.5), p95: at(0.95), max: lags[lags.length - 1]!, mails };
+}
+
 export async function run(): Promise<void> {
   const db = await createTestDatabase();
   const receiver = await startReceiver();
@@ -161,6 +225,10 @@ export async function run(): Promise<void> {
     const lag = await reminderLag(db);
     console.log(
       `reminder lag (due → done, ${REMINDERS} reminders due over 3 s, 2 instances, default 1 s poll): p50 ${lag.p50.toFixed(0)} ms   p95 ${lag.p95.toFixed(0)} ms   max ${lag.max.toFixed(0)} ms`,
+    );
+    const sent = await reminderLagSent(db);
+    console.log(
+      `reminder lag (due → sent, ${REMINDERS} real reminder mails over 3 s, 2 sidecar instances, composed + SMTP): p50 ${sent.p50.toFixed(0)} ms   p95 ${sent.p95.toFixed(0)} ms   max ${sent.max.toFixed(0)} ms   (${sent.mails} mails)`,
     );
   } finally {
     await receiver.close();

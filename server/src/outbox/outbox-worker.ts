@@ -46,6 +46,8 @@ export interface OutboxWorkerOptions {
   concurrency?: number;
   /** Attempts running at once per concurrency key (one webhook receiver). Default 2: a receiver that hangs holds at most two slots. */
   perKeyConcurrency?: number;
+  /** Caps for particular keys instead of perKeyConcurrency (the mail server, shared by every reminder). */
+  keyConcurrency?: Record<string, number>;
   /** How long a claim holds. Default 60 s. A crash is recovered this long after the claim. */
   leaseMs?: number;
   /** How often the gauges are refreshed from the table. Default 15 s. */
@@ -88,6 +90,7 @@ export class OutboxWorker {
   private readonly pollIntervalMs: number;
   private readonly concurrency: number;
   private readonly perKeyConcurrency: number;
+  private readonly keyConcurrency: Record<string, number>;
   private readonly leaseMs: number;
   private readonly random: () => number;
   private readonly options: OutboxWorkerOptions;
@@ -111,6 +114,7 @@ export class OutboxWorker {
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.concurrency = options.concurrency ?? 8;
     this.perKeyConcurrency = options.perKeyConcurrency ?? 2;
+    this.keyConcurrency = options.keyConcurrency ?? {};
     this.leaseMs = options.leaseMs ?? 60_000;
     this.random = options.random ?? Math.random;
     for (const [kind, h] of Object.entries(this.handlers)) {
@@ -210,7 +214,8 @@ export class OutboxWorker {
   private async claimBatch(): Promise<{ rows: OutboxRow[]; capped: boolean }> {
     const tentative = new Map<string, number>();
     let capped = false;
-    const saturated = [...this.runningByKey].filter(([, n]) => n >= this.perKeyConcurrency).map(([key]) => key);
+    const capOf = (key: string) => this.keyConcurrency[key] ?? this.perKeyConcurrency;
+    const saturated = [...this.runningByKey].filter(([key, n]) => n >= capOf(key)).map(([key]) => key);
     const rows = await this.repo.claim(this.owner, {
       kinds: this.kinds,
       limit: Math.max(0, this.concurrency - this.running.size),
@@ -219,7 +224,7 @@ export class OutboxWorker {
       accept: ({ concurrencyKey }) => {
         if (concurrencyKey === null) return true;
         const busy = (this.runningByKey.get(concurrencyKey) ?? 0) + (tentative.get(concurrencyKey) ?? 0);
-        if (busy >= this.perKeyConcurrency) {
+        if (busy >= capOf(concurrencyKey)) {
           capped = true;
           return false;
         }

@@ -11,6 +11,8 @@ import { appointmentView } from './booking';
 import type { CatalogueSnapshot } from './catalogue';
 
 export const REMINDER_OUTBOX_KIND = 'reminder';
+/** The concurrency key of every mail the outbox sends: one mail server, one cap per instance. */
+export const MAIL_CONCURRENCY_KEY = 'mail';
 
 /** What a reminder row carries: the time it was planned for, so a row that outlived a move is recognised. */
 export interface ReminderOutboxPayload {
@@ -107,7 +109,7 @@ export class BookingOutbox {
           payload: { minutesBefore: p.minutesBefore, startLocal: row.appointment_date, start: isoUtc(start) } satisfies ReminderOutboxPayload,
           dueAt: new Date(p.dueAt),
           // A slow mail server holds at most a few of an instance's slots; webhooks keep theirs.
-          concurrencyKey: 'mail',
+          concurrencyKey: MAIL_CONCURRENCY_KEY,
           // Unique while pending: a retried transaction or a double plan cannot make two.
           dedupeKey: `reminder:${id}:${p.minutesBefore}:${start}`,
           appointmentId: id,

@@ -126,6 +126,9 @@ export interface AppDeps {
   closers: (() => Promise<void> | void)[];
 }
 
+/** How long finished webhook deliveries stay in the admin's list. */
+const DELIVERY_RETENTION_MS = 30 * 86_400_000;
+
 export async function buildDeps(config: Config, logger: Logger, options: { demo?: boolean; defaultMetrics?: boolean } = {}): Promise<AppDeps> {
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics, instance: config.instanceName });
   // At most this many requests wait for a connection; more are answered 503 at once (the guard bounds the wait itself).
@@ -296,6 +299,12 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
   // Before the pool and the mail transport close (earlier closers run later): attempts in flight get 5 s,
   // then are abandoned and left due at once for any instance.
   deps.closers.push(() => outboxWorker.stop(5_000));
+  // The admin's deliveries list keeps 30 days (the outbox rows behind it go after 7, with the worker's purge).
+  const purgeDeliveries = setInterval(() => {
+    repos.webhooks.purgeDeliveries(DELIVERY_RETENTION_MS).catch((err) => logger.warn({ err: (err as Error).message }, 'webhook deliveries: purge failed'));
+  }, 3_600_000);
+  purgeDeliveries.unref();
+  deps.closers.push(() => clearInterval(purgeDeliveries));
   sweeper.start();
   outboxWorker.start();
   return deps;

@@ -245,6 +245,10 @@ describe('booking changes → webhooks and reminders through the outbox (CONTRAC
     expect((await outboxRows('reminder', z.id)).filter((r) => r.status === 'cancelled')).toHaveLength(2);
     expect(await planned(w.id)).toEqual([]);
 
+    // The site's own reminder template (AppointEase's email-templates table) is used; the facts are added anyway.
+    await db.pool.query(
+      `INSERT INTO wp_appointease_email_templates (name, subject, body, type, is_active) VALUES ('Reminder', 'Reminder: {service_name} soon ({reference})', '<p>See you soon, {customer_name}!</p>', 'reminder', 1)`,
+    );
     // Make every reminder row ever written due in a moment (pending or not): only Zoe's two new ones may go out.
     await redis.stop();
     await db.pool.query(`UPDATE wp_appointease_outbox SET due_at = UTC_TIMESTAMP(3) + INTERVAL 1 SECOND, available_at = UTC_TIMESTAMP(3) + INTERVAL 1 SECOND WHERE kind = 'reminder'`);
@@ -254,7 +258,9 @@ describe('booking changes → webhooks and reminders through the outbox (CONTRAC
     expect(reminders).toHaveLength(2);
     expect(reminders.every((m) => m.to.length === 1 && m.to[0] === 'zoe@example.com')).toBe(true);
     for (const mail of reminders) {
+      expect(mail.parsed.headers.subject).toBe(`Reminder: Haircut soon (${z.reference})`);
       const text = partOf(mail, 'text/plain')!.body;
+      expect(text).toContain('See you soon, Carla Customer!');
       expect(text).toContain(z.reference);
       expect(text).toContain('3:00'); // 15:00 in the site's words (no WordPress options here: English, UTC)
       expect(text).not.toContain('1:00 PM');

@@ -95,7 +95,7 @@ export async function codeFromMail(wp: WordPress, email: string): Promise<string
  * prefix, its own Redis key prefix, the site's origin allowed, and mail (one-time codes,
  * confirmations) relayed through the bridge's signed route into wp_mail.
  */
-export function startSidecarForSite(wp: WordPress, port: number, prefix: string): ReturnType<typeof startSidecarProcess> {
+export function startSidecarForSite(wp: WordPress, port: number, prefix: string, extraEnv: Record<string, string> = {}): ReturnType<typeof startSidecarProcess> {
   return startSidecarProcess(port, {
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
@@ -107,6 +107,7 @@ export function startSidecarForSite(wp: WordPress, port: number, prefix: string)
     MAIL_TRANSPORT: 'wordpress',
     WORDPRESS_URL: wp.url,
     MAIL_FROM: 'AppointEase <no-reply@example.com>',
+    ...extraEnv,
   });
 }
 

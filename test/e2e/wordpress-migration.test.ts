@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, todayIn } from '../../server/src/domain/time';
+import { signAdminToken } from '../../server/src/services/admin-token';
 import { weekdayOf } from '../../server/src/domain/weekdays';
 import { activationOptionRows } from '../helpers/appointease-original-options';
 import { originalPluginTables } from '../helpers/appointease-original-schema';
@@ -160,6 +161,13 @@ describe.skipIf(prerequisite || !original)('switching a live site from the origi
     expect(stdout).toContain('  reminders = [{"minutesBefore":1440}] ← appointease_email_settings.enable_reminders = 1, appointease_email_settings.reminder_hours = 24');
     expect(stdout).toMatch(/^ {2}webhook #\d+ to https:\/\/hooks\.example\.com\/plugin-site for appointment\.booked ← appointease_webhook_url/m);
     expect(q(`SELECT CONCAT(url, ' ', events, ' ', active) FROM wp_appointease_webhooks`)).toBe('https://hooks.example.com/plugin-site ["appointment.booked"] 1');
+    // What AppointEase → Webhooks and → Settings then show, through the sidecar's admin API.
+    const headers = { authorization: `Bearer ${signAdminToken(SECRET, 1)}` };
+    const { webhooks } = (await (await fetch(`${sidecar.url}/appointease/v1/admin/webhooks`, { headers })).json()) as { webhooks: unknown[] };
+    expect(webhooks).toEqual([expect.objectContaining({ url: 'https://hooks.example.com/plugin-site', events: ['appointment.booked'], active: true })]);
+    expect(JSON.stringify(webhooks)).not.toContain('whsec_');
+    const settings = (await (await fetch(`${sidecar.url}/appointease/v1/admin/settings`, { headers })).json()) as { reminders: unknown };
+    expect(settings.reminders).toEqual([{ minutesBefore: 1440 }]);
     expect(stdout).not.toContain('Problems');
   }, 90_000);
 

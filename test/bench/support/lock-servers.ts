@@ -6,17 +6,16 @@
  * load generator does not share this event loop.
  */
 import express from 'express';
-import pino from 'pino';
 import { parseConfig } from '../../../server/src/config';
 import { buildDeps } from '../../../server/src/deps';
-import { createLogger } from '../../../server/src/logger';
+import { createLogger, logDestination } from '../../../server/src/logger';
 import { createCommandConnection, connectWithin } from '../../../server/src/redis/connections';
 import { startServer } from '../../../server/src/server';
 
 const config = parseConfig(process.env, '0.0.0-bench');
 // Logs as in production (info, JSON, an access line per request) into /dev/null, so the
 // access log's cost is in the figures; BENCH_LOG_LEVEL=silent leaves it out.
-const logger = createLogger({ logLevel: process.env.BENCH_LOG_LEVEL ?? 'info', logFormat: 'json' }, pino.destination({ dest: '/dev/null', sync: false }));
+const logger = createLogger({ logLevel: process.env.BENCH_LOG_LEVEL ?? 'info', logFormat: 'json' }, logDestination('/dev/null'));
 const deps = await buildDeps(config, logger);
 const sidecar = await startServer(deps, 0, '127.0.0.1');
 

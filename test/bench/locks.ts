@@ -30,6 +30,8 @@ import { deletePrefix, MYSQL_ROOT, REDIS_URL } from '../helpers/services';
 const SEEDED_LOCKS = 100_000;
 const SEEDED_EMPLOYEES = 20;
 const FREE_EMPLOYEES = 20;
+/** Employees whose days nobody views before the cold rows hold on them. */
+const COLD_EMPLOYEES = 40;
 const DAYS = 365;
 // 00:00–23:30 working hours (24:00 is not a wall time): 47 start times for a 30-minute service.
 const CELLS = Array.from({ length: 47 }, (_, i) => `${String(Math.floor(i / 2)).padStart(2, '0')}:${i % 2 ? '30' : '00'}`);
@@ -118,12 +120,13 @@ export async function run(): Promise<void> {
     await migrate(pool, 'wp_');
     const ids = await seedCatalogue(pool, {
       services: [{ name: 'Cut', duration: 30 }],
-      staff: Array.from({ length: SEEDED_EMPLOYEES + FREE_EMPLOYEES }, (_, i) => ({ name: `E${i + 1}`, hours: everyDay(['00:00', '23:30']) })),
+      staff: Array.from({ length: SEEDED_EMPLOYEES + FREE_EMPLOYEES + COLD_EMPLOYEES }, (_, i) => ({ name: `E${i + 1}`, hours: everyDay(['00:00', '23:30']) })),
       settings: { timezone: 'UTC', minNoticeMinutes: 0, maxAdvanceDays: DAYS + 5 },
     });
     const serviceId = ids.serviceIds[0]!;
     const seededEmps = ids.staffIds.slice(0, SEEDED_EMPLOYEES);
-    const freeEmps = ids.staffIds.slice(SEEDED_EMPLOYEES);
+    const freeEmps = ids.staffIds.slice(SEEDED_EMPLOYEES, SEEDED_EMPLOYEES + FREE_EMPLOYEES);
+    const coldEmps = ids.staffIds.slice(SEEDED_EMPLOYEES + FREE_EMPLOYEES);
     const days = Array.from({ length: DAYS }, (_, i) => daysFromNow(i + 1));
 
     // 100,000 live locks written the way the acquire script writes them.
@@ -185,6 +188,27 @@ export async function run(): Promise<void> {
       const s = slot();
       return { method: 'POST', path: '/appointease/v1/locks', body: JSON.stringify({ date: s.date, time: s.time, employeeId: s.employeeId, serviceId: s.serviceId }), headers: { 'X-Forwarded-For': s.xff } };
     };
+    // Cold days, as measured from outside: every hold on its own employee-day,
+    // visited in a scattered order over the year and all cold employees, a
+    // random start time, its own client IP; nobody viewed these days first.
+    const coldDays = COLD_EMPLOYEES * (DAYS - 1);
+    let coldSeq = 0;
+    // A hold that is the first on its employee's month finds nothing cached and computes the month from MySQL.
+    const monthsTouched = new Set<string>();
+    const cold = { holds: 0, firstOfMonth: 0 };
+    const postColdLock = () => {
+      const i = coldSeq++;
+      const k = (i * 7_919) % coldDays; // 7,919 is prime and does not divide coldDays: a permutation
+      const emp = coldEmps[k % COLD_EMPLOYEES]!;
+      const date = days[1 + Math.floor(k / COLD_EMPLOYEES)]!;
+      cold.holds++;
+      if (!monthsTouched.has(`${emp}:${date.slice(0, 7)}`)) {
+        monthsTouched.add(`${emp}:${date.slice(0, 7)}`);
+        cold.firstOfMonth++;
+      }
+      const time = CELLS[(i * 31) % CELLS.length]!;
+      return { method: 'POST', path: '/appointease/v1/locks', body: JSON.stringify({ date, time, employeeId: emp, serviceId }), headers: { 'X-Forwarded-For': `10.${128 + ((i >> 16) & 127)}.${(i >> 8) & 255}.${i & 255}` } };
+    };
     let bareSeq = 0;
     const postBare = () => ({ method: 'POST', path: '/bare/lock', body: JSON.stringify({ n: bareSeq++ }), headers: { 'X-Forwarded-For': '10.0.0.1' } });
     const postBareMysql = () => ({ method: 'POST', path: '/bare/lock-with-mysql-check', body: JSON.stringify({ n: bareSeq++ }) });
@@ -244,18 +268,22 @@ export async function run(): Promise<void> {
     // BENCH_ONLY="POST /locks@16,GET /locks": run only the rows whose "route@clients" contains one of these.
     const only = process.env.BENCH_ONLY?.split(',').map((o) => o.trim()).filter(Boolean);
     const rows: string[][] = [];
+    const coldNotes: string[] = [];
     const fmt = (n: number) => n.toFixed(3);
     for (const c of [1, 16]) {
       const n = c === 1 ? 3_000 : 9_000;
       for (const [name, port, sidecarReq, bareReq, status] of [
         ['POST /locks', ports.sidecar, postLock, postBare, 201],
+        ['POST /locks cold days', ports.sidecar, postColdLock, postBare, 201],
         ['GET /locks', ports.sidecar, getLocks, getBare, 200],
         ['GET /settings (floor)', ports.sidecar, getSettings, getBare, 200],
         // Not the sidecar: what an unconditional MySQL look-up would add to a bare lock.
         ['bare SET NX + MySQL check', ports.bare, postBareMysql, postBare, 201],
       ] as const) {
         if (only && !only.some((o) => `${name}@${c}`.includes(o))) continue;
+        const coldBefore = { ...cold };
         const r = await compare(c, n, port, sidecarReq, bareReq, status);
+        if (sidecarReq === postColdLock) coldNotes.push(`cold days @${c}: ${cold.holds - coldBefore.holds} holds on distinct employee-days, ${cold.firstOfMonth - coldBefore.firstOfMonth} of them the first on their employee's month`);
         const us = (x: number) => x.toFixed(0);
         rows.push([name, String(c), fmt(r.side.p50), fmt(r.side.p99), r.side.rps.toFixed(0), fmt(r.bare.p50), fmt(r.bare.p99), r.bare.rps.toFixed(0), r.p50Ratio.toFixed(2), r.rpsRatio.toFixed(2), `${us(r.side.serverCpu)}/${us(r.bare.serverCpu)}`, `${us(r.side.redisCpu)}/${us(r.bare.redisCpu)}`, String(r.side.errors + r.bare.errors)]);
       }
@@ -266,6 +294,7 @@ export async function run(): Promise<void> {
     console.log(`${SEEDED_LOCKS.toLocaleString("en")} active locks over ${DAYS} days × ${SEEDED_EMPLOYEES} employees; sidecar and bare routes in one server process; medians of ${ROUNDS} alternating rounds; day plans cached (viewed) before holding; sidecar logging at ${process.env.BENCH_LOG_LEVEL ?? "info"} (JSON access lines to /dev/null)`);
     console.log(line(head));
     for (const r of rows) console.log(line(r));
+    for (const note of coldNotes) console.log(note);
     console.log('targets: p50 ratio ≤ 1.5; rps ratio ≥ 0.6 at 16 clients');
     console.log('µs/req columns: CPU time per request of the server process and of redis-server, sidecar/bare');
   } finally {

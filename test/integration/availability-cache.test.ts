@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { everyDay, daysFromNow, seedCatalogue } from '../helpers/catalogue';
 import { startSidecar, type TestSidecar } from '../helpers/sidecar';
+import { daysInMonth } from '../../server/src/domain/time';
 
 /** The availability cache against real Redis and MariaDB: hits, misses, invalidation races, single flight. */
 describe('availability cache', () => {
@@ -92,6 +93,32 @@ describe('availability cache', () => {
       expect(new Set(results.map((r) => JSON.stringify(r.slots))).size).toBe(1);
     } finally {
       repo.holdingTimeBetween = original;
+    }
+  });
+
+  it('a miss computes the uncached days of its month with it, from one computation, and stores them all', async () => {
+    const day = daysFromNow(50); // mid-horizon (90 days): its whole month is bookable
+    const monthDays = daysInMonth(day.slice(0, 7));
+    const other = monthDays.find((d) => d !== day)!;
+    await s.db.pool.query(
+      `INSERT INTO wp_appointments (name, email, appointment_date, end_date, status, service_id, employee_id) VALUES ('X', 'x@example.com', ?, ?, 'confirmed', ?, ?)`,
+      [`${other} 10:00:00`, `${other} 11:00:00`, svc, emp],
+    );
+    const availability = s.deps.availability;
+    const computePlans = availability.computePlans;
+    let computations = 0;
+    availability.computePlans = (...args) => (computations++, computePlans.apply(availability, args));
+    try {
+      const res = await s.api(`/availability?date=${day}&employeeId=${emp}&serviceId=${svc}`);
+      expect(res.status).toBe(200);
+      expect(computations).toBe(1);
+      for (const d of monthDays) expect(await s.deps.redis!.exists(`${s.prefix}avail:${d}:emp${emp}`), d).toBe(1);
+      // A neighbour is then served from the cache, with what MySQL had when it was computed.
+      const body = await (await s.api(`/availability?date=${other}&employeeId=${emp}&serviceId=${svc}`)).json();
+      expect(body.slots.find((x: { time: string }) => x.time === '10:00')?.status).toBe('booked');
+      expect(computations).toBe(1);
+    } finally {
+      availability.computePlans = computePlans;
     }
   });
 

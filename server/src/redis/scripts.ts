@@ -171,6 +171,21 @@ export async function availStore(
   return outcome('avail-store', AVAIL_STORE_CODES, code);
 }
 
+/** Many `availStore`s in one pipeline (one write, one round trip): the days a cache miss loads together. */
+export async function availStoreMany(
+  redis: Redis,
+  stores: Parameters<typeof availStore>[1][],
+): Promise<(keyof typeof AVAIL_STORE_CODES | 'failed')[]> {
+  defineScripts(redis);
+  const pipeline = redis.pipeline() as unknown as Record<'avail-store', (...a: (string | number)[]) => void> & { exec(): Promise<[Error | null, unknown][] | null> };
+  for (const a of stores) pipeline['avail-store'](a.planKey, a.dayGenerationKey, a.catalogueGenerationKey, a.seenDayGeneration, a.seenCatalogueGeneration, a.value, a.ttlSeconds);
+  const replies = (await pipeline.exec()) ?? [];
+  return stores.map((_, i) => {
+    const [err, code] = replies[i] ?? [new Error('no reply'), null];
+    return err ? 'failed' : outcome('avail-store', AVAIL_STORE_CODES, code);
+  });
+}
+
 /** Bumps the day's generation and drops its plan; returns the new generation. */
 export async function availInvalidate(redis: Redis, a: { planKey: string; dayGenerationKey: string; generationTtlSeconds: number }): Promise<number> {
   return Number(await evalScript<number>(redis, 'avail-invalidate', [a.planKey, a.dayGenerationKey, a.generationTtlSeconds]));

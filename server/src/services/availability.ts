@@ -102,7 +102,7 @@ export class AvailabilityService {
     const computed = missing.length ? await this.computePlans(missing, employee, snap) : new Map<string, DayPlan>();
     if (cached) {
       // Only days whose generations were read before computing may be stored (a rules change can open days not read).
-      await Promise.all([...computed.values()].filter((p) => cached.has(p.date)).map((p) => this.deps.cache.store(p, cached.get(p.date)!)));
+      await this.deps.cache.storeMany([...computed.values()].filter((p) => cached.has(p.date)).map((plan) => ({ plan, seen: cached.get(plan.date)! })));
     }
     const locks = open.length ? await this.deps.locks.lockedCellsMany(open, employeeId) : new Map<string, Set<string>>();
     const days = dates.map((date) => {
@@ -184,18 +184,59 @@ export class AvailabilityService {
     }
     if (cached) this.deps.metrics.cacheMisses.inc();
     // Single flight: concurrent misses for one key share one computation.
-    const key = `${date}:${employee.id}`;
-    let p = this.inflight.get(key);
-    if (!p) {
-      p = (async () => {
-        const plan = await this.computePlan(date, employee, snap);
-        // Generations were read before MySQL: a change committed meanwhile makes this store a no-op.
-        if (cached) await this.deps.cache.store(plan, cached);
-        return plan;
-      })().finally(() => this.inflight.delete(key));
-      this.inflight.set(key, p);
-    }
-    return p;
+    return this.inflight.get(`${date}:${employee.id}`) ?? this.loadDays(date, employee, snap, cached);
+  }
+
+  /**
+   * A day that missed the cache, computed together with the other days of
+   * its month that are not cached either (the widget's month view computes
+   * the same set), from the same three queries, and all of them stored. A
+   * customer who holds a time without having viewed its month (a script, a
+   * link, a shared page) leaves the month cached as a month view would have:
+   * holds spread over many days cost one MySQL computation per employee and
+   * month instead of one per day (`npm run bench -- locks`, cold rows).
+   *
+   * Every stored day is checked exactly as before: its generations are read
+   * before MySQL is (the acquire script read the first day's, one MGET reads
+   * the others'), so a booking committed meanwhile voids the store. Stores
+   * are sent before the answer but not awaited: the plan is known, and a
+   * later read on the same connection is answered after them.
+   */
+  private async loadDays(date: string, employee: StaffRecord, snap: CatalogueSnapshot, cached: CachedDay | undefined): Promise<DayPlan> {
+    const own = `${date}:${employee.id}`;
+    const single = (async () => {
+      // Neighbours only when the day itself can be stored (cache usable, generations read).
+      const seen = cached ? await this.neighboursToLoad(date, employee.id, snap, cached.catalogueGeneration) : new Map<string, CachedDay>();
+      const dates = [date, ...seen.keys()].sort(); // computePlans reads the range first..last
+      const computing = this.computePlans(dates, employee, snap);
+      for (const d of seen.keys()) this.share(`${d}:${employee.id}`, computing.then((plans) => plans.get(d)!));
+      const plans = await computing;
+      const settled = Promise.allSettled([
+        cached ? this.deps.cache.storeMany([{ plan: plans.get(date)!, seen: cached }, ...[...seen].map(([d, gens]) => ({ plan: plans.get(d)!, seen: gens }))]) : undefined,
+      ]);
+      for (const d of dates) void settled.then(() => this.inflight.delete(`${d}:${employee.id}`));
+      return plans.get(date)!;
+    })();
+    this.share(own, single);
+    return single;
+  }
+
+  /** Registers a computation in flight (single flight across the days of one load); a failure frees the key at once. */
+  private share(key: string, plan: Promise<DayPlan>): void {
+    plan.catch(() => this.inflight.delete(key));
+    this.inflight.set(key, plan);
+  }
+
+  /** The other days of the date's month for this employee, inside the booking horizon, neither cached nor being computed, with their generations. */
+  private async neighboursToLoad(date: string, employeeId: number, snap: CatalogueSnapshot, catalogueGeneration: string): Promise<Map<string, CachedDay>> {
+    const now = this.now();
+    const free = (d: string) => d !== date && !horizonReason(d, snap.rules, now) && !this.inflight.has(`${d}:${employeeId}`);
+    const candidates = daysInMonth(date.slice(0, 7)).filter(free);
+    const out = new Map<string, CachedDay>();
+    if (candidates.length === 0) return out;
+    // A neighbour's catalogue generation must be the one the snapshot was cut from.
+    for (const [d, day] of await this.deps.cache.missingAmong(candidates, employeeId)) if (day.catalogueGeneration === catalogueGeneration && free(d)) out.set(d, day);
+    return out;
   }
 
   private async computePlan(date: string, employee: StaffRecord, snap: CatalogueSnapshot, ignoreAppointmentId?: number): Promise<DayPlan> {

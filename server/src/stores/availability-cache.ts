@@ -1,6 +1,6 @@
 import type { RedisGuard } from '../redis/guard';
 import type { RedisKeys } from '../redis/keys';
-import { availInvalidate, availStore } from '../redis/scripts';
+import { availInvalidate, availStore, availStoreMany } from '../redis/scripts';
 import type { DayPlan } from '../domain/slot-grid';
 
 export interface CachedDay {
@@ -56,6 +56,9 @@ export function decodeCachedDay(value: string | null, dayGen: string | null, cat
   }
   return { plan, dayGeneration: dayGen ?? '0', catalogueGeneration };
 }
+
+/** Enough of a stored plan to read its catalogue generation (`{"g":"…",`). */
+const PLAN_HEAD_BYTES = 48;
 
 /** Generations outlive any cached plan by far; a day nobody touches for two days needs none. */
 const GENERATION_TTL_SECONDS = 2 * 86_400;
@@ -117,21 +120,59 @@ export class AvailabilityCache {
     return out;
   }
 
+  /**
+   * Of these days of one employee, those without a usable cached plan, with
+   * the generations to store one under; one round trip. Only each plan's
+   * first bytes are read (its catalogue generation: the value starts
+   * `{"g":"<generation>",` as `store` writes it), not the plans themselves:
+   * a month of them can be tens of KB, and the caller only asks which to compute.
+   */
+  async missingAmong(dates: string[], employeeId: number): Promise<Map<string, CachedDay>> {
+    const out = new Map<string, CachedDay>();
+    if (this.voiding || dates.length === 0) return out;
+    const replies = await this.guard.tryRedis(async (r) => {
+      const pipeline = r.pipeline();
+      for (const d of dates) pipeline.getrange(this.keys.availability(d, employeeId), 0, PLAN_HEAD_BYTES - 1);
+      pipeline.mget(...dates.map((d) => this.keys.availabilityGeneration(d, employeeId)), this.keys.catalogueGeneration());
+      const res = (await pipeline.exec()) ?? [];
+      const failed = res.find(([err]) => err);
+      if (failed) throw failed[0];
+      return res.map(([, v]) => v);
+    });
+    if (!replies) return out;
+    const gens = replies[dates.length] as (string | null)[];
+    const catalogueGeneration = gens[dates.length] ?? '0';
+    dates.forEach((d, i) => {
+      const head = /^\{"g":"([^"]*)"/.exec(String(replies[i] ?? ''));
+      if (head?.[1] !== catalogueGeneration) out.set(d, { plan: undefined, dayGeneration: gens[i] ?? '0', catalogueGeneration });
+    });
+    return out;
+  }
+
   /** Stores a plan unless the day or the catalogue changed since `seen` was read. */
   async store(plan: DayPlan, seen: Pick<CachedDay, 'dayGeneration' | 'catalogueGeneration'>): Promise<boolean> {
     if (this.voiding) return false;
-    const stored = await this.guard.tryRedis((r) =>
-      availStore(r, {
-        planKey: this.keys.availability(plan.date, plan.employeeId),
-        dayGenerationKey: this.keys.availabilityGeneration(plan.date, plan.employeeId),
-        catalogueGenerationKey: this.keys.catalogueGeneration(),
-        seenDayGeneration: seen.dayGeneration,
-        seenCatalogueGeneration: seen.catalogueGeneration,
-        value: JSON.stringify({ g: seen.catalogueGeneration, p: plan }),
-        ttlSeconds: this.ttlSeconds,
-      }),
-    );
+    const stored = await this.guard.tryRedis((r) => availStore(r, this.storeArgs(plan, seen)));
     return stored === 'stored';
+  }
+
+  /** `store` for several plans (each with the generations seen for its day), in one round trip. */
+  async storeMany(entries: { plan: DayPlan; seen: Pick<CachedDay, 'dayGeneration' | 'catalogueGeneration'> }[]): Promise<void> {
+    if (this.voiding || entries.length === 0) return;
+    if (entries.length === 1) return void (await this.store(entries[0]!.plan, entries[0]!.seen));
+    await this.guard.tryRedis((r) => availStoreMany(r, entries.map((e) => this.storeArgs(e.plan, e.seen))));
+  }
+
+  private storeArgs(plan: DayPlan, seen: Pick<CachedDay, 'dayGeneration' | 'catalogueGeneration'>) {
+    return {
+      planKey: this.keys.availability(plan.date, plan.employeeId),
+      dayGenerationKey: this.keys.availabilityGeneration(plan.date, plan.employeeId),
+      catalogueGenerationKey: this.keys.catalogueGeneration(),
+      seenDayGeneration: seen.dayGeneration,
+      seenCatalogueGeneration: seen.catalogueGeneration,
+      value: JSON.stringify({ g: seen.catalogueGeneration, p: plan }),
+      ttlSeconds: this.ttlSeconds,
+    };
   }
 
   async invalidateDay(date: string, employeeId: number): Promise<void> {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { slotEventSchema } from '../contract';
 import type { Logger } from '../logger';
 import type { Redis } from '../redis/connections';
+import { EventBatcher, MIN_BATCH_GAP_MS } from './event-batcher';
 import type { SlotEvent, SlotEventHub } from './events';
 
 /**
@@ -24,17 +25,15 @@ import type { SlotEvent, SlotEventHub } from './events';
  * events are hints, REST is the truth.
  */
 export class RedisBridge {
-  readonly instanceId = randomUUID();
+  readonly instanceId: string;
   private readonly channel: string;
   private readonly unhook: () => void;
   private everReady = false;
   /** A local event may not have reached Redis: other instances' clients may have missed it. */
   private missedPublish = false;
   private readonly onPublisherReady = () => void this.announceMissed();
-  /** Local events waiting for the next flush (see `publish`). */
-  private pending: SlotEvent[] = [];
-  private flushScheduled = false;
-  private readonly flushLater = () => void this.flush();
+  /** Local events on their way out (see `send`). */
+  private readonly outgoing = new EventBatcher<SlotEvent>((events) => this.send(events), MIN_BATCH_GAP_MS);
   /** How our own messages start (`i` is serialised first): they come back on the subscription and are skipped unparsed. */
   private readonly ownPrefix: string;
   /** Settles once Redis confirmed the first subscription to the channel (tests and start-up checks wait on it). */
@@ -47,13 +46,20 @@ export class RedisBridge {
     private readonly subscriber: Redis,
     channel: string,
     private readonly logger: Logger,
+    /**
+     * Whom our own messages come from. The workers of one `npm start` share
+     * one id (their events reach each other through the primary, see
+     * worker-relay.ts), so a worker skips its siblings' messages as its own.
+     */
+    instanceId: string = randomUUID(),
   ) {
+    this.instanceId = instanceId;
     this.channel = channel;
     this.subscribed = new Promise((resolve) => {
       this.confirmSubscribed = resolve;
     });
     this.ownPrefix = `{"i":${JSON.stringify(this.instanceId)},`;
-    this.unhook = hub.onLocal((e) => this.publish(e));
+    this.unhook = hub.onLocal((e) => this.outgoing.push(e));
     publisher.on('ready', this.onPublisherReady);
     subscriber.on('message', (ch: string, message: string) => {
       if (ch === this.channel) this.receive(message);
@@ -84,27 +90,15 @@ export class RedisBridge {
   }
 
   /**
-   * Events are published on the next turn of the event loop, not inside the
-   * request that made them: serialising and writing the PUBLISH then happens
-   * after that request's response is written, and the events of one turn go
-   * out as one message (`es`, in order) instead of one PUBLISH each. Under
-   * load a turn holds several holds' events, and every message costs each
-   * instance a delivery (ours included: the echo); batching made a hold
-   * markedly cheaper in `npm run bench -- locks`. Order is kept: one queue,
-   * flushed in order on one connection.
+   * Events are published on a later turn of the event loop, not inside the
+   * request that made them (EventBatcher): serialising and writing the
+   * PUBLISH then happens after that request's response is written, and the
+   * events of a batch go out as one message (`es`, in order) instead of one
+   * PUBLISH each. Every message costs each instance a delivery (ours
+   * included: the echo); batching made a hold markedly cheaper in `npm run
+   * bench -- locks`. Order is kept: one queue, flushed in order on one connection.
    */
-  private publish(event: SlotEvent): void {
-    this.pending.push(event);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(this.flushLater);
-  }
-
-  private async flush(): Promise<void> {
-    this.flushScheduled = false;
-    const events = this.pending;
-    this.pending = [];
-    if (events.length === 0) return;
+  private async send(events: SlotEvent[]): Promise<void> {
     if (this.publisher.status !== 'ready') {
       this.missedPublish = true;
       return;
@@ -154,7 +148,7 @@ export class RedisBridge {
   async close(): Promise<void> {
     this.unhook();
     // Events of the last turn still go out (the publisher is closed after us).
-    await this.flush();
+    await this.outgoing.flush();
     this.publisher.off('ready', this.onPublisherReady);
     this.subscriber.disconnect();
   }

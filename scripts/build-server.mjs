@@ -35,8 +35,8 @@ const sourceUrls = {
 
 // `npm start`: index.ts's own "am I the main module?" check compares its source URL,
 // so it stays quiet in the bundle; this entry starts it and asks for the freshness check.
-const startEntry = `import { main } from ${JSON.stringify(join(src, 'index.ts'))};
-main({ checkBuild: true }).catch((err) => {
+const startEntry = `import { start } from ${JSON.stringify(join(src, 'index.ts'))};
+start({ checkBuild: true }).catch((err) => {
   console.error(\`Start-up failed: \${err instanceof Error ? err.message : String(err)}\`);
   process.exit(1);
 });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -171,6 +171,24 @@ const envSchema = z.object({
   INSTANCE_NAME: text('')
     .refine((v) => /^[\w.:@-]{0,64}$/.test(v), { message: 'letters, digits and . : @ _ - only, at most 64' })
     .meta(doc('how this instance names itself in `/health`, `/metrics` and its logs', { defaultText: 'host name and `:PORT`', example: '' })),
+  WORKERS: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 256) {
+        ctx.addIssue({ code: 'custom', message: `expected a whole number from 1 to 256, got "${v}"` });
+        return z.NEVER;
+      }
+      return Number(v);
+    })
+    .meta(
+      doc(
+        '`npm start` runs this many worker processes on one port (node:cluster), each a full sidecar; a crashed one is restarted, SIGTERM drains them all. Live events reach every worker through the primary, Redis or not (other instances through Redis). With a CPU limit (containers) set it to the cores you grant (docs/deploy.md)',
+        { range: '1–256', defaultText: 'one per core (`os.availableParallelism()`) when `NODE_ENV=production`, else 1', example: '' },
+      ),
+    ),
   REDIS_COMMAND_TIMEOUT_MS: int(300, 20, 10_000).meta(doc('a Redis reply later than this makes the sidecar ask Redis again (a probe); unanswered within as long again, it counts as an outage and the MySQL fallback answers')),
   REDIS_SENTINEL_PASSWORD: text('').meta(doc("the Sentinels' own `requirepass`, when they have one (the same on all of them)", { example: '' })),
   OTP_SEND_LIMIT: int(3, 1, 1000).meta(doc('codes one address may be sent per `OTP_SEND_WINDOW_SECONDS`')),
@@ -207,6 +225,8 @@ export interface Config {
   logFormat: 'json' | 'pretty' | undefined;
   /** This instance's name in /health, /metrics and logs (several instances behind one proxy). */
   instanceName: string;
+  /** Worker processes `npm start` runs (server/src/cluster/primary.ts); 1 = no cluster. */
+  workers: number;
   port: number;
   host: string;
   databaseUrl: string;
@@ -342,6 +362,7 @@ export function parseConfig(env: Record<string, string | undefined>, version = '
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     logFormat: e.LOG_FORMAT,
     instanceName: e.INSTANCE_NAME || `${hostname()}:${e.PORT}`,
+    workers: e.WORKERS ?? (e.NODE_ENV === 'production' ? availableParallelism() : 1),
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,

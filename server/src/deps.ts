@@ -40,6 +40,7 @@ import { defineScripts } from './redis/scripts';
 import { SlotEventHub } from './realtime/events';
 import { ExpirySweeper } from './realtime/expiry-sweeper';
 import { RedisBridge } from './realtime/redis-bridge';
+import { WorkerRelay, type RelayChannel } from './realtime/worker-relay';
 import { RealtimeServer } from './realtime/ws-server';
 import { lockExpirySource } from './realtime/lock-expiry-source';
 import { AdminAppointments } from './services/admin-appointments';
@@ -129,7 +130,16 @@ export interface AppDeps {
 /** How long finished webhook deliveries stay in the admin's list. */
 const DELIVERY_RETENTION_MS = 30 * 86_400_000;
 
-export async function buildDeps(config: Config, logger: Logger, options: { demo?: boolean; defaultMetrics?: boolean } = {}): Promise<AppDeps> {
+export async function buildDeps(
+  config: Config,
+  logger: Logger,
+  options: {
+    demo?: boolean;
+    defaultMetrics?: boolean;
+    /** This process is one worker of `npm start` (WORKERS > 1): its group's id and IPC channel to the primary. */
+    worker?: { group: string; channel: RelayChannel };
+  } = {},
+): Promise<AppDeps> {
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics, instance: config.instanceName });
   // At most this many requests wait for a connection; more are answered 503 at once (the guard bounds the wait itself).
   const pool = createPool(config.databaseUrl, { queueLimit: 200 });
@@ -199,7 +209,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
   let sentinelWatch: SentinelWatch | undefined;
   if (redis) {
     const subscriber = createSubscriberConnection(config.redis, logger);
-    bridge = new RedisBridge(hub, redis, subscriber, keys.slotUpdatesChannel(), logger);
+    bridge = new RedisBridge(hub, redis, subscriber, keys.slotUpdatesChannel(), logger, options.worker?.group);
     bridge.start();
     // Under Sentinel: moves both connections off a primary that hangs instead of dying.
     if (config.redis.sentinels.length > 0) {
@@ -207,6 +217,8 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
       sentinelWatch.start();
     }
   }
+  // Sibling workers hear this one's events through the primary, Redis or not.
+  const relay = options.worker ? new WorkerRelay(hub, options.worker.channel) : undefined;
   const sweeper = new ExpirySweeper([lockExpirySource(lockStore)], hub, logger, config.lockSweepIntervalMs);
   const realtime = new RealtimeServer({ config, hub, logger, metrics });
   const locks = new LockService({ config, store: lockStore, availability, catalogue, cache, hub, metrics, audit: repos.audit });
@@ -292,6 +304,7 @@ export async function buildDeps(config: Config, logger: Logger, options: { demo?
     await pool.end();
   });
   deps.closers.push(() => bridge?.close());
+  deps.closers.push(() => relay?.close());
   deps.closers.push(() => sentinelWatch?.close());
   deps.closers.push(() => sweeper.close());
   // startServer closes it first (sockets before the HTTP server); this covers deps used without a server.

@@ -1,31 +1,49 @@
-import { ConfigError, loadConfig } from './config';
+import cluster from 'node:cluster';
+import { ConfigError, loadConfig, type Config } from './config';
+import { runPrimary, takeWorkerIdentity } from './cluster/primary';
 import { buildDeps } from './deps';
 import { createLogger } from './logger';
 import { startServer, type RunningServer } from './server';
 import { VERSION } from './version';
 import { staleBuildWarning } from './build-freshness';
 
-/** `npm start`: load config, wire, listen, and shut down gracefully on SIGTERM/SIGINT. */
+/**
+ * `npm start`: one sidecar process, or with WORKERS > 1 a primary that runs
+ * that many (cluster/primary.ts), each of them `main` in a worker.
+ */
+export async function start(options: { checkBuild?: boolean } = {}): Promise<void> {
+  const worker = takeWorkerIdentity();
+  if (worker) return void (await main({ ...options, worker }));
+  const config = configOrExit();
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config.workers, createLogger(config));
+  await main(options);
+}
+
+/** One sidecar: load config, wire, listen, and shut down gracefully on SIGTERM/SIGINT. */
 export async function main(
-  options: { demo?: boolean; configDefaults?: Record<string, string>; onListening?: (s: RunningServer) => void; checkBuild?: boolean } = {},
+  options: {
+    demo?: boolean;
+    configDefaults?: Record<string, string>;
+    onListening?: (s: RunningServer) => void;
+    checkBuild?: boolean;
+    /** Set in a worker of `start` (WORKERS > 1). */
+    worker?: { group: string; slot: number };
+  } = {},
 ): Promise<RunningServer> {
-  let config;
-  try {
-    config = loadConfig(VERSION, options.configDefaults);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = configOrExit(options.configDefaults);
+  // Each worker is an instance of its own in /health, /metrics and the logs.
+  if (options.worker) config.instanceName = `${config.instanceName}/w${options.worker.slot}`;
   const logger = createLogger(config);
   for (const warning of config.warnings) logger.warn(warning);
   // Only the built process (server/dist) has a build to compare with its sources.
   const stale = options.checkBuild ? staleBuildWarning() : undefined;
   if (stale) logger.warn(stale);
   if (config.secretIsEphemeral) logger.warn('APPOINTEASE_SECRET is not set: using a random secret for this process (admin tokens from WordPress will not verify)');
-  const deps = await buildDeps(config, logger, { demo: options.demo, defaultMetrics: true });
+  const deps = await buildDeps(config, logger, {
+    demo: options.demo,
+    defaultMetrics: true,
+    worker: options.worker && { group: options.worker.group, channel: process },
+  });
   const running = await startServer(deps);
   logger.info({ url: running.url, redis: deps.guard.state, version: config.version }, 'appointease sidecar listening');
   options.onListening?.(running);
@@ -47,8 +65,20 @@ export async function main(
   return running;
 }
 
+function configOrExit(configDefaults?: Record<string, string>): Config {
+  try {
+    return loadConfig(VERSION, configDefaults);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err) => {
+  start().catch((err) => {
     console.error(`Start-up failed: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   });

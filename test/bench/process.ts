@@ -167,6 +167,8 @@ export async function run(): Promise<void> {
       MAIL_TRANSPORT: 'smtp://127.0.0.1:2525',
       LOG_LEVEL: 'info',
       MAX_LOCKS_PER_CLIENT: '1000',
+      // One process, as this bench has always measured (WORKERS would fork one per core): npm run bench -- workers measures those.
+      WORKERS: '1',
     };
     console.log(`process tree resident memory; load: ${HTTP_CLIENTS} HTTP clients (availability, lock lists, hold+release) and ${WS_CLIENTS} subscribed WebSockets for ${SOAK_SECONDS} s; start-up = spawn → first /health answer, median of 3`);
     const rows: { name: string; startMs: number; idle: number; peak: number; end: number; rps: number }[] = [];

@@ -102,7 +102,8 @@ describe('a production install from a fresh clone', () => {
       if (!health) await new Promise((r) => setTimeout(r, 200));
     }
     expect(health?.status, out).toBe(200);
-    expect(await health!.json()).toMatchObject({ status: 'ok', instance: expect.stringMatching(new RegExp(`:${port}$`)) });
+    // NODE_ENV=production runs one worker per core (WORKERS): each names itself host:port/wN.
+    expect(await health!.json()).toMatchObject({ status: 'ok', instance: expect.stringMatching(new RegExp(`:${port}(/w\\d+)?$`)) });
     expect((await fetch(`http://127.0.0.1:${port}/appointease/v1/widget.js`)).status).toBe(200);
     // The processes of this install: npm and the built server, no compiler.
     const running = processesIn(dir).map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim());

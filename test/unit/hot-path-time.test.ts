@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { candidatesFor } from '../../server/src/domain/slot-grid';
-import { addDays, isoUtc, localDateTimeInstant, todayIn } from '../../server/src/domain/time';
+import { addDays, isoUtc, localDateTimeInstant, localInstant, localInstantLenient, timeOf, todayIn } from '../../server/src/domain/time';
 import { weekdayOf } from '../../server/src/domain/weekdays';
 
 /** The hot-path shortcuts (offset memo, plain date arithmetic, memoised grid) must agree with luxon everywhere. */
@@ -21,6 +21,28 @@ describe('hot-path time helpers agree with luxon', () => {
         for (let m = 0; m < 24 * 60; m += 7) {
           const v = `${day} ${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}:30`;
           if (localDateTimeInstant(v, zone) !== DateTime.fromSQL(v, { zone }).toMillis()) mismatches.push(`${zone} ${v}`);
+        }
+      }
+    }
+    expect(mismatches.slice(0, 5)).toEqual([]);
+  });
+
+  it('localInstant and localInstantLenient (a day of steady offset is arithmetic) over a year, transition days minute by minute', () => {
+    // What they were before the steady-offset shortcut: luxon for every wall time.
+    const exact = (date: string, m: number, zone: string) => {
+      const dt = DateTime.fromISO(`${date}T${timeOf(m)}`, { zone });
+      if (!dt.isValid || dt.hour * 60 + dt.minute !== m || dt.toISODate() !== date) return null;
+      return dt.toMillis();
+    };
+    const lenient = (date: string, m: number, zone: string) => DateTime.fromISO(`${date}T${timeOf(m)}`, { zone }).toMillis();
+    const mismatches: string[] = [];
+    const transitions = ['2025-03-30', '2025-10-26', '2025-03-09', '2025-11-02', '2025-04-06', '2025-10-05', '2025-09-07', '2025-04-05', '2025-09-06', '2025-09-28'];
+    for (const zone of zones) {
+      for (let d = '2025-01-01'; d < '2026-01-01'; d = addDays(d, 1)) {
+        const step = transitions.includes(d) ? 1 : 97;
+        for (let m = 0; m < 24 * 60; m += step) {
+          if (localInstant(d, m, zone) !== exact(d, m, zone)) mismatches.push(`${zone} ${d} ${timeOf(m)}`);
+          if (localInstantLenient(d, m, zone) !== lenient(d, m, zone)) mismatches.push(`lenient ${zone} ${d} ${timeOf(m)}`);
         }
       }
     }

@@ -39,6 +39,32 @@ export function timeOf(minutes: number): string {
   return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
 }
 
+/** Each date's zone offset when it has one offset all day (see steadyOffset); null when it changes that day. */
+const steadyOffsets = new Map<string, { midnightUtc: number; offset: number } | null>();
+
+/**
+ * The zone's offset on a date when it is the same from 00:00 to 23:59 (every
+ * day but the one or two a year with a DST change), so each wall time of
+ * that day is plain arithmetic: the grid of a day not seen before cost
+ * dozens of luxon parses (a hold on a new day, in `npm run bench -- locks`).
+ * A day whose midnight does not exist (DST changes at 00:00 in a few zones)
+ * or whose first and last minute differ is left to luxon.
+ */
+function steadyOffset(date: string, zone: string): { midnightUtc: number; offset: number } | null {
+  const key = `${zone}|${date}`;
+  let hit = steadyOffsets.get(key);
+  if (hit !== undefined) return hit;
+  const first = DateTime.fromISO(`${date}T00:00`, { zone });
+  const last = DateTime.fromISO(`${date}T23:59`, { zone });
+  hit = null;
+  if (first.isValid && last.isValid && first.toISODate() === date && first.hour === 0 && first.minute === 0 && first.offset === last.offset) {
+    hit = { midnightUtc: first.toMillis() + first.offset * 60_000, offset: first.offset * 60_000 };
+  }
+  if (steadyOffsets.size >= 20_000) steadyOffsets.clear();
+  steadyOffsets.set(key, hit);
+  return hit;
+}
+
 /**
  * The instant of a local wall time, or null when that wall time does not
  * exist (skipped by a spring-forward change). On a fall-back day an ambiguous
@@ -46,6 +72,8 @@ export function timeOf(minutes: number): string {
  * later, standard-time one), so stored appointments and grid cells agree.
  */
 export function localInstant(date: string, minutes: number, zone: string): number | null {
+  const steady = steadyOffset(date, zone);
+  if (steady !== null && minutes >= 0 && minutes < 24 * 60) return steady.midnightUtc + minutes * 60_000 - steady.offset;
   const dt = DateTime.fromISO(`${date}T${timeOf(minutes)}`, { zone });
   if (!dt.isValid) return null;
   if (dt.hour * 60 + dt.minute !== minutes || dt.toISODate() !== date) return null;
@@ -57,6 +85,8 @@ export function localInstant(date: string, minutes: number, zone: string): numbe
  * the gap: a window "01:00–02:30" on a spring-forward day ends at 03:00 local.
  */
 export function localInstantLenient(date: string, minutes: number, zone: string): number {
+  const steady = steadyOffset(date, zone);
+  if (steady !== null && minutes >= 0 && minutes < 24 * 60) return steady.midnightUtc + minutes * 60_000 - steady.offset;
   if (minutes >= 24 * 60) return DateTime.fromISO(date, { zone }).plus({ days: 1 }).startOf('day').toMillis();
   return DateTime.fromISO(`${date}T${timeOf(minutes)}`, { zone }).toMillis();
 }

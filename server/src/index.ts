@@ -15,7 +15,13 @@ export async function start(options: { checkBuild?: boolean } = {}): Promise<voi
   const worker = takeWorkerIdentity();
   if (worker) return void (await main({ ...options, worker }));
   const config = configOrExit();
-  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config.workers, createLogger(config));
+  if (config.workers > 1 && cluster.isPrimary) {
+    const logger = createLogger(config);
+    if (!config.secretIsEphemeral) return runPrimary(config.workers, logger);
+    // Development without a secret: one random secret for all workers, or a token signed by one would fail on another.
+    logger.warn('APPOINTEASE_SECRET is not set: using a random secret for this process (admin tokens from WordPress will not verify)');
+    return runPrimary(config.workers, logger, { APPOINTEASE_SECRET: config.secret });
+  }
   await main(options);
 }
 

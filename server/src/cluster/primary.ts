@@ -34,7 +34,7 @@ const STOP_GRACE_MS = 12_000;
  * - SIGTERM / SIGINT go to every worker, which drain like a single process;
  *   the primary exits once all are gone (non-zero if one had to be killed).
  */
-export function runPrimary(workers: number, logger: Logger): void {
+export function runPrimary(workers: number, logger: Logger, workerEnv: Record<string, string> = {}): void {
   const group = randomUUID();
   const bySlot = new Map<number, Worker>();
   const slotOf = new Map<Worker, number>();
@@ -43,7 +43,7 @@ export function runPrimary(workers: number, logger: Logger): void {
   let forced = false;
 
   const fork = (slot: number) => {
-    const worker = cluster.fork({ [GROUP_VAR]: group, [SLOT_VAR]: String(slot) });
+    const worker = cluster.fork({ ...workerEnv, [GROUP_VAR]: group, [SLOT_VAR]: String(slot) });
     bySlot.set(slot, worker);
     slotOf.set(worker, slot);
     const r = restarts.get(slot);

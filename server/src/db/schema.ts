@@ -46,6 +46,10 @@ export function tableNames(prefix: string) {
     outbox: `${prefix}appointease_outbox`,
     webhooks: `${prefix}appointease_webhooks`,
     webhookDeliveries: `${prefix}appointease_webhook_deliveries`,
+    calendarFeeds: `${prefix}appointease_calendar_feeds`,
+    busyCalendars: `${prefix}appointease_busy_calendars`,
+    busyIntervals: `${prefix}appointease_busy_intervals`,
+    jobLeases: `${prefix}appointease_job_leases`,
     options: `${prefix}options`,
   } as const;
 }

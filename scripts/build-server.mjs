@@ -1,6 +1,6 @@
 // Builds the sidecar's JavaScript: server/src (TypeScript) → server/dist, one
 // self-contained ES module per command (`index.js` for `npm start`, `migrate.js` for
-// `npm run migrate`; no shared chunks, so every module sits at the depth the rewrite
+// `npm run migrate`, `busy-worker.js` for the busy-calendar worker thread; no shared chunks, so every module sits at the depth the rewrite
 // below assumes). Runs as `prepare` on every `npm ci` / `npm install`, production installs
 // included, so it may use only production dependencies: esbuild is one (tsx needs it
 // too, so it costs no extra download). Plain JavaScript: no compiler is needed to run it.
@@ -46,7 +46,7 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { migrate: join(src, 'cli/migrate.ts'), index: 'appointease:start' },
+  entryPoints: { migrate: join(src, 'cli/migrate.ts'), index: 'appointease:start', 'busy-worker': join(src, 'calendar/busy-worker-entry.ts') },
   bundle: true,
   format: 'esm',
   platform: 'node',

@@ -161,6 +161,9 @@ const envSchema = z.object({
   OTP_TTL_SECONDS: int(600, 10, 86_400).meta(contract('one-time code lifetime')),
   SESSION_TTL_SECONDS: int(86_400, 60, 30 * 86_400).meta(contract('customer session lifetime')),
   MAX_LOCKS_PER_CLIENT: int(3, 1, 1000).meta(contract('concurrent holds one client IP may have (beyond: 429 `too_many_locks`); an IPv6 /64 counts as one client')),
+  CALENDAR_SYNC_SECONDS: int(300, 1, 86_400).meta(
+    contract('how often the busy calendars (staff records\' `busyCalendars`, CONTRACT §13) are fetched again, by one instance at a time'),
+  ),
   METRICS_TOKEN: text('').meta(contract('a bearer token that may read `/appointease/v1/metrics` besides an admin JWT', { example: '' })),
   // Operational knobs beyond the contract.
   NODE_ENV: oneOf(['production', 'development', 'test']).meta(doc('`development` / `test` relax the secret and mail rules', { default: 'production' })),
@@ -206,6 +209,9 @@ const envSchema = z.object({
   WS_PING_INTERVAL_MS: int(30_000, 50, 3_600_000).meta(doc('WebSocket ping interval; a peer that has not answered the previous ping is dropped')),
   WS_MAX_BUFFERED_BYTES: int(256 * 1024, 1024, 64 * 1024 * 1024).meta(doc('a socket whose unsent backlog passes this is dropped (slow consumer)')),
   LOCK_SWEEP_INTERVAL_MS: int(500, 50, 60_000).meta(doc('how often expired holds are taken from the index and announced (`slot_unlocked`, reason `expired`)')),
+  CALENDAR_FETCH_TIMEOUT_MS: int(15_000, 100, 120_000).meta(
+    doc('the whole fetch of one busy calendar (DNS, connect, redirects, the body) must end within this; later is an error on the calendar\'s record (docs/calendars.md)'),
+  ),
   OUTBOUND_ALLOW_PRIVATE: bool(false).meta(
     doc('`true` lets webhooks and busy calendars (CONTRACT §12, §13) reach loopback, private and link-local addresses: development, an intranet receiver; it also opens the cloud metadata address (docs/outbox.md)'),
   ),
@@ -269,6 +275,8 @@ export interface Config {
   outbound: { allowPrivate: boolean };
   /** The outbox worker every instance runs (docs/outbox.md). */
   outbox: { pollIntervalMs: number; leaseMs: number };
+  /** Busy calendars (CONTRACT §13): the sync period and one fetch's time budget. */
+  calendar: { syncSeconds: number; fetchTimeoutMs: number };
   version: string;
   /** What start-up should warn about (unknown variables that look like ours). */
   warnings: string[];
@@ -402,6 +410,7 @@ export function parseConfig(env: Record<string, string | undefined>, version = '
     lockSweepIntervalMs: e.LOCK_SWEEP_INTERVAL_MS,
     outbound: { allowPrivate: e.OUTBOUND_ALLOW_PRIVATE },
     outbox: { pollIntervalMs: e.OUTBOX_POLL_MS, leaseMs: e.OUTBOX_LEASE_SECONDS * 1_000 },
+    calendar: { syncSeconds: e.CALENDAR_SYNC_SECONDS, fetchTimeoutMs: e.CALENDAR_FETCH_TIMEOUT_MS },
     version,
     warnings: unknownVariableWarnings(env),
   };

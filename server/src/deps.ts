@@ -55,6 +55,10 @@ import { MysqlLockStore } from './stores/mysql-lock-store';
 import { RedisLockStore } from './stores/redis-lock-store';
 import { ResilientLockStore } from './stores/resilient-lock-store';
 import { LockService } from './services/locks';
+import { BusyCalendarsRepository } from './db/repositories/busy-calendars-repository';
+import { BusyCalendarWorker } from './calendar/busy-worker';
+import { CalendarSync } from './services/calendar-sync';
+import { StaffCalendars } from './services/staff-calendars';
 import { BookingService } from './services/booking';
 
 /**
@@ -91,6 +95,7 @@ export interface AppDeps {
     emailTemplates: EmailTemplatesRepository;
     outbox: OutboxRepository;
     webhooks: WebhooksRepository;
+    busyCalendars: BusyCalendarsRepository;
   };
   cache: AvailabilityCache;
   catalogue: Catalogue;
@@ -113,6 +118,10 @@ export interface AppDeps {
   bookingOutbox: BookingOutbox;
   /** Delivers webhooks and reminders from the outbox; every instance runs one (docs/outbox.md). */
   outboxWorker: OutboxWorker;
+  /** Staff calendars (CONTRACT §13): the feed and its address, busy calendar URLs and their sync record. */
+  staffCalendars: StaffCalendars;
+  /** Fetches the busy calendars every CALENDAR_SYNC_SECONDS (one instance at a time). */
+  calendarSync: CalendarSync;
   /** wp-admin's services (CONTRACT §7), built here like every other service. */
   admin: { catalogue: AdminCatalogue; appointments: AdminAppointments; settings: AdminSettings; webhooks: AdminWebhooks };
   /** Open WebSocket connections on this instance. */
@@ -176,12 +185,13 @@ export async function buildDeps(
     emailTemplates: new EmailTemplatesRepository(pool, tables),
     outbox: new OutboxRepository(pool, tables),
     webhooks: new WebhooksRepository(pool, tables),
+    busyCalendars: new BusyCalendarsRepository(pool, tables),
   };
   const cache = new AvailabilityCache(guard, keys, config.availabilityCacheSeconds);
   const catalogue = new Catalogue(repos, cache);
   const lockStore = new ResilientLockStore(guard, new RedisLockStore(guard, keys), new MysqlLockStore(pool, tables), logger);
   // Locks are overlaid on every availability read, live (never cached).
-  const availability = new AvailabilityService({ catalogue, cache, appointments: repos.appointments, calendar: repos.calendar, locks: lockStore, metrics });
+  const availability = new AvailabilityService({ catalogue, cache, appointments: repos.appointments, calendar: repos.calendar, busyCalendars: repos.busyCalendars, locks: lockStore, metrics });
 
   // Invalidations sent while Redis was down were lost: when it answers again,
   // void the cached days changed meanwhile (from the audit log), not every day.
@@ -244,7 +254,22 @@ export async function buildDeps(
     keyConcurrency: { [MAIL_CONCURRENCY_KEY]: 4 },
   });
   const bookingOutbox = new BookingOutbox({ outbox: repos.outbox, webhooks: repos.webhooks, appointments: repos.appointments, wake: () => outboxWorker.wake() });
-  const booking = new BookingService({ pool, appointments: repos.appointments, audit: repos.audit, catalogue, availability, locks, hub, metrics, logger, outbox: bookingOutbox });
+  const booking = new BookingService({ pool, appointments: repos.appointments, audit: repos.audit, busyCalendars: repos.busyCalendars, catalogue, availability, locks, hub, metrics, logger, outbox: bookingOutbox });
+
+  // Staff calendars (CONTRACT §13): busy calendars go through the outbound client (the address rule), their parsing through a worker thread.
+  const busyWorker = new BusyCalendarWorker();
+  const staffCalendars = new StaffCalendars({
+    repo: repos.busyCalendars,
+    audit: repos.audit,
+    catalogue,
+    outbound,
+    secret: config.secret,
+    apiRoot: async () => (await composer.site()).apiRoot,
+  });
+  const calendarSync = new CalendarSync(
+    { pool, repo: repos.busyCalendars, audit: repos.audit, outbound, worker: busyWorker, catalogue, availability, hub, metrics, logger },
+    { periodSeconds: config.calendar.syncSeconds, fetchTimeoutMs: config.calendar.fetchTimeoutMs, instance: config.instanceName },
+  );
 
   // Customer mail follows the booking's commits, off the request path.
   booking.onBooked.push((e) => mailer.bookingConfirmed(e.row));
@@ -282,8 +307,10 @@ export async function buildDeps(
     outbound,
     bookingOutbox,
     outboxWorker,
+    staffCalendars,
+    calendarSync,
     admin: {
-      catalogue: new AdminCatalogue({ pool, catalogue, repos }),
+      catalogue: new AdminCatalogue({ pool, catalogue, repos, calendars: { checkUrls: (urls) => staffCalendars.checkUrls(urls), requestRun: () => calendarSync.requestRun() } }),
       appointments: new AdminAppointments({ pool, catalogue, availability, hub, repos, mailer, outbox: bookingOutbox }),
       settings: new AdminSettings({ pool, catalogue, repos }),
       webhooks: new AdminWebhooks({ webhooks: repos.webhooks, client: outbound, audit: repos.audit }),
@@ -307,6 +334,10 @@ export async function buildDeps(
   deps.closers.push(() => relay?.close());
   deps.closers.push(() => sentinelWatch?.close());
   deps.closers.push(() => sweeper.close());
+  deps.closers.push(async () => {
+    await calendarSync.close();
+    await busyWorker.close();
+  });
   // startServer closes it first (sockets before the HTTP server); this covers deps used without a server.
   deps.closers.push(() => realtime.close());
   // Before the pool and the mail transport close (earlier closers run later): attempts in flight get 5 s,
@@ -320,6 +351,7 @@ export async function buildDeps(
   deps.closers.push(() => clearInterval(purgeDeliveries));
   sweeper.start();
   outboxWorker.start();
+  calendarSync.start();
   return deps;
 }
 

@@ -73,6 +73,11 @@ export const ERROR_CATALOGUE = {
     meaning: 'the Idempotency-Key was used with a different request',
     message: () => 'This Idempotency-Key was already used with a different request',
   }),
+  url_not_allowed: spec({
+    status: 422,
+    meaning: 'a busy calendar (or webhook) URL that is not http(s), does not resolve, or points at a loopback/private/link-local address without OUTBOUND_ALLOW_PRIVATE',
+    message: (field: string, why: string) => `${field}: ${why}`,
+  }),
   rate_limited: spec({
     status: 429,
     meaning: 'too many code requests or connections (Retry-After says when to come back)',

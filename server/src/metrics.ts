@@ -58,6 +58,7 @@ export function createMetrics(options: { defaultMetrics?: boolean; instance?: st
       registers: [registry],
     }),
     ...outboxMetrics(registry),
+    ...calendarMetrics(registry),
   };
   return m;
 }
@@ -107,3 +108,27 @@ function outboxMetrics(registry: Registry) {
 }
 
 export type OutboxMetrics = ReturnType<typeof outboxMetrics>;
+
+/** Busy calendars (CONTRACT §13, docs/calendars.md), counted on the instance that ran the sync. */
+function calendarMetrics(registry: Registry) {
+  return {
+    calendarSyncs: new Counter({
+      name: 'appointease_calendar_syncs_total',
+      help: 'Busy calendar fetches by outcome (changed, unchanged, not_modified, failed)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    calendarSyncFailures: new Counter({
+      name: 'appointease_calendar_sync_failures_total',
+      help: 'Busy calendar fetches that failed, by error code (the calendar keeps its last good copy)',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
+    calendarSyncSeconds: new Histogram({
+      name: 'appointease_calendar_sync_duration_seconds',
+      help: 'One busy calendar fetched, parsed and stored',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers: [registry],
+    }),
+  };
+}

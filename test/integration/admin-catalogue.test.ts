@@ -89,6 +89,8 @@ describe('admin API: catalogue', () => {
       active: true,
       serviceIds: [a.id, b.id],
       workingHours: { mon: [{ start: '09:00', end: '12:00' }, { start: '13:00', end: '17:00' }], sat: [{ start: '10:00', end: '14:00' }] },
+      busyCalendars: [],
+      calendarSync: [],
     });
     const [rows] = await s.db.pool.query<any[]>('SELECT day_of_week, start_time, end_time FROM wp_appointease_availability WHERE staff_id = ? ORDER BY day_of_week, start_time', [ana.id]);
     expect(rows.map((r) => [r.day_of_week, String(r.start_time).slice(0, 5), String(r.end_time).slice(0, 5)])).toEqual([

@@ -1,5 +1,5 @@
 /**
- * Why a busy calendar could not be read. The sync (phase B) records the code
+ * Why a busy calendar could not be read. The sync (services/calendar-sync.ts) records the code
  * beside the calendar, keeps its last good copy, and shows both in
  * `GET /admin/staff`; the message is for the admin and never quotes the feed.
  */

@@ -1,6 +1,7 @@
 import { inTransaction, type Pool, type PoolConnection } from '../db/pool';
 import type { AppointmentsRepository } from '../db/repositories/appointments-repository';
 import type { AuditRepository } from '../db/repositories/audit-repository';
+import type { BusyCalendarsRepository } from '../db/repositories/busy-calendars-repository';
 import type { CalendarRepository, DateRange, StaffDateRange } from '../db/repositories/calendar-repository';
 import type { ServiceRecord, ServicesRepository } from '../db/repositories/services-repository';
 import { type StaffRecord, type StaffRepository } from '../db/repositories/staff-repository';
@@ -62,7 +63,10 @@ export class AdminCatalogue {
         calendar: CalendarRepository;
         appointments: AppointmentsRepository;
         audit: AuditRepository;
+        busyCalendars: BusyCalendarsRepository;
       };
+      /** Busy calendar URLs (CONTRACT §13): the save-time check (422) and an early sync after one is added. */
+      calendars?: { checkUrls(urls: readonly string[]): Promise<string[]>; requestRun(): Promise<void> };
     },
   ) {}
 
@@ -151,26 +155,42 @@ export class AdminCatalogue {
   }
 
   async createStaff(input: StaffInput, who: AdminActor): Promise<StaffRecord> {
-    return this.change(async (conn) => {
+    const busyCalendars = await this.checkCalendars(input.busyCalendars);
+    const member = await this.change(async (conn) => {
       await this.checkStaffServices(input, conn);
       const id = await this.repos.staff.insert(input, conn);
-      const member = { id, ...input, serviceIds: [...new Set(input.serviceIds)].sort((a, b) => a - b) };
+      await this.repos.busyCalendars.replaceCalendars(id, busyCalendars, conn);
+      const member = { id, ...input, serviceIds: [...new Set(input.serviceIds)].sort((a, b) => a - b), busyCalendars };
       await this.audit(who, 'create', 'staff', id, { after: member }, conn);
       return member;
     });
+    if (busyCalendars.length) await this.deps.calendars?.requestRun();
+    return member;
   }
 
   async updateStaff(id: number, patch: StaffPatch, who: AdminActor): Promise<StaffRecord> {
-    return this.change(async (conn) => {
+    const busyCalendars = patch.busyCalendars === undefined ? undefined : await this.checkCalendars(patch.busyCalendars);
+    let added = 0;
+    const member = await this.change(async (conn) => {
       const before = await this.repos.staff.byId(id, conn);
       if (!before) throw notFound(`Employee ${id} not found`);
-      const after: StaffRecord = { ...before, ...patch, id };
+      const after: StaffRecord = { ...before, ...patch, id, busyCalendars: busyCalendars ?? before.busyCalendars };
       after.serviceIds = [...new Set(after.serviceIds)].sort((a, b) => a - b);
       await this.checkStaffServices(after, conn);
       await this.repos.staff.update(after, conn);
+      if (busyCalendars) added = (await this.repos.busyCalendars.replaceCalendars(id, busyCalendars, conn)).added;
       await this.audit(who, 'update', 'staff', id, { before, after }, conn);
       return after;
     });
+    if (added) await this.deps.calendars?.requestRun();
+    return member;
+  }
+
+  /** At most 3 http(s) URLs the outbound rule allows (422 `url_not_allowed` otherwise), without duplicates. */
+  private async checkCalendars(urls: readonly string[]): Promise<string[]> {
+    if (urls.length === 0) return [];
+    if (!this.deps.calendars) throw invalid('Busy calendars are not available here');
+    return this.deps.calendars.checkUrls(urls);
   }
 
   async deleteStaff(id: number, who: AdminActor): Promise<{ removed: boolean }> {
@@ -179,7 +199,10 @@ export class AdminCatalogue {
       if (!before) throw notFound(`Employee ${id} not found`);
       const referenced = await this.repos.appointments.isReferenced('employee_id', id, conn);
       if (referenced) await this.repos.staff.update({ ...before, active: false }, conn);
-      else await this.repos.staff.remove(id, conn);
+      else {
+        await this.repos.busyCalendars.removeEmployee(id, conn);
+        await this.repos.staff.remove(id, conn);
+      }
       await this.audit(who, referenced ? 'deactivate' : 'delete', 'staff', id, { before }, conn);
       return { removed: !referenced };
     });

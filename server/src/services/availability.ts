@@ -1,5 +1,6 @@
 import type { AppointmentsRepository } from '../db/repositories/appointments-repository';
 import type { CalendarRepository } from '../db/repositories/calendar-repository';
+import type { BusyCalendarsRepository } from '../db/repositories/busy-calendars-repository';
 import { type StaffRecord } from '../db/repositories/staff-repository';
 import { fail } from '../errors';
 import type { Metrics } from '../metrics';
@@ -49,6 +50,8 @@ export class AvailabilityService {
       cache: AvailabilityCache;
       appointments: AppointmentsRepository;
       calendar: CalendarRepository;
+      /** Busy time from the staff's own calendars (CONTRACT §13); read only for staff who have some. */
+      busyCalendars?: Pick<BusyCalendarsRepository, 'busyBetween'>;
       /** Live locks, overlaid on every read (never cached). */
       locks: LockOverlay;
       metrics: Metrics;
@@ -248,13 +251,19 @@ export class AvailabilityService {
     const first = dates[0]!;
     const last = dates[dates.length - 1]!;
     const zone = snap.rules.timezone;
-    const [blackouts, timeOff, rows] = await Promise.all([
+    const [blackouts, timeOff, rows, external] = await Promise.all([
       this.deps.calendar.blackoutsBetween(first, last),
       this.deps.calendar.timeOffBetween(employee.id, first, last),
       // A day's busy time can start the evening before (long services, buffers over midnight).
       this.deps.appointments.holdingTimeBetween(employee.id, `${addDays(first, -1)} 00:00:00`, `${addDays(last, 2)} 00:00:00`),
+      // Staff without busy calendars (the usual case) cost no fourth query.
+      employee.busyCalendars.length && this.deps.busyCalendars
+        ? this.deps.busyCalendars.busyBetween(employee.id, localDateTimeInstant(`${addDays(first, -1)} 00:00:00`, zone), localDateTimeInstant(`${addDays(last, 2)} 00:00:00`, zone))
+        : [],
     ]);
     const busy = rows.filter((r) => r.id !== ignoreAppointmentId).map((r) => busyBlockOf(r, snap, zone));
+    // Their own calendars' busy time: no booking of ours inside it (start = end), so a time there shows `unavailable`, not `booked`.
+    for (const b of external) busy.push({ start: b.start, end: b.start, from: b.start, to: b.end });
     const out = new Map<string, DayPlan>();
     for (const date of dates) {
       const plan: DayPlan = { date, employeeId: employee.id, windows: [], busy: [] };

@@ -4,6 +4,7 @@ import { isDuplicateKey } from '../db/errors';
 import { inTransaction, type Pool, type PoolConnection, type TransactionOptions } from '../db/pool';
 import { isFinished, isReleased, type AppointmentRow, type AppointmentsRepository } from '../db/repositories/appointments-repository';
 import type { AuditRepository } from '../db/repositories/audit-repository';
+import type { BusyCalendarsRepository } from '../db/repositories/busy-calendars-repository';
 import { AppError, fail, notFound } from '../errors';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
@@ -112,6 +113,8 @@ export class BookingService {
       pool: Pool;
       appointments: AppointmentsRepository;
       audit: AuditRepository;
+      /** The staff's own calendars' busy time (CONTRACT §13): refused here from MySQL, whatever the cache says. */
+      busyCalendars?: Pick<BusyCalendarsRepository, 'busyBetween'>;
       catalogue: Catalogue;
       availability: AvailabilityService;
       locks: LockService;
@@ -317,6 +320,11 @@ export class BookingService {
       return b.from < at.to && at.from < b.to;
     });
     if (clash) throw fail('slot_taken');
+    // Busy time from their own calendars (read only for staff who have some): the same answer a hold gets there.
+    if (snap.staff.get(employeeId)?.busyCalendars.length && this.deps.busyCalendars) {
+      const busy = await this.deps.busyCalendars.busyBetween(employeeId, at.from, at.to, conn);
+      if (busy.length) throw fail('slot_unavailable', { date, time: wallClock(at.start, snap.rules.timezone).time, why: 'not_bookable' });
+    }
   }
 
   private async insertWithReference(conn: PoolConnection, snap: CatalogueSnapshot, a: Omit<Parameters<AppointmentsRepository['insert']>[1], 'reference'>): Promise<number> {

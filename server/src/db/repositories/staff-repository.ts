@@ -14,6 +14,8 @@ export interface StaffRecord {
   /** Empty = performs every service (SCHEMA: no rows means all). */
   serviceIds: number[];
   workingHours: WeeklyHours;
+  /** Busy calendars' iCalendar URLs (CONTRACT §13), at most 3, in order. */
+  busyCalendars: string[];
 }
 
 const DAY_ALIASES: Record<string, Weekday> = {
@@ -92,6 +94,13 @@ export class StaffRepository {
     const [avail] = await db.query<any[]>(
       `SELECT staff_id, day_of_week, start_time, end_time FROM \`${this.t.availability}\` WHERE is_available IS NULL OR is_available = 1 ORDER BY staff_id, day_of_week, start_time`,
     );
+    const [calendars] = await db.query<any[]>(`SELECT employee_id, url FROM \`${this.t.busyCalendars}\` ORDER BY employee_id, position, id`);
+    const urls = new Map<number, string[]>();
+    for (const c of calendars) {
+      const id = Number(c.employee_id);
+      if (!urls.has(id)) urls.set(id, []);
+      urls.get(id)!.push(String(c.url));
+    }
     const services = new Map<number, number[]>();
     for (const l of links) {
       const id = Number(l.staff_id);
@@ -119,6 +128,7 @@ export class StaffRepository {
         active: r.active == null ? true : Number(r.active) === 1,
         serviceIds: (services.get(id) ?? []).sort((a, b) => a - b),
         workingHours: hoursFromRows.get(id) ?? parseWorkingHoursJson(r.working_hours),
+        busyCalendars: urls.get(id) ?? [],
       };
     });
   }

@@ -99,6 +99,10 @@ const staffFields = {
   serviceIds: z.array(fields.bodyId, { error: 'expected a list of service ids' }).max(500, 'at most 500 services'),
   workingHours: weeklyHours,
   active: z.boolean({ error: 'expected true or false' }),
+  // CONTRACT §13: iCalendar URLs whose events are busy time; the address rule is checked by the service (422).
+  busyCalendars: z
+    .array(z.string({ error: 'expected a URL' }).trim().min(1, 'required').max(2048, 'at most 2048 characters'), { error: 'expected a list of iCalendar URLs' })
+    .max(3, 'at most 3 busy calendars'),
 };
 
 const staffCreate = z.object({
@@ -108,6 +112,7 @@ const staffCreate = z.object({
   serviceIds: staffFields.serviceIds.optional().default([]),
   workingHours: staffFields.workingHours.optional().default({}),
   active: staffFields.active.optional().default(true),
+  busyCalendars: staffFields.busyCalendars.optional().default([]),
 });
 
 const staffPatch = z.object(staffFields).partial();
@@ -150,17 +155,33 @@ export function adminCatalogueRoutes(deps: AppDeps): Router {
     res.status(204).end();
   });
 
+  // Every staff record carries its busy calendars' sync record (CONTRACT §13: last sync and error).
+  const withSync = async <T extends { id: number }>(members: T[]) => {
+    const views = await deps.staffCalendars.syncViews();
+    return members.map((m) => ({ ...m, calendarSync: views.get(m.id) ?? [] }));
+  };
+
   r.get('/staff', async (_req, res) => {
-    res.json({ staff: await admin.listStaff() });
+    res.json({ staff: await withSync(await admin.listStaff()) });
   });
   r.post('/staff', async (req, res) => {
     const body = parse(staffCreate, req.body);
-    res.status(201).json({ staff: await admin.createStaff(body, actorOf(req)) });
+    const [staff] = await withSync([await admin.createStaff(body, actorOf(req))]);
+    res.status(201).json({ staff });
   });
   r.put('/staff/:id', async (req, res) => {
     const { id } = parse(idParam, req.params);
     const patch = parse(staffPatch, req.body);
-    res.json({ staff: await admin.updateStaff(id, patch, actorOf(req)) });
+    const [staff] = await withSync([await admin.updateStaff(id, patch, actorOf(req))]);
+    res.json({ staff });
+  });
+  r.get('/staff/:id/calendar-feed', async (req, res) => {
+    const { id } = parse(idParam, req.params);
+    res.json({ url: await deps.staffCalendars.feedUrl(id) });
+  });
+  r.post('/staff/:id/calendar-feed/rotate', async (req, res) => {
+    const { id } = parse(idParam, req.params);
+    res.json({ url: await deps.staffCalendars.rotateFeed(id, actorOf(req)) });
   });
   r.delete('/staff/:id', async (req, res) => {
     const { id } = parse(idParam, req.params);

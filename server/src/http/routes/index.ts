@@ -12,6 +12,7 @@ import { myAppointmentsRoutes } from './my-appointments';
 import { opsRoutes } from './ops';
 import { widgetRoutes } from './widget';
 import { adminRoutes } from './admin';
+import { calendarFeedRoutes } from './calendar-feed';
 
 /** Mounts a router under a base path (app.use), and tells the latency histogram that base. */
 export type MountRouter = (base: string, router: Router) => void;
@@ -30,5 +31,6 @@ export function mountRoutes(app: Express, deps: AppDeps, mount: MountRouter): vo
   mount(API_BASE, identityRoutes(deps));
   mount(API_BASE, myAppointmentsRoutes(deps));
   mount(API_BASE, managePageRoutes(deps));
+  mount(API_BASE, calendarFeedRoutes(deps));
   mount('/', demoRoutes(deps));
 }

@@ -31,6 +31,21 @@ export interface Staff {
   serviceIds: number[];
   workingHours: WorkingHours;
   active?: boolean;
+  /** Busy calendars' iCalendar URLs (CONTRACT §13); absent on a sidecar without them. */
+  busyCalendars?: string[];
+  /** Each busy calendar's last sync and error, in the same order. */
+  calendarSync?: CalendarSync[];
+}
+
+/** A busy calendar's sync record as GET /admin/staff shows it. */
+export interface CalendarSync {
+  url: string;
+  lastSyncAt: string | null;
+  lastAttemptAt: string | null;
+  lastChangeAt: string | null;
+  busyIntervals: number | null;
+  lastError: { code: string; message: string; at: string | null } | null;
+  warning: string | null;
 }
 
 export interface Appointment {

@@ -70,3 +70,18 @@ export function useAction() {
   };
   return { error, busy, run, setError };
 }
+
+/** Dates in the administrator's language, in the browser's zone; '—' for none. */
+export function dateFormatter(locale: string): (iso: string | null) => string {
+  let f: Intl.DateTimeFormat;
+  try {
+    f = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' });
+  } catch {
+    f = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+  }
+  return (iso) => {
+    if (!iso) return '—';
+    const t = Date.parse(iso);
+    return Number.isNaN(t) ? iso : f.format(t);
+  };
+}

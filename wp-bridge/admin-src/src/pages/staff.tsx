@@ -4,7 +4,8 @@ import { ListTable, RowActions } from '../components/list-table';
 import { AddButton, EditCard, useRecordEditor } from '../components/record-editor';
 import { TextField } from '../components/text-field';
 import { WEEK_AS_SHOWN, type Service, type Staff, type Weekday, type WorkingHours } from '../types';
-import { Notices, useLoad } from '../ui';
+import { dateFormatter, Notices, useLoad } from '../ui';
+import { BusyCalendarStatus, CalendarFeedField } from '../components/staff-calendars';
 import { __, sprintf } from '../i18n';
 
 const dayNames = (): Record<Weekday, string> => ({
@@ -37,10 +38,14 @@ export function parseRanges(text: string): Array<{ start: string; end: string }>
   return ranges;
 }
 
-type Draft = { name: string; email: string; phone: string; serviceIds: number[]; hours: Record<Weekday, string> };
+type Draft = { name: string; email: string; phone: string; serviceIds: number[]; hours: Record<Weekday, string>; busyCalendars: string[] };
+
+/** At most this many busy calendars per person (CONTRACT §13). */
+const MAX_BUSY_CALENDARS = 3;
+const calendarSlots = (urls: string[] = []) => Array.from({ length: MAX_BUSY_CALENDARS }, (_, i) => urls[i] ?? '');
 
 const emptyHours = (): Record<Weekday, string> => ({ mon: '09:00-17:00', tue: '09:00-17:00', wed: '09:00-17:00', thu: '09:00-17:00', fri: '09:00-17:00', sat: '', sun: '' });
-const blank = (): Draft => ({ name: '', email: '', phone: '', serviceIds: [], hours: emptyHours() });
+const blank = (): Draft => ({ name: '', email: '', phone: '', serviceIds: [], hours: emptyHours(), busyCalendars: calendarSlots() });
 
 const toDraft = (s: Staff): Draft => ({
   name: s.name,
@@ -48,6 +53,7 @@ const toDraft = (s: Staff): Draft => ({
   phone: s.phone ?? '',
   serviceIds: [...(s.serviceIds ?? [])],
   hours: Object.fromEntries(WEEK_AS_SHOWN.map((d) => [d, formatRanges(s.workingHours?.[d])])) as Record<Weekday, string>,
+  busyCalendars: calendarSlots(s.busyCalendars),
 });
 
 function toBody(draft: Draft) {
@@ -58,7 +64,8 @@ function toBody(draft: Draft) {
     if (parsed.length) workingHours[day] = parsed; // a missing weekday is a day off
   }
   // An empty phone is sent as '' so that clearing the field clears it (a PUT leaves out-of-body fields alone).
-  return { name: draft.name.trim(), email: draft.email.trim(), phone: draft.phone.trim(), serviceIds: draft.serviceIds, workingHours };
+  const busyCalendars = draft.busyCalendars.map((u) => u.trim()).filter(Boolean);
+  return { name: draft.name.trim(), email: draft.email.trim(), phone: draft.phone.trim(), serviceIds: draft.serviceIds, workingHours, busyCalendars };
 }
 
 export function StaffPage({ api }: { api: Api }) {
@@ -67,6 +74,7 @@ export function StaffPage({ api }: { api: Api }) {
   const editor = useRecordEditor<Staff, Draft>({ api, path: '/admin/staff', blank, toDraft, toBody, onChanged: () => void list.reload() });
   const { draft, setDraft } = editor;
   const serviceName = (id: number) => services.data?.find((s) => s.id === id)?.name ?? `#${id}`;
+  const format = dateFormatter(api.config.locale);
   const text = (key: 'name' | 'email' | 'phone', label: string, type = 'text') => (
     <TextField label={label} type={type} required={key !== 'phone'} value={draft[key]} onValue={(v) => setDraft({ ...draft, [key]: v })} />
   );
@@ -117,6 +125,27 @@ export function StaffPage({ api }: { api: Api }) {
               </tbody>
             </table>
           </fieldset>
+          <fieldset>
+            <legend>{__('Busy calendars', 'appointease-bridge')}</legend>
+            <p class="description">
+              {__('Up to three iCalendar addresses of this person’s own calendars (in Google Calendar: “Secret address in iCal format”; in Outlook: a published calendar’s ICS link). Their events are busy time: customers cannot book it.', 'appointease-bridge')}
+            </p>
+            {draft.busyCalendars.map((url, i) => (
+              <p key={i}>
+                <label>
+                  {sprintf(__('Busy calendar %d', 'appointease-bridge'), i + 1)}{' '}
+                  <input
+                    type="url"
+                    class="large-text code"
+                    value={url}
+                    placeholder="https://…/basic.ics"
+                    onInput={(e) => setDraft({ ...draft, busyCalendars: draft.busyCalendars.map((u, j) => (j === i ? e.currentTarget.value : u)) })}
+                  />
+                </label>
+              </p>
+            ))}
+          </fieldset>
+          {typeof editor.editing === 'number' && <CalendarFeedField api={api} staffId={editor.editing} />}
         </EditCard>
       )}
       {list.data && (
@@ -144,6 +173,7 @@ export function StaffPage({ api }: { api: Api }) {
                   </div>
                 )),
             },
+            { header: __('Busy calendars', 'appointease-bridge'), cell: (s) => <BusyCalendarStatus calendars={s.calendarSync ?? []} format={format} /> },
           ]}
           actions={(s) => <RowActions onEdit={() => editor.open(s)} onDelete={() => editor.remove(s, sprintf(__('Remove %s from the staff?', 'appointease-bridge'), s.name))} />}
         />

@@ -7,7 +7,7 @@ import { ListTable, RowActions } from '../components/list-table';
 import { AddButton, EditCard, useRecordEditor } from '../components/record-editor';
 import { TextField } from '../components/text-field';
 import { WEBHOOK_EVENTS, type DeliveryStatus, type Webhook, type WebhookDelivery, type WebhookEventType } from '../types';
-import { Notice, Notices, useAction, useLoad } from '../ui';
+import { dateFormatter, Notice, Notices, useAction, useLoad } from '../ui';
 import { __, _n, sprintf } from '../i18n';
 
 /** The sidecar generates a secret of at least this many characters when none is given. */
@@ -178,21 +178,6 @@ export function WebhooksPage({ api }: { api: Api }) {
       {shown !== null && list.data?.some((w) => w.id === shown) && <Deliveries api={api} webhook={list.data.find((w) => w.id === shown)!} format={format} onClose={() => setShown(null)} />}
     </div>
   );
-}
-
-/** Dates in the administrator's language, in the browser's zone. */
-function dateFormatter(locale: string): (iso: string | null) => string {
-  let f: Intl.DateTimeFormat;
-  try {
-    f = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' });
-  } catch {
-    f = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
-  }
-  return (iso) => {
-    if (!iso) return '—';
-    const t = Date.parse(iso);
-    return Number.isNaN(t) ? iso : f.format(t);
-  };
 }
 
 function Deliveries({ api, webhook, format, onClose }: { api: Api; webhook: Webhook; format(iso: string | null): string; onClose(): void }) {

@@ -1,0 +1,91 @@
+// Staff calendars on the staff page (CONTRACT §13): the employee's private feed address (shown,
+// copied, replaced) and the busy calendars' last sync and error.
+import { useState } from 'preact/hooks';
+import type { Api } from '../api';
+import type { CalendarSync } from '../types';
+import { Notice, useAction } from '../ui';
+import { __, sprintf } from '../i18n';
+
+/** The feed address of an existing staff member: fetched on request, copyable, replaceable. */
+export function CalendarFeedField({ api, staffId }: { api: Api; staffId: number }) {
+  const [url, setUrl] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  const [rotated, setRotated] = useState(false);
+  const action = useAction();
+  const show = () => void action.run(async () => setUrl((await api.get<{ url: string }>(`/admin/staff/${staffId}/calendar-feed`)).url));
+  const rotate = async () => {
+    if (!window.confirm(__('Make a new feed address? The current one stops working at once: calendars subscribed to it stop receiving appointments.', 'appointease-bridge'))) return;
+    if (await action.run(async () => setUrl((await api.post<{ url: string }>(`/admin/staff/${staffId}/calendar-feed/rotate`, {})).url))) {
+      setRotated(true);
+      setCopied(false);
+    }
+  };
+  const copy = () => {
+    if (!url) return;
+    void navigator.clipboard
+      ?.writeText(url)
+      .then(() => setCopied(true))
+      .catch(() => undefined);
+  };
+  return (
+    <fieldset class="appointease-calendar-feed">
+      <legend>{__('Calendar feed', 'appointease-bridge')}</legend>
+      <p class="description">
+        {__('A private address with this person’s appointments, to subscribe to in Google Calendar, Outlook or Apple Calendar. Anyone with the address can read it: share it only with them.', 'appointease-bridge')}
+      </p>
+      {action.error && <Notice>{action.error}</Notice>}
+      {rotated && <Notice kind="success">{__('New feed address made; the old one no longer works.', 'appointease-bridge')}</Notice>}
+      {url === null ? (
+        <p>
+          <button type="button" class="button" disabled={action.busy} onClick={show}>
+            {__('Show feed address', 'appointease-bridge')}
+          </button>
+        </p>
+      ) : (
+        <p>
+          <label>
+            <span class="screen-reader-text">{__('Feed address', 'appointease-bridge')}</span>
+            <input class="large-text code" readOnly value={url} aria-label={__('Feed address', 'appointease-bridge')} onFocus={(e) => e.currentTarget.select()} />
+          </label>{' '}
+          <button type="button" class="button" onClick={copy}>
+            {copied ? __('Copied', 'appointease-bridge') : __('Copy', 'appointease-bridge')}
+          </button>{' '}
+          <button type="button" class="button" disabled={action.busy} onClick={() => void rotate()}>
+            {__('New address', 'appointease-bridge')}
+          </button>
+        </p>
+      )}
+    </fieldset>
+  );
+}
+
+/** The host of a calendar URL: the full address is a secret of the calendar's owner. */
+export function calendarHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+/** One line per busy calendar: where it comes from, when it last synced, its last error. */
+export function BusyCalendarStatus({ calendars, format }: { calendars: CalendarSync[]; format(iso: string | null): string }) {
+  if (!calendars.length) return <>—</>;
+  return (
+    <ul class="appointease-busy-calendars">
+      {calendars.map((c, i) => (
+        <li key={i}>
+          <code title={c.url}>{calendarHost(c.url)}</code>{' '}
+          {c.lastSyncAt ? sprintf(__('synced %s', 'appointease-bridge'), format(c.lastSyncAt)) : __('not synced yet', 'appointease-bridge')}
+          {c.lastError && (
+            <div class="appointease-calendar-error" role="status">
+              <strong>{__('Last attempt failed:', 'appointease-bridge')}</strong> {c.lastError.message} <code>{c.lastError.code}</code>{' '}
+              {c.lastSyncAt ? __('(the last good copy is still used)', 'appointease-bridge') : ''}
+            </div>
+          )}
+          {c.warning && <div class="description">{c.warning}</div>}
+        </li>
+      ))}
+    </ul>
+  );
+}

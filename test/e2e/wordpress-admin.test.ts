@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signAdminToken } from '../../server/src/services/admin-token.js';
 import { WordPress, freePort } from '../bridge/wordpress.js';
 import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SECRET, login, prerequisite, startSidecarForSite, tearDownSite, type SidecarProcess } from './wordpress-harness.js';
+import { shiftedFixture, startIcsServer, type IcsServer } from '../helpers/ics-server.js';
 
 /** YYYY-MM-DD, n days from today (UTC, the site's zone here). */
 function day(n: number): string {
@@ -24,6 +25,7 @@ describe.skipIf(prerequisite)('wp-admin catalogue and appointment pages against 
   let prefix = '';
   let serviceId = 0;
   let staffId = 0;
+  let ics: IcsServer;
 
   /** What the sidecar's admin API says, with a token of our own (not the page's). */
   async function adminApi<T>(path: string): Promise<T> {
@@ -44,14 +46,20 @@ describe.skipIf(prerequisite)('wp-admin catalogue and appointment pages against 
     wp = await WordPress.create({ label: 'e2eadmin', constants: { APPOINTEASE_SIDECAR_URL: sidecarUrl, APPOINTEASE_SECRET: SECRET } });
     await wp.serve();
     prefix = `e2eadmin${Date.now().toString(36)}:`;
-    sidecar = await startSidecarForSite(wp, sidecarPort, prefix);
+    // Busy calendars come from a local server here (CONTRACT §13): private addresses allowed.
+    sidecar = await startSidecarForSite(wp, sidecarPort, prefix, { OUTBOUND_ALLOW_PRIVATE: 'true' });
+    ics = await startIcsServer();
+    ics.bodies.set('/google.ics', shiftedFixture('google-export.ics', 7 * 70));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const context = await browser.newContext();
     admin = await login(context, wp, 'admin', 'admin-pass');
     admin.on('dialog', (dialog) => void dialog.accept());
   }, 120_000);
 
-  afterAll(() => tearDownSite({ browser, sidecar, wp, prefix }), 60_000);
+  afterAll(async () => {
+    await tearDownSite({ browser, sidecar, wp, prefix });
+    await ics?.close();
+  }, 60_000);
 
   it('Services: adds a service that the sidecar stores and the page lists', async () => {
     await adminPage('appointease-bridge-services');
@@ -145,6 +153,44 @@ describe.skipIf(prerequisite)('wp-admin catalogue and appointment pages against 
       sat: [{ start: '09:00', end: '10:00' }],
     });
     expect(saved.serviceIds).toEqual([serviceId]);
+  }, 60_000);
+
+  it('Staff: busy calendars show their last sync and error; the calendar feed address is shown, copied and replaced', async () => {
+    await adminPage('appointease-bridge-staff');
+    let row = admin.locator('tbody tr', { hasText: 'Robin Rivera' });
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await admin.getByLabel('Busy calendar 1').fill(`${ics.base}/google.ics`);
+    await admin.getByLabel('Busy calendar 2').fill(`${ics.base}/status-500.ics`);
+    await admin.getByRole('button', { name: 'Save staff member' }).click();
+    await admin.getByRole('button', { name: 'Save staff member' }).waitFor({ state: 'detached' });
+    await noAlert();
+    // Saving a calendar asks for a sync at once.
+    await expect
+      .poll(async () => (await adminApi<{ staff: Array<Record<string, any>> }>('/staff')).staff.find((s) => s.id === staffId)!.calendarSync.map((c: any) => [!!c.lastSyncAt, c.lastError?.code ?? null]), { timeout: 20_000 })
+      .toEqual([
+        [true, null],
+        [false, 'http_500'],
+      ]);
+    await adminPage('appointease-bridge-staff');
+    row = admin.locator('tbody tr', { hasText: 'Robin Rivera' });
+    await expect.poll(() => row.textContent()).toContain('synced');
+    expect(await row.textContent()).toContain('Last attempt failed');
+
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await admin.getByRole('button', { name: 'Show feed address' }).click();
+    const field = admin.getByLabel('Feed address');
+    await field.waitFor();
+    const first = await field.inputValue();
+    expect(first).toMatch(/\/appointease\/v1\/feeds\/[A-Za-z0-9_-]{43}\.ics$/);
+    const feed = await fetch(`${sidecar.url}${new URL(first).pathname}`);
+    expect(feed.status).toBe(200);
+    expect(feed.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
+    await admin.screenshot({ path: join(ARTIFACTS, 'wordpress-admin-staff-calendars.png'), fullPage: true });
+    await admin.getByRole('button', { name: 'New address' }).click(); // the confirmation is accepted
+    await expect.poll(() => field.inputValue()).not.toBe(first);
+    expect((await fetch(`${sidecar.url}${new URL(first).pathname}`)).status).toBe(404);
+    expect((await fetch(`${sidecar.url}${new URL(await field.inputValue()).pathname}`)).status).toBe(200);
+    await admin.getByRole('button', { name: 'Cancel' }).click();
   }, 60_000);
 
   it('Time off & blackouts: adds time off for the staff member and a blackout date', async () => {

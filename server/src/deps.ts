@@ -335,8 +335,10 @@ export async function buildDeps(
   deps.closers.push(() => sentinelWatch?.close());
   deps.closers.push(() => sweeper.close());
   deps.closers.push(async () => {
-    await calendarSync.close();
+    // The thread first: a parse in flight is given up at once instead of running out its budget.
+    const stopping = calendarSync.close();
     await busyWorker.close();
+    await stopping;
   });
   // startServer closes it first (sockets before the HTTP server); this covers deps used without a server.
   deps.closers.push(() => realtime.close());

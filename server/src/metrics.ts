@@ -114,7 +114,7 @@ function calendarMetrics(registry: Registry) {
   return {
     calendarSyncs: new Counter({
       name: 'appointease_calendar_syncs_total',
-      help: 'Busy calendar fetches by outcome (changed, unchanged, not_modified, failed)',
+      help: 'Busy calendar fetches by outcome (changed, unchanged, not_modified, failed; skipped: removed meanwhile or shutting down)',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),

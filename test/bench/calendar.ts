@@ -17,7 +17,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
@@ -25,6 +25,11 @@ import vm from 'node:vm';
 import ICAL from 'ical.js';
 import { busyIntervalsFromIcs } from '../../server/src/calendar/busy-time';
 import { syntheticCalendar } from './support/synthetic-calendar';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { everyDay, seedCatalogue } from '../helpers/catalogue';
+import { startIcsServer } from '../helpers/ics-server';
+import { startSidecar } from '../helpers/sidecar';
+import { CALENDAR_SYNC_JOB } from '../../server/src/services/calendar-sync';
 
 const EVENTS = Number(process.env.CALENDAR_BENCH_EVENTS ?? 5_000);
 const ROUNDS = Number(process.env.CALENDAR_BENCH_ROUNDS ?? 9);
@@ -80,7 +85,8 @@ export async function run(): Promise<void> {
   const to = from + 365 * DAY;
   const cal = syntheticCalendar(EVENTS, now);
   const json = JSON.stringify(cal.events);
-  const options = { from, to, zone: 'Europe/Berlin' };
+  // A generous time budget: this measures the cost, and a loaded machine stretches wall time (the budget is wall time).
+  const options = { from, to, zone: 'Europe/Berlin', limits: { maxMillis: 120_000 } };
   const first = busyIntervalsFromIcs(cal.text, options);
   console.log(
     `calendar: ${cal.counts.events} VEVENTs (${cal.counts.singles} single, ${cal.counts.series} series, ${cal.counts.overrides} overrides), ` +
@@ -129,6 +135,67 @@ export async function run(): Promise<void> {
     console.log(`  heap kept by the result after GC        ${(retained / 1024).toFixed(0)} KB (${first.intervals.length} intervals)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+  await syncCost(cal.text);
+}
+
+/**
+ * The whole sync of the same calendar as the sidecar runs it (services/calendar-sync.ts):
+ * a local HTTP server, the outbound client, the worker thread, the comparison and the
+ * transaction that stores the intervals, with a 365-day horizon. Three cases: busy time
+ * changed (stored), the same busy time (parsed, compared, nothing written), and a 304.
+ * The server's own thread is watched meanwhile (event-loop delay, RSS).
+ */
+async function syncCost(text: string): Promise<void> {
+  const ics = await startIcsServer();
+  ics.bodies.set('/cal.ics', text);
+  const s = await startSidecar({ env: { OUTBOUND_ALLOW_PRIVATE: 'true', CALENDAR_SYNC_SECONDS: '3600', CALENDAR_FETCH_TIMEOUT_MS: '60000' } });
+  try {
+    const { staffIds } = await seedCatalogue(s.db.pool, { services: [{ duration: 30 }], staff: [{ hours: everyDay(['09:00', '17:00']) }], settings: { timezone: 'Europe/Berlin', maxAdvanceDays: 365 } });
+    const emp = staffIds[0]!;
+    await s.db.pool.query('INSERT INTO wp_appointease_busy_calendars (employee_id, position, url, created_at) VALUES (?, 0, ?, UTC_TIMESTAMP(3))', [emp, `${ics.base}/cal.ics`]);
+    await s.deps.catalogue.changed();
+    await s.deps.catalogue.snapshot();
+    const sync = async () => {
+      await s.deps.repos.busyCalendars.requestRun(CALENDAR_SYNC_JOB);
+      const t0 = performance.now();
+      if (!(await s.deps.calendarSync.tick())) throw new Error('the sync did not run');
+      return performance.now() - t0;
+    };
+    await sync(); // warm: the worker thread loads
+    // The same thread idle for as long, as the baseline of the delay figures (the machine is shared).
+    const idle = monitorEventLoopDelay({ resolution: 5 });
+    idle.enable();
+    await new Promise((r) => setTimeout(r, 5_000));
+    idle.disable();
+    const cases: Record<string, number[]> = { changed: [], unchanged: [], notModified: [] };
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    const rss0 = process.memoryUsage().rss;
+    let rssPeak = rss0;
+    const watch = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 20);
+    delay.enable();
+    for (let i = 0; i < 5; i++) {
+      await s.db.pool.query('DELETE FROM wp_appointease_busy_intervals');
+      await s.db.pool.query('UPDATE wp_appointease_busy_calendars SET etag = NULL, synced_until = NULL');
+      cases.changed!.push(await sync());
+      await s.db.pool.query('UPDATE wp_appointease_busy_calendars SET etag = NULL');
+      cases.unchanged!.push(await sync());
+      cases.notModified!.push(await sync());
+    }
+    delay.disable();
+    clearInterval(watch);
+    const [[row]] = await s.db.pool.query<any[]>('SELECT interval_count, last_error_code FROM wp_appointease_busy_calendars');
+    if (row.last_error_code) throw new Error(`sync failed: ${row.last_error_code}`);
+    const fetches = ics.conditionalHits.get('/cal.ics') ?? 0;
+    console.log(`\nwhole sync through the sidecar (fetch, worker thread, compare, store), 365-day horizon, median of 5; ${row.interval_count} stored pieces`);
+    console.log(`  busy time changed (parsed and stored)   ${median(cases.changed!).toFixed(0).padStart(6)} ms wall`);
+    console.log(`  same busy time (parsed, nothing written) ${median(cases.unchanged!).toFixed(0).padStart(5)} ms wall`);
+    console.log(`  304 (conditional request)               ${median(cases.notModified!).toFixed(0).padStart(6)} ms wall   (${fetches} conditional requests made)`);
+    console.log(`  server thread meanwhile: event-loop delay p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms (idle: p99 ${(idle.percentile(99) / 1e6).toFixed(1)} ms, max ${(idle.max / 1e6).toFixed(1)} ms; load average ${loadavg()[0]!.toFixed(1)})`);
+    console.log(`  RSS growth of the server process ${mb(rssPeak - rss0)} (the worker thread's heap included)`);
+  } finally {
+    await s.stop();
+    await ics.close();
   }
 }
 

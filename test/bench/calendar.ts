@@ -146,7 +146,7 @@ export async function run(): Promise<void> {
  * changed (stored), the same busy time (parsed, compared, nothing written), and a 304.
  * The server's own thread is watched meanwhile (event-loop delay, RSS).
  */
-async function syncCost(text: string): Promise<void> {
+export async function syncCost(text: string): Promise<void> {
   const ics = await startIcsServer();
   ics.bodies.set('/cal.ics', text);
   const s = await startSidecar({ env: { OUTBOUND_ALLOW_PRIVATE: 'true', CALENDAR_SYNC_SECONDS: '3600', CALENDAR_FETCH_TIMEOUT_MS: '60000' } });

@@ -291,9 +291,17 @@ export class CalendarSync {
         this.deps.availability.invalidateDay(date, employeeId).catch((err) => this.deps.logger.warn({ err, date, employeeId }, 'could not invalidate cached availability after a calendar change')),
       ),
     );
-    for (const date of sorted) {
-      const cellsAdded = cellsOf(date, employee?.workingHours[weekdayNameOf(date)] ?? [], added, zone, snap.rules.slotInterval);
-      const cellsFreed = cellsOf(date, employee?.workingHours[weekdayNameOf(date)] ?? [], removed, zone, snap.rules.slotInterval);
+    for (const [n, date] of sorted.entries()) {
+      const windows = employee?.workingHours[weekdayNameOf(date)] ?? [];
+      if (!windows.length) continue;
+      // Only the spans that reach into this day (a first sync has hundreds, spread over the horizon).
+      const dayStart = localDateTimeInstant(`${date} 00:00:00`, zone);
+      const dayEnd = localDateTimeInstant(`${addDays(date, 1)} 00:00:00`, zone);
+      const within = (i: BusyInterval) => i.start < dayEnd && i.end > dayStart;
+      const cellsAdded = cellsOf(date, windows, added.filter(within), zone, snap.rules.slotInterval);
+      const cellsFreed = cellsOf(date, windows, removed.filter(within), zone, snap.rules.slotInterval);
+      // A whole horizon of days is announced in slices: the server's thread keeps answering meanwhile.
+      if (n % 16 === 15) await new Promise((resolve) => setImmediate(resolve));
       if (cellsAdded.length) this.deps.hub.publish({ type: 'slot_booked', date, time: cellsAdded[0]!, times: cellsAdded, employeeId });
       if (cellsFreed.length) this.deps.hub.publish({ type: 'slot_released', date, time: cellsFreed[0]!, times: cellsFreed, employeeId });
     }

@@ -157,6 +157,7 @@ export async function syncCost(text: string): Promise<void> {
     await s.deps.catalogue.changed();
     await s.deps.catalogue.snapshot();
     const sync = async () => {
+      await s.deps.calendarSync.tick(); // the sidecar's own look, if one is under way
       await s.deps.repos.busyCalendars.requestRun(CALENDAR_SYNC_JOB);
       const t0 = performance.now();
       if (!(await s.deps.calendarSync.tick())) throw new Error('the sync did not run');

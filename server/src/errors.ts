@@ -73,10 +73,10 @@ export const ERROR_CATALOGUE = {
     meaning: 'the Idempotency-Key was used with a different request',
     message: () => 'This Idempotency-Key was already used with a different request',
   }),
-  url_not_allowed: spec({
+  invalid_calendar_url: spec({
     status: 422,
-    meaning: 'a busy calendar (or webhook) URL that is not http(s), does not resolve, or points at a loopback/private/link-local address without OUTBOUND_ALLOW_PRIVATE',
-    message: (field: string, why: string) => `${field}: ${why}`,
+    meaning: 'a busy calendar URL that is not http(s), does not resolve, or points at a loopback, private or link-local address (without OUTBOUND_ALLOW_PRIVATE=true)',
+    message: (field: string, why: string) => `This calendar URL (${field}) cannot be used: ${why}`,
   }),
   rate_limited: spec({
     status: 429,

@@ -43,7 +43,7 @@ function fakeSidecar() {
     if (path === '/admin/services') return json(200, { services: [] });
     if (path === '/admin/staff/1' && method === 'PUT') {
       if (body.busyCalendars?.some((u: string) => u.startsWith('http://10.'))) {
-        return json(422, { error: { code: 'url_not_allowed', message: 'busyCalendars.0: 10.0.0.5 is a private address' } });
+        return json(422, { error: { code: 'invalid_calendar_url', message: 'busyCalendars.0: 10.0.0.5 is a private address' } });
       }
       Object.assign(state.staff[0], body);
       return json(200, { staff: state.staff[0] });

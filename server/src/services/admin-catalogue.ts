@@ -186,7 +186,7 @@ export class AdminCatalogue {
     return member;
   }
 
-  /** At most 3 http(s) URLs the outbound rule allows (422 `url_not_allowed` otherwise), without duplicates. */
+  /** At most 3 http(s) URLs the outbound rule allows (422 `invalid_calendar_url` otherwise), without duplicates. */
   private async checkCalendars(urls: readonly string[]): Promise<string[]> {
     if (urls.length === 0) return [];
     if (!this.deps.calendars) throw invalid('Busy calendars are not available here');

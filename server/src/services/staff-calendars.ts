@@ -78,7 +78,7 @@ export class StaffCalendars {
   }
 
   /**
-   * Busy calendar URLs as they will be stored, or 422 `url_not_allowed`: at
+   * Busy calendar URLs as they will be stored, or 422 `invalid_calendar_url`: at
    * most 3, http(s) only, each resolving to addresses the outbound rule
    * allows now (the fetch checks again at connect time).
    */
@@ -86,7 +86,7 @@ export class StaffCalendars {
     const out: string[] = [];
     for (const [i, raw] of urls.entries()) {
       const checked = await this.deps.outbound.checkUrl(raw.trim());
-      if (!checked.ok) throw fail('url_not_allowed', `busyCalendars.${i}`, checked.message);
+      if (!checked.ok) throw fail('invalid_calendar_url', `busyCalendars.${i}`, checked.message);
       if (!out.includes(checked.url)) out.push(checked.url);
     }
     return out;

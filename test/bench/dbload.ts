@@ -7,11 +7,18 @@
  * remaining ones go. Target: ≥ 97 % fewer statements per request.
  *
  * The peak hour: VISITORS (default 20,000) visitors in one hour on one
- * instance. Each opens the widget on a service and an employee, views the
- * month and 2–8 days of the next two weeks (near days more often), 30 % check
- * their sign-in, 20 % hold a time they saw free; of those 25 % book, 35 %
- * release, the rest walk away (the hold expires). Sessions were opened
- * before the hour. 16 visitors at a time.
+ * instance, each doing what the widget does (widget/src: hooks/use-boot.ts,
+ * use-month-view.ts, use-day-slots.ts, steps/book.tsx) — see WORKLOAD below,
+ * which the output prints. Mostly viewers: the widget's start-up (settings,
+ * services, the service's staff), the month and a few days, for one employee
+ * or, when the visitor picks "any employee", for each of them (the widget asks
+ * per employee). A few hold a time; fewer book, and a booker signs in first
+ * (POST /otp: the code mail; POST /otp/verify: a session, written to MySQL
+ * whatever Redis does), then books with an Idempotency-Key, checked against
+ * the session. A few returning customers sign in to see their appointments.
+ * The widget keeps its session in sessionStorage and never calls GET
+ * /session: the session checks are the ones its bookings and lists make.
+ * 16 visitors at a time.
  *
  * Compressed time, kept honest:
  * - visitors arrive evenly over the hour; the run plays WINDOWS (default 4)
@@ -51,6 +58,21 @@ const EMPLOYEES = 8;
 const DAYS_AHEAD = 14;
 const TARGET = 0.97;
 
+/** The visitor mix (shares of visitors, or of the step before). Printed with the results. */
+const WORKLOAD = {
+  /** Of all visitors: they pick "any employee" (month and days asked per employee). */
+  anyEmployee: 0.2,
+  /** Days looked at after the month: 1 to this many, near days more often. */
+  maxDays: 6,
+  /** Of all visitors: they hold a time they saw free (a refused hold: one more try). */
+  hold: 0.15,
+  /** Of those who hold: release it (back to the calendar), or sign in and book; the rest walk away (it expires). */
+  release: 0.35,
+  book: 0.4,
+  /** Of all visitors: returning customers who sign in to see their appointments. */
+  returning: 0.03,
+};
+
 interface Statement {
   kind: string;
   table: string;
@@ -58,10 +80,65 @@ interface Statement {
   shape: string;
   /** Issued by a timer (watermark, sweeper), not by a request. */
   periodic: boolean;
+  /** What it is for (PURPOSES): set by `classify`. */
+  purpose: string;
 }
+
+/**
+ * Why a statement was sent, and the class of that reason: `write` (a write
+ * the database must see, and the reads and locks of its transaction), `miss`
+ * (a day plan computed on a cache miss), `catalogue` (the in-process snapshot
+ * reloaded: once a minute with Redis, once a second without), `timer`,
+ * `read` (anything else: what Redis could have answered).
+ */
+const PURPOSES: [RegExp, string, 'write' | 'miss' | 'catalogue' | 'timer' | 'read'][] = [
+  [/^(INSERT|UPDATE|DELETE).*appointease_slot_locks/, 'holds on MySQL', 'write'],
+  [/^SELECT .*appointease_slot_locks/, 'live holds read from MySQL', 'read'],
+  [/^SELECT \* FROM `\w*appointments` WHERE employee_id = \? AND appointment_date >= /, 'cache miss: the employee\'s appointments', 'miss'],
+  [/^SELECT \* FROM `\w*appointease_(blackout_dates|timeoff)` WHERE (staff_id = \? AND )?start_date <= /, 'cache miss: blackouts, time off', 'miss'],
+  [/^SELECT .*FROM `\w*(appointease_services|appointease_staff|appointease_staff_services|appointease_availability|appointease_settings)`( ORDER BY| WHERE is_available|$)/, 'catalogue snapshot', 'catalogue'],
+  [/^SELECT \* FROM `\w*appointease_(blackout_dates|timeoff)` WHERE end_date >= /, 'catalogue snapshot', 'catalogue'],
+  [/^SELECT option_name, option_value FROM `\w*options` WHERE option_name IN \(…\)$/, 'WordPress options (catalogue\'s zone, mail\'s site name)', 'catalogue'],
+  [/^INSERT INTO `\w*appointease_sessions`/, 'sign-in: the session written', 'write'],
+  [/^(UPDATE|DELETE).*appointease_sessions`/, 'sessions: other writes', 'write'],
+  [/^SELECT .*FROM `\w*appointease_sessions` WHERE token_hash = /, 'session check on MySQL', 'read'],
+  [/appointease_(codes|otp)/, 'one-time codes on MySQL', 'write'],
+  [/appointease_rate_limits/, 'rate limits on MySQL', 'write'],
+  [/^SELECT subject, body FROM `\w*appointease_email_templates`/, 'mail: the site\'s template', 'read'],
+  [/^SELECT \* FROM `\w*appointments` WHERE id = \?$/, 'booking: the new row read back', 'read'],
+  [/^SELECT .*FROM `\w*appointments` WHERE idempotency_key = /, 'booking: Idempotency-Key looked up', 'read'],
+  [/^SELECT .*FROM `\w*appointments`.* WHERE .*email = /, 'customer: own appointments', 'read'],
+];
+
+function purposeOf(shape: string, kind: string, table: string): { purpose: string; cls: string } {
+  for (const [re, purpose, cls] of PURPOSES) if (re.test(shape)) return { purpose, cls };
+  return { purpose: `other: ${kind} ${table}`.trim(), cls: ['INSERT', 'UPDATE', 'DELETE', 'REPLACE'].includes(kind) ? 'write' : 'read' };
+}
+
+/** A transaction is named after what it writes: its reads and locks are part of that write. */
+function transactionPurpose(members: Statement[]): string {
+  const shapes = members.map((m) => m.shape).join('\n');
+  if (/INSERT INTO `\w*appointments`/.test(shapes)) return 'booking transaction';
+  if (/UPDATE `\w*appointments`/.test(shapes)) return 'appointment change transaction';
+  if (/appointease_slot_locks/.test(shapes)) return 'holds on MySQL';
+  if (/appointease_rate_limits/.test(shapes)) return 'rate limits on MySQL';
+  if (/appointease_(codes|otp)/.test(shapes)) return 'one-time codes on MySQL';
+  return 'other transaction';
+}
+
+const CLASS_OF = new Map<string, string>([
+  ['booking transaction', 'write'],
+  ['appointment change transaction', 'write'],
+  ['other transaction', 'write'],
+]);
+const classOf = (purpose: string) =>
+  CLASS_OF.get(purpose) ?? PURPOSES.find(([, p]) => p === purpose)?.[2] ?? (purpose.startsWith('timer') ? 'timer' : /^other: (INSERT|UPDATE|DELETE|REPLACE)/.test(purpose) ? 'write' : 'read');
 
 interface RunResult {
   requests: number;
+  /** 503s answered (and tried again) while the database guard thought MySQL gone: an overloaded host. */
+  unavailable: number;
+  visitors: number;
   byRoute: Map<string, number>;
   statements: Statement[];
   seconds: number;
@@ -106,7 +183,7 @@ const SWEEP_CLAIM = /^SELECT \* FROM `\w*appointease_slot_locks` WHERE expires_a
 /** Statements in log order; the BEGIN and COMMIT around the sweeper's claim are the timer's too. */
 function classify(rows: { thread: number; sql: string }[]): Statement[] {
   const out: Statement[] = [];
-  const openTx = new Map<number, { begin: Statement; isolation?: Statement; claimed: boolean }>();
+  const openTx = new Map<number, { begin: Statement; isolation?: Statement; claimed: boolean; members: Statement[] }>();
   /** A `SET TRANSACTION ISOLATION LEVEL …` waiting for the BEGIN it is for. */
   const isolation = new Map<number, Statement>();
   for (const { thread, sql } of rows) {
@@ -115,20 +192,28 @@ function classify(rows: { thread: number; sql: string }[]): Statement[] {
     const setsIsolation = /^SET (SESSION )?TRANSACTION\b/i.test(shape);
     const kind = verb === 'START' ? 'BEGIN' : setsIsolation ? 'SET TRANSACTION' : verb;
     const table = /\b(?:FROM|INTO|UPDATE|JOIN)\s+`?(?:\w+`?\.`?)?([\w$]+)`?/i.exec(shape)?.[1]?.replace(/^wp_/, '') ?? '';
-    const s: Statement = { kind, table, shape, periodic: WATERMARK.test(shape) };
+    const periodic = WATERMARK.test(shape);
+    const s: Statement = { kind, table, shape, periodic, purpose: periodic ? 'timer: the lock watermark (1/s)' : purposeOf(shape, kind, table).purpose };
     const tx = openTx.get(thread);
     if (setsIsolation) isolation.set(thread, s);
     else if (kind === 'BEGIN') {
-      openTx.set(thread, { begin: s, isolation: isolation.get(thread), claimed: false });
+      const iso = isolation.get(thread);
+      openTx.set(thread, { begin: s, isolation: iso, claimed: false, members: iso ? [iso, s] : [s] });
       isolation.delete(thread);
     } else if (SWEEP_CLAIM.test(shape) && tx) {
       s.periodic = tx.begin.periodic = tx.claimed = true;
       if (tx.isolation) tx.isolation.periodic = true;
+      tx.members.push(s);
     } else if (kind === 'COMMIT' || kind === 'ROLLBACK') {
       // (The DELETE of rows a claim found stays with the requests: those were holds that expired.)
       if (tx?.claimed) s.periodic = true;
+      if (tx) {
+        tx.members.push(s);
+        const purpose = tx.claimed ? 'timer: the sweeper\'s claim' : transactionPurpose(tx.members);
+        for (const m of tx.members) if (!(tx.claimed && !m.periodic)) m.purpose = purpose;
+      }
       openTx.delete(thread);
-    }
+    } else tx?.members.push(s);
     out.push(s);
   }
   return out;
@@ -199,7 +284,7 @@ async function runWorkload(server: PrivateMariaDb, redisEnabled: boolean, expire
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const { port, tokens } = await new Promise<{ port: number; tokens: string[] }>((resolve, reject) => {
+  const { port, codePort } = await new Promise<{ port: number; codePort: number }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     // The first line is the server's answer; later ones are its log (BENCH_LOG_LEVEL), passed on.
     lines.once('line', (l) => {
@@ -214,6 +299,7 @@ async function runWorkload(server: PrivateMariaDb, redisEnabled: boolean, expire
   const byRoute = new Map<string, number>();
   let requests = 0;
   let bookings = 0;
+  let unavailable = 0;
   const send = (method: string, path: string, headers: Record<string, string>, body?: unknown) =>
     new Promise<{ status: number; text: string }>((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -232,7 +318,14 @@ async function runWorkload(server: PrivateMariaDb, redisEnabled: boolean, expire
   const call = async (route: string, path: string, headers: Record<string, string>, body?: unknown) => {
     requests++;
     byRoute.set(route, (byRoute.get(route) ?? 0) + 1);
-    const res = await send(route.split(' ')[0]!, path, headers, body);
+    let res = await send(route.split(' ')[0]!, path, headers, body);
+    // This host is shared and often overloaded: the database guard may find MySQL too slow to
+    // answer its probe and say 503 for a moment. Counted, and tried again as a client would.
+    for (let tries = 0; res.status === 503 && tries < 50; tries++) {
+      unavailable++;
+      await new Promise((r) => setTimeout(r, 200));
+      res = await send(route.split(' ')[0]!, path, headers, body);
+    }
     if (res.status >= 500) throw new Error(`${route} answered ${res.status}: ${res.text}`);
     return { status: res.status, body: res.text ? JSON.parse(res.text) : undefined };
   };
@@ -256,17 +349,43 @@ async function runWorkload(server: PrivateMariaDb, redisEnabled: boolean, expire
     for (const k of keys) if (!storedAt.has(k)) storedAt.set(k, at);
   };
   const dayKey = (date: string, employeeId: number) => `${prefix}avail:${date}:emp${employeeId}`;
-  /** A cached read of `keys` at virtual time `at`: expire what the TTL would have, then remember what the read stored. */
-  const cachedRead = async <T>(keys: string[], at: number, read: () => Promise<T>) => {
-    await expireStale(keys, at);
+  /**
+   * A cached read of `keys` at virtual time `at`: expire what the TTL would have, then remember what
+   * the read stored. `also`: keys the read may store besides its own (a day read that misses caches
+   * the following days too): expired the same way first, and remembered if they are there after.
+   */
+  const cachedRead = async <T>(keys: string[], at: number, read: () => Promise<T>, also: string[] = []) => {
+    await expireStale([...keys, ...also], at);
     const out = await read();
     markStored(keys, at);
+    const untracked = also.filter((k) => !storedAt.has(k));
+    if (expireCache && cacheRedis && untracked.length) {
+      // TYPE, which the sidecar never sends, so these stay out of its command counts.
+      const types = (await cacheRedis.pipeline(untracked.map((k) => ['type', k])).exec()) ?? [];
+      markStored(untracked.filter((_, i) => types[i]?.[1] !== 'none'), at);
+    }
     return out;
   };
+  /** The days a day read that misses computes with it (server/src/services/availability.ts NEIGHBOUR_DAYS). */
+  const neighbourKeys = (date: string, employeeId: number) => Array.from({ length: 6 }, (_, i) => dayKey(addDays(date, i + 1), employeeId));
   const monthKeys = (employeeId: number) => {
     const keys: string[] = [];
     for (let d = today; d.slice(0, 7) === today.slice(0, 7); d = addDays(d, 1)) keys.push(dayKey(d, employeeId));
     return keys;
+  };
+
+  const signIn = async (email: string, ip: Record<string, string>) => {
+    await call('POST /otp', '/otp', ip, { email });
+    const code = await new Promise<string>((resolve, reject) =>
+      http.get({ host: '127.0.0.1', port: codePort, path: `/code?email=${encodeURIComponent(email)}` }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c));
+        res.on('end', () => resolve(text));
+      }).on('error', reject),
+    );
+    const verified = await call('POST /otp/verify', '/otp/verify', ip, { email, code });
+    if (verified.status !== 200) throw new Error(`POST /otp/verify answered ${verified.status}`);
+    return { ...ip, Authorization: `Bearer ${verified.body.sessionToken as string}` };
   };
 
   const visitor = async (n: number) => {
@@ -274,35 +393,55 @@ async function runWorkload(server: PrivateMariaDb, redisEnabled: boolean, expire
     const random = prng(1_000 + n);
     const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
     const ip = { 'X-Forwarded-For': `10.${Math.floor(n / 65_536) % 256}.${Math.floor(n / 256) % 256}.${n % 256}` };
+    const email = `visitor${n}@example.com`;
+    if (random() < WORKLOAD.returning) {
+      const auth = await signIn(email, ip);
+      await call('GET /appointments', '/appointments', auth);
+      return;
+    }
+    // The widget's start-up: settings and services, then the chosen service's staff.
+    await call('GET /settings', '/settings', ip);
+    await call('GET /services', '/services', ip);
     const serviceId = pick(serviceIds);
-    const employeeId = pick(staffIds);
-    const q = `employeeId=${employeeId}&serviceId=${serviceId}`;
-    await cachedRead(monthKeys(employeeId), at, () => call('GET /availability/month', `/availability/month?month=${today.slice(0, 7)}&${q}`, ip));
-    let seen: { date: string; free: string[] } | undefined;
-    const views = 2 + Math.floor(random() * 7);
+    await call('GET /staff', `/staff?serviceId=${serviceId}`, ip);
+    const employees = random() < WORKLOAD.anyEmployee ? staffIds : [pick(staffIds)];
+    const q = (employeeId: number) => `employeeId=${employeeId}&serviceId=${serviceId}`;
+    for (const employeeId of employees) {
+      await cachedRead(monthKeys(employeeId), at, () => call('GET /availability/month', `/availability/month?month=${today.slice(0, 7)}&${q(employeeId)}`, ip));
+    }
+    let seen: { date: string; free: { time: string; employeeId: number }[] } | undefined;
+    const views = 1 + Math.floor(random() * WORKLOAD.maxDays);
     for (let v = 0; v < views; v++) {
       const date = addDays(today, 1 + Math.floor(random() ** 2 * DAYS_AHEAD));
-      const day = await cachedRead([dayKey(date, employeeId)], at, () => call('GET /availability', `/availability?date=${date}&${q}`, ip));
-      seen = { date, free: (day.body.slots as { time: string; status: string }[]).filter((s) => s.status === 'available').map((s) => s.time) };
+      const free: { time: string; employeeId: number }[] = [];
+      for (const employeeId of employees) {
+        const day = await cachedRead([dayKey(date, employeeId)], at, () => call('GET /availability', `/availability?date=${date}&${q(employeeId)}`, ip), neighbourKeys(date, employeeId));
+        for (const s of day.body.slots as { time: string; status: string }[]) if (s.status === 'available') free.push({ time: s.time, employeeId });
+      }
+      seen = { date, free };
     }
-    const auth = { ...ip, Authorization: `Bearer ${pick(tokens)}` };
-    if (random() < 0.3) await call('GET /session', '/session', auth);
-    if (random() >= 0.2 || !seen || seen.free.length === 0) return;
-    const time = pick(seen.free);
+    if (random() >= WORKLOAD.hold || !seen || seen.free.length === 0) return;
     const { date } = seen;
-    // A hold reads the day's cached plan too.
-    const hold = await cachedRead([dayKey(date, employeeId)], at, () => call('POST /locks', '/locks', ip, { date, time, employeeId, serviceId }));
-    if (hold.status !== 201) return;
+    let hold: { status: number; body: any } | undefined;
+    let slot = pick(seen.free);
+    for (let attempt = 0; attempt < 2 && hold?.status !== 201; attempt++) {
+      if (attempt > 0) slot = pick(seen.free);
+      // A hold reads the day's cached plan too.
+      hold = await cachedRead([dayKey(date, slot.employeeId)], at, () => call('POST /locks', '/locks', ip, { date, time: slot.time, employeeId: slot.employeeId, serviceId }));
+    }
+    if (hold?.status !== 201) return;
+    const { time, employeeId } = slot;
     const r = random();
-    if (r < 0.25) {
-      const booked = await call('POST /appointments', '/appointments', auth, { lockToken: hold.body.lockToken, date, time, employeeId, serviceId, name: 'Visitor' });
+    if (r < WORKLOAD.release) {
+      await call('DELETE /locks', '/locks', ip, { date, time, employeeId, lockToken: hold.body.lockToken });
+    } else if (r < WORKLOAD.release + WORKLOAD.book) {
+      const auth = await signIn(email, ip);
+      const booked = await call('POST /appointments', '/appointments', { ...auth, 'Idempotency-Key': `dbload-${n}` }, { lockToken: hold.body.lockToken, date, time, employeeId, serviceId, name: 'Visitor' });
       if (booked.status === 201) {
         bookings++;
         // The booking voided the day: the next read computes and stores it.
         storedAt.delete(dayKey(date, employeeId));
       }
-    } else if (r < 0.6) {
-      await call('DELETE /locks', '/locks', ip, { date, time, employeeId, lockToken: hold.body.lockToken });
     }
   };
 
@@ -335,13 +474,13 @@ async function runWorkload(server: PrivateMariaDb, redisEnabled: boolean, expire
       const cpuSeconds = redisCpu(await cacheRedis.info('cpu')) - cpuBefore;
       const commands = new Map<string, number>();
       for (const m of (await cacheRedis.info('commandstats')).matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) {
-        if (!['unlink', 'info', 'config|resetstat'].includes(m[1]!)) commands.set(m[1]!, Number(m[2]));
+        if (!['unlink', 'type', 'info', 'config|resetstat'].includes(m[1]!)) commands.set(m[1]!, Number(m[2]));
       }
       const bench = spawnSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(privateRedis.port), '-q', '-n', '100000', '-c', '16', '-t', 'get,set'], { encoding: 'utf8' });
       const benchmark = [...(bench.stdout ?? '').matchAll(/(GET|SET): ([\d.]+) requests per second/g)].map((m) => `${m[1]} ${Math.round(Number(m[2]))}/s`).join(', ') || 'redis-benchmark not available';
       redis = { commands, cpuSeconds, benchmark };
     }
-    return { requests, byRoute, statements, seconds, bookings, cacheMisses, fallbacks, redis };
+    return { requests, visitors, unavailable, byRoute, statements, seconds, bookings, cacheMisses, fallbacks, redis };
   } finally {
     cacheRedis?.disconnect();
     agent.destroy();
@@ -367,7 +506,7 @@ function hourOf(r: RunResult) {
   const requests = r.requests * scale;
   const periodicPerSecond = periodic / r.seconds;
   const statements = fromRequests * scale + periodicPerSecond * 3_600;
-  return { requests, fromRequests: fromRequests * scale, periodicPerSecond, periodic: periodicPerSecond * 3_600, statements, perRequest: statements / requests };
+  return { requests, visitors: r.visitors * scale, fromRequests: fromRequests * scale, periodicPerSecond, periodic: periodicPerSecond * 3_600, statements, perRequest: statements / requests };
 }
 
 function report(label: string, r: RunResult): void {
@@ -378,21 +517,26 @@ function report(label: string, r: RunResult): void {
   console.log(
     `\n${label}: the run: ${r.requests} requests (${r.bookings} bookings) in ${r.seconds.toFixed(1)} s, ${r.statements.length} statements ` +
       `(${reads} reads, ${writes} writes, ${tx} transaction control from requests; ${r.statements.length - reads - writes - tx} from timers); availability cache misses ${r.cacheMisses}` +
-      (r.fallbacks ? `; ${r.fallbacks} operations fell back to MySQL (the breaker opened)` : ''),
+      (r.fallbacks ? `; ${r.fallbacks} operations fell back to MySQL (the breaker opened)` : '') +
+      (r.unavailable ? `; ${r.unavailable} answers were 503 (the host too slow for the database guard's probe) and tried again` : ''),
   );
   console.log(
     `  the hour: ${Math.round(hour.requests)} requests, ${Math.round(hour.fromRequests)} statements from requests + ${Math.round(hour.periodic)} from timers ` +
       `(${hour.periodicPerSecond.toFixed(2)}/s) = ${hour.perRequest.toFixed(3)} per request`,
   );
-  const groups = new Map<string, number>();
+  // Each statement's weight in the hour: request-driven ones scale with the requests, timer ones with the clock.
+  const periodicCount = r.statements.filter((x) => x.periodic).length;
+  const weight = (s: Statement) => (s.periodic ? (hour.periodicPerSecond * 3_600) / periodicCount : STRETCHES_PER_HOUR / WINDOWS);
+  const byPurpose = new Map<string, number>();
+  const byClass = new Map<string, number>();
   for (const s of r.statements) {
-    const key = `${s.periodic ? 'timer ' : ''}${s.kind} ${s.table}`.trim();
-    groups.set(key, (groups.get(key) ?? 0) + (s.periodic ? hour.periodicPerSecond * 3_600 / r.statements.filter((x) => x.periodic).length : STRETCHES_PER_HOUR / WINDOWS));
+    byPurpose.set(s.purpose, (byPurpose.get(s.purpose) ?? 0) + weight(s));
+    byClass.set(classOf(s.purpose), (byClass.get(classOf(s.purpose)) ?? 0) + weight(s));
   }
-  console.log('  where they go, per hour (per request):');
-  for (const [key, n] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 16)) {
-    console.log(`  ${String(Math.round(n)).padStart(8)}  ${(n / hour.requests).toFixed(4).padStart(7)}  ${key}`);
-  }
+  const line = (n: number, what: string) => `  ${String(Math.round(n)).padStart(8)}  ${(n / hour.requests).toFixed(4).padStart(7)}  ${(n / hour.visitors).toFixed(3).padStart(6)}  ${what}`;
+  console.log('  where they go, per hour / per request / per visitor:');
+  for (const [purpose, n] of [...byPurpose].sort((a, b) => b[1] - a[1])) console.log(line(n, `${purpose} [${classOf(purpose)}]`));
+  console.log(`  by class: ${['write', 'miss', 'catalogue', 'timer', 'read'].map((c) => `${c} ${((byClass.get(c) ?? 0) / hour.requests).toFixed(4)}`).join(', ')} per request`);
   if (process.env.BENCH_SHAPES) {
     const shapes = new Map<string, number>();
     for (const s of r.statements) shapes.set(s.shape, (shapes.get(s.shape) ?? 0) + 1);
@@ -407,7 +551,11 @@ export async function run(): Promise<void> {
     const withoutRedis = await runWorkload(server, false);
     const burst = await runWorkload(server, true, false);
     console.log(
-      `peak hour: ${VISITORS_PER_HOUR} visitors on one instance, availability cached ${CACHE_SECONDS} s, ${WINDOWS} × 30 s of the hour simulated, ${CONCURRENCY} visitors at a time; ` +
+      `peak hour: ${VISITORS_PER_HOUR} visitors on one instance, availability cached ${CACHE_SECONDS} s, ${WINDOWS} × 30 s of the hour simulated (${withRedis.visitors} visitors), ${CONCURRENCY} visitors at a time\n` +
+        `the visitors (widget/src's requests): ${Math.round(WORKLOAD.returning * 100)} % returning customers sign in (POST /otp, /otp/verify) and list their appointments; ` +
+        `the others load the widget (GET /settings, /services, /staff), ${Math.round(WORKLOAD.anyEmployee * 100)} % of them for "any employee" (month and days asked for each of the ${EMPLOYEES} employees), ` +
+        `view the month and 1–${WORKLOAD.maxDays} days of the next ${DAYS_AHEAD} (near days more often); ${Math.round(WORKLOAD.hold * 100)} % hold a time they saw free (one retry when refused), ` +
+        `of whom ${Math.round(WORKLOAD.release * 100)} % release it, ${Math.round(WORKLOAD.book * 100)} % sign in and book (Idempotency-Key, session checked), the rest let it expire\n` +
         `requests of the run: ${[...withRedis.byRoute].map(([k, v]) => `${k} ${v}`).join(', ')}`,
     );
     report('with Redis', withRedis);

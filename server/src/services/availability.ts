@@ -246,14 +246,19 @@ export class AvailabilityService {
     return (await this.computePlans([date], employee, snap, ignoreAppointmentId)).get(date)!;
   }
 
-  /** Day plans for several dates of one employee from three queries. */
+  /**
+   * Day plans for several dates of one employee: one query (the employee's
+   * appointments around them) when the snapshot holds the blackouts and time
+   * off of those dates, else three.
+   */
   async computePlans(dates: string[], employee: StaffRecord, snap: CatalogueSnapshot, ignoreAppointmentId?: number): Promise<Map<string, DayPlan>> {
     const first = dates[0]!;
     const last = dates[dates.length - 1]!;
     const zone = snap.rules.timezone;
+    const calendar = snap.calendar && first >= snap.calendar.from ? snap.calendar : undefined;
     const [blackouts, timeOff, rows, external] = await Promise.all([
-      this.deps.calendar.blackoutsBetween(first, last),
-      this.deps.calendar.timeOffBetween(employee.id, first, last),
+      calendar ? calendar.blackouts : this.deps.calendar.blackoutsBetween(first, last),
+      calendar ? (calendar.timeOff.get(employee.id) ?? []) : this.deps.calendar.timeOffBetween(employee.id, first, last),
       // A day's busy time can start the evening before (long services, buffers over midnight).
       this.deps.appointments.holdingTimeBetween(employee.id, `${addDays(first, -1)} 00:00:00`, `${addDays(last, 2)} 00:00:00`),
       // Staff without busy calendars (the usual case) cost no fourth query.

@@ -1,13 +1,30 @@
+import type { CalendarRepository, DateRange, StaffDateRange } from '../db/repositories/calendar-repository';
 import type { ServiceRecord, ServicesRepository } from '../db/repositories/services-repository';
 import type { StaffRecord, StaffRepository } from '../db/repositories/staff-repository';
 import type { SettingsRepository, SiteRules } from '../db/repositories/settings-repository';
 import type { AvailabilityCache } from '../stores/availability-cache';
 import { notFound } from '../errors';
+import { addDays, todayIn } from '../domain/time';
 
 export interface CatalogueSnapshot {
   services: Map<number, ServiceRecord>;
   staff: Map<number, StaffRecord>;
   rules: SiteRules;
+  /**
+   * Blackout dates and every employee's time off that end on or after
+   * `from`: a day plan computed for a date from `from` on needs no query for
+   * them (a cache miss costs the appointments' query alone). Admin changes to
+   * either bump the catalogue generation like any catalogue change. Absent in
+   * hand-made snapshots: plans then read both from MySQL.
+   */
+  calendar?: CalendarSnapshot;
+}
+
+export interface CalendarSnapshot {
+  /** Two days before the UTC date of loading: covers today in every zone. Earlier dates are read from MySQL. */
+  from: string;
+  blackouts: DateRange[];
+  timeOff: ReadonlyMap<number, StaffDateRange[]>;
 }
 
 /** Without Redis to tell instances apart, a snapshot is trusted this long. */
@@ -29,7 +46,7 @@ export class Catalogue {
   private loading: Promise<CatalogueSnapshot> | undefined;
 
   constructor(
-    private readonly repos: { services: ServicesRepository; staff: StaffRepository; settings: SettingsRepository },
+    private readonly repos: { services: ServicesRepository; staff: StaffRepository; settings: SettingsRepository; calendar: CalendarRepository },
     private readonly cache: AvailabilityCache,
   ) {}
 
@@ -68,15 +85,20 @@ export class Catalogue {
   }
 
   private async load(gen: string | undefined): Promise<CatalogueSnapshot> {
-    const [services, staff, rules] = await Promise.all([
+    const from = addDays(todayIn('UTC', Date.now()), -2);
+    const [services, staff, rules, calendar] = await Promise.all([
       this.repos.services.all(),
       this.repos.staff.all(),
       this.repos.settings.rules(),
+      this.repos.calendar.rangesEndingFrom(from),
     ]);
+    const timeOff = new Map<number, StaffDateRange[]>();
+    for (const t of calendar.timeOff) timeOff.set(t.staffId, [...(timeOff.get(t.staffId) ?? []), t]);
     const value: CatalogueSnapshot = {
       services: new Map(services.map((s) => [s.id, s])),
       staff: new Map(staff.map((s) => [s.id, s])),
       rules,
+      calendar: { from, blackouts: calendar.blackouts, timeOff },
     };
     const before = this.snap?.value.rules;
     this.snap = { gen, at: Date.now(), value };

@@ -39,6 +39,15 @@ export class CalendarRepository {
     return rows.map((r) => ({ ...range(r), staffId: Number(r.staff_id) }));
   }
 
+  /** Blackouts and everyone's time off that end on or after `from` (the catalogue snapshot's share). */
+  async rangesEndingFrom(from: string): Promise<{ blackouts: DateRange[]; timeOff: StaffDateRange[] }> {
+    const [[blackouts], [timeOff]] = await Promise.all([
+      this.pool.query<any[]>(`SELECT * FROM \`${this.t.blackouts}\` WHERE end_date >= ? ORDER BY start_date, id`, [from]),
+      this.pool.query<any[]>(`SELECT * FROM \`${this.t.timeOff}\` WHERE end_date >= ? ORDER BY staff_id, start_date, id`, [from]),
+    ]);
+    return { blackouts: blackouts.map(range), timeOff: timeOff.map((r) => ({ ...range(r), staffId: Number(r.staff_id) })) };
+  }
+
   async timeOffOf(staffId: number): Promise<StaffDateRange[]> {
     const [rows] = await this.pool.query<any[]>(`SELECT * FROM \`${this.t.timeOff}\` WHERE staff_id = ? ORDER BY start_date, id`, [staffId]);
     return rows.map((r) => ({ ...range(r), staffId: Number(r.staff_id) }));

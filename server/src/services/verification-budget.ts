@@ -53,7 +53,7 @@ export class VerificationBudget {
 
   /** After a successful verification: the reserved failure is given back to both counters. */
   async refund(email: string, client: string): Promise<void> {
-    await Promise.all(this.counters(email, client).map(([type, id]) => this.rates.refundDurable(type, id)));
+    await this.rates.refundDurable(this.counters(email, client).map(([type, id]) => [type, id] as const));
   }
 
   private counters(email: string, client: string) {

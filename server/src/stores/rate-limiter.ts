@@ -1,5 +1,5 @@
 import { isDuplicateKey } from '../db/errors';
-import { inTransaction, retryOnContention, type Pool } from '../db/pool';
+import { retryOnContention, type Pool } from '../db/pool';
 import type { Tables } from '../db/schema';
 import type { RedisGuard } from '../redis/guard';
 import type { RedisKeys } from '../redis/keys';
@@ -17,8 +17,8 @@ export interface RateHit {
  * Fixed-window counters (blueprint: `rate:{type}:{id}`). The window starts at
  * the first hit and lasts `windowSeconds`; hits beyond `limit` are refused
  * until it ends. Redis counts with one Lua step (INCR + PEXPIRE on first use);
- * the MySQL twin with one conditional UPDATE (an INSERT only for a key's first
- * hit), so concurrent hits are never lost on either.
+ * the MySQL twin with one conditional UPDATE that also returns the count (an
+ * INSERT only for a key's first hit), so concurrent hits are never lost on either.
  */
 export class RateLimiter {
   constructor(
@@ -37,44 +37,48 @@ export class RateLimiter {
         const { count, ttlMs } = await rateHit(r, { rateKey: key, windowMs });
         return [count, ttlMs] as const;
       },
-      () => this.hitMysql(key, windowMs),
+      () => this.hitMysql(key, windowMs, limit),
     );
     return { count, allowed: count <= limit, retryAfterSeconds: Math.max(1, Math.ceil(ttlMs / 1000)) };
   }
 
   /**
-   * The UPDATE restarts an expired window in the same statement that counts
-   * the hit (the row lock makes concurrent hits queue); the read-back inside
-   * the transaction sees exactly this hit's count. An existing key is never
-   * upserted: INSERT … ON DUPLICATE KEY UPDATE takes an AUTO_INCREMENT id on
-   * every call, so a flood of refused hits would use up the table's ids.
+   * One statement counts a hit: the UPDATE restarts an expired window and
+   * counts in the same statement (the row lock makes concurrent hits queue),
+   * and hands this hit's count back through `LAST_INSERT_ID(expr)` (the OK
+   * packet's insert id), so no transaction and no read-back are needed; only
+   * a key's first hit inserts, and only a refused hit (past `limit`) reads the
+   * window's end, for Retry-After. An existing key is never upserted: INSERT …
+   * ON DUPLICATE KEY UPDATE takes an AUTO_INCREMENT id on every call, so a
+   * flood of refused hits would use up the table's ids.
    */
-  private async hitMysql(key: string, windowMs: number): Promise<readonly [number, number]> {
-    return inTransaction(
-      this.pool,
-      async (conn) => {
-        const now = Date.now();
-        const count = () =>
-          conn.query<any>(
-            `UPDATE \`${this.t.rateLimits}\` SET hits = IF(expires_at_ms <= ?, 1, hits + 1), expires_at_ms = IF(expires_at_ms <= ?, ?, expires_at_ms) WHERE rate_key = ?`,
-            [now, now, now + windowMs, key],
-          );
-        const [updated] = await count();
-        if (Number(updated.affectedRows) === 0) {
-          try {
-            await conn.query(`INSERT INTO \`${this.t.rateLimits}\` (rate_key, hits, expires_at_ms) VALUES (?, 1, ?)`, [key, now + windowMs]);
-          } catch (err) {
-            // The key's first hit from another request committed meanwhile: count on its row.
-            if (!isDuplicateKey(err)) throw err;
-            await count();
-          }
-        }
-        const [rows] = await conn.query<any[]>(`SELECT hits, expires_at_ms FROM \`${this.t.rateLimits}\` WHERE rate_key = ?`, [key]);
-        return [Number(rows[0].hits), Math.max(0, Number(rows[0].expires_at_ms) - now)] as const;
-      },
-      // No gap lock on an absent key: concurrent first hits meet on the unique key instead of deadlocking.
-      { name: 'rate_limit.hit', isolation: 'READ COMMITTED' },
-    );
+  private async hitMysql(key: string, windowMs: number, limit: number): Promise<readonly [number, number]> {
+    const now = Date.now();
+    const count = async (): Promise<number | undefined> => {
+      const [updated] = await retryOnContention(this.pool, 'rate_limit.hit', () =>
+        this.pool.query<any>(
+          `UPDATE \`${this.t.rateLimits}\` SET hits = LAST_INSERT_ID(IF(expires_at_ms <= ?, 1, hits + 1)), expires_at_ms = IF(expires_at_ms <= ?, ?, expires_at_ms) WHERE rate_key = ?`,
+          [now, now, now + windowMs, key],
+        ),
+      );
+      return Number(updated.affectedRows) === 0 ? undefined : Number(updated.insertId);
+    };
+    let hits = await count();
+    if (hits === undefined) {
+      try {
+        await retryOnContention(this.pool, 'rate_limit.hit', () =>
+          this.pool.query(`INSERT INTO \`${this.t.rateLimits}\` (rate_key, hits, expires_at_ms) VALUES (?, 1, ?)`, [key, now + windowMs]),
+        );
+        return [1, windowMs] as const;
+      } catch (err) {
+        // The key's first hit from another request committed meanwhile: count on its row.
+        if (!isDuplicateKey(err)) throw err;
+        hits = (await count()) ?? 1;
+      }
+    }
+    if (hits <= limit) return [hits, windowMs] as const;
+    const [rows] = await this.pool.query<any[]>(`SELECT expires_at_ms FROM \`${this.t.rateLimits}\` WHERE rate_key = ?`, [key]);
+    return [hits, Math.max(0, Number(rows[0]?.expires_at_ms ?? now + windowMs) - now)] as const;
   }
 
   /**
@@ -83,15 +87,16 @@ export class RateLimiter {
    * a fresh budget). Same window rules as `hit`.
    */
   async hitDurable(type: string, id: string, limit: number, windowSeconds: number): Promise<RateHit> {
-    const [count, ttlMs] = await this.hitMysql(this.keys.rate(type, id), windowSeconds * 1000);
+    const [count, ttlMs] = await this.hitMysql(this.keys.rate(type, id), windowSeconds * 1000, limit);
     return { count, allowed: count <= limit, retryAfterSeconds: Math.max(1, Math.ceil(ttlMs / 1000)) };
   }
 
-  /** Gives one hit of a running durable window back (a reserved attempt that turned out not to count). */
-  async refundDurable(type: string, id: string): Promise<void> {
-    const key = this.keys.rate(type, id);
+  /** Gives one hit of each running durable window back (reserved attempts that turned out not to count), in one statement. */
+  async refundDurable(counters: readonly (readonly [type: string, id: string])[]): Promise<void> {
+    const keys = counters.map(([type, id]) => this.keys.rate(type, id));
+    if (keys.length === 0) return;
     await retryOnContention(this.pool, 'rate_limit.refund', () =>
-      this.pool.query(`UPDATE \`${this.t.rateLimits}\` SET hits = hits - 1 WHERE rate_key = ? AND hits > 0 AND expires_at_ms > ?`, [key, Date.now()]),
+      this.pool.query(`UPDATE \`${this.t.rateLimits}\` SET hits = hits - 1 WHERE rate_key IN (?) AND hits > 0 AND expires_at_ms > ?`, [keys, Date.now()]),
     );
   }
 

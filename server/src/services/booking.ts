@@ -139,24 +139,29 @@ export class BookingService {
     // Keys are scoped to the customer: one client's key can never reveal or block another's booking.
     const storedKey = input.idempotencyKey ? sha256(`${input.email}\n${input.idempotencyKey}`) : null;
     const bodyHash = storedKey ? sha256(JSON.stringify([input.email, input.lockToken, input.date, input.time, input.employeeId, input.serviceId, input.name, input.phone ?? null, input.notes ?? null])) : null;
-    if (storedKey) {
-      const earlier = await this.deps.appointments.byIdempotencyKey(storedKey);
+    // A retry of a booking that went through finds its hold consumed (or its time begun): only a
+    // refusal looks the key up, here or after the transaction (a retry racing the first is refused
+    // there behind the customer's lock), so a first attempt pays no read for it.
+    let lock: LockInfo;
+    let at: Placement;
+    try {
+      lock = await this.deps.locks.verifyForBooking({ date: input.date, time: input.time, employeeId: input.employeeId, serviceId: input.serviceId, lockToken: input.lockToken });
+      at = this.placement(input.date, input.time, service, snap);
+    } catch (err) {
+      const earlier = storedKey && err instanceof AppError ? await this.deps.appointments.byIdempotencyKey(storedKey) : undefined;
       if (earlier) return this.replay(earlier, bodyHash!, snap);
+      if (err instanceof AppError) this.deps.metrics.bookings.inc({ outcome: err.code });
+      throw err;
     }
 
-    const lock = await this.verifyLock(input.date, input.time, input.employeeId, input.serviceId, input.lockToken);
-    const at = this.placement(input.date, input.time, service, snap);
-
-    let outcome: { booked: number } | { replay: AppointmentRow };
+    let outcome: { booked: number };
     try {
-      outcome = await inTransaction(this.deps.pool, async (conn): Promise<{ booked: number } | { replay: AppointmentRow }> => {
+      outcome = await inTransaction(this.deps.pool, async (conn): Promise<{ booked: number }> => {
         // Customer first, then employee: every path takes them in this order, so they cannot deadlock.
+        // The customer's lock also orders a retry after the attempt it repeats: that one has committed
+        // by now, so the retry is refused (its own time is taken, or its key is a duplicate) and the
+        // refusal below finds the key and replays; a first attempt reads nothing for it.
         await this.deps.appointments.lockCustomer(conn, input.email);
-        if (storedKey) {
-          const earlier = await this.deps.appointments.byIdempotencyKey(storedKey, conn);
-          // Nothing written yet: committing the customer key row alone is harmless.
-          if (earlier) return { replay: earlier };
-        }
         await this.assertUnderCap(conn, input.email, snap);
         if (!(await this.deps.appointments.lockEmployee(conn, input.employeeId))) throw notFound(`Employee ${input.employeeId} not found`);
         await this.assertFree(conn, input.employeeId, input.date, at, snap);
@@ -185,8 +190,8 @@ export class BookingService {
         return { booked: newId };
       }, BOOKING_TRANSACTION);
     } catch (err) {
-      if (storedKey && isDuplicateKey(err, 'idempotency_key')) {
-        // The same key committed on another employee's transaction meanwhile.
+      if (storedKey && (isDuplicateKey(err, 'idempotency_key') || err instanceof AppError)) {
+        // The same key committed meanwhile (this request's retry racing it, on this or another employee).
         const earlier = await this.deps.appointments.byIdempotencyKey(storedKey);
         if (earlier) return this.replay(earlier, bodyHash!, snap);
       }
@@ -194,7 +199,6 @@ export class BookingService {
       throw err;
     }
 
-    if ('replay' in outcome) return this.replay(outcome.replay, bodyHash!, snap);
     this.deps.outbox.committed();
     const row = (await this.deps.appointments.byId(outcome.booked))!;
     const appointment = appointmentView(row, snap, { withEmail: true }) as AppointmentView & { email: string };
@@ -221,7 +225,13 @@ export class BookingService {
     Catalogue.employeeFor(snap, employeeId, serviceId);
 
     const lock = await this.verifyLock(input.date, input.time, employeeId, serviceId, input.lockToken);
-    const at = this.placement(input.date, input.time, service, snap);
+    let at: Placement;
+    try {
+      at = this.placement(input.date, input.time, service, snap);
+    } catch (err) {
+      if (err instanceof AppError) this.deps.metrics.bookings.inc({ outcome: err.code });
+      throw err;
+    }
     const oldEmployee = current.employee_id == null ? null : Number(current.employee_id);
 
     try {
@@ -277,7 +287,6 @@ export class BookingService {
     const zone = snap.rules.timezone;
     const start = localInstant(date, minutesOf(time), zone);
     if (start === null || start <= this.now()) {
-      this.deps.metrics.bookings.inc({ outcome: 'slot_unavailable' });
       throw fail('slot_unavailable', { date, time, why: 'gone' });
     }
     const end = start + service.duration * MINUTE;

@@ -21,7 +21,7 @@ import { manageUrl } from './manage-link';
 import { isProductName, senderAddress } from './sender';
 import type { MailMessage } from './message';
 
-/** WordPress's own settings change rarely and outside our API: re-read at most this often. */
+/** WordPress's own settings and the site's templates change rarely and outside our API: re-read at most this often. */
 const SITE_TTL_MS = 60_000;
 
 export interface SiteContext extends SiteIdentity {
@@ -46,6 +46,7 @@ export interface MailCatalogue {
  */
 export class MailComposer {
   private siteCache: { at: number; value: Promise<SiteContext> } | undefined;
+  private readonly templateCache = new Map<TemplateType, { at: number; value: Promise<{ subject: string; body: string } | undefined> }>();
   private lastGoodSite: SiteContext | undefined;
 
   constructor(
@@ -167,8 +168,21 @@ export class MailComposer {
     };
   }
 
-  private async template(type: TemplateType): Promise<{ subject: string; body: string } | undefined> {
-    return this.deps.templates.activeOf(type);
+  /**
+   * The site's template of a type, read at most once a minute like the site's
+   * options (every code request sends a mail: not a query each). A failed read
+   * is not kept: the next mail asks again.
+   */
+  private template(type: TemplateType): Promise<{ subject: string; body: string } | undefined> {
+    const now = this.now();
+    const cached = this.templateCache.get(type);
+    if (cached && now - cached.at <= SITE_TTL_MS) return cached.value;
+    const value = this.deps.templates.activeOf(type);
+    this.templateCache.set(type, { at: now, value });
+    value.catch(() => {
+      if (this.templateCache.get(type)?.value === value) this.templateCache.delete(type);
+    });
+    return value;
   }
 
   /** The SEQUENCE of the stored change (`rescheduled_at`, UTC), so every mail about one revision carries the same number. */

@@ -22,4 +22,5 @@ EXPOSE 8787
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s \
   CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/appointease/v1/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # node itself is PID 1: SIGTERM from `docker stop` reaches the sidecar, which drains and exits.
-CMD ["node", "server/dist/index.js"]
+# The V8 flags are npm start's (docs/deploy.md, Memory and start-up).
+CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=50", "server/dist/index.js"]

@@ -13,6 +13,15 @@ import { createTestDatabase, deletePrefix, freePort, uniquePrefix } from '../hel
  * `npm start` ran before (TypeScript compiled at run time by tsx) and runs now
  * (server/dist, plain node), beside a bare node HTTP server as the floor.
  *
+ * `npm start` runs node with two V8 flags (package.json): a young generation of
+ * 2 × 4 MB instead of up to 2 × 16 MB, and an old generation that grows by
+ * half its live size before a full collection instead of up to fourfold. The
+ * sidecar's live heap is about 28 MB (a heap snapshot under this load), so
+ * what V8 keeps beyond that is garbage it has not collected yet: the flags
+ * take the resident set under load from about 200 MB to about 115 MB for a
+ * few more, shorter collections. The built server runs once more without
+ * them, and each row shows where its memory is (its own /metrics).
+ *
  * Start-up: spawn → first 200 from /health, median of 3. Memory: resident set of
  * the whole process tree (tsx is a launcher process, the node it starts, and an
  * esbuild service), at idle and then during a mixed load — availability reads,
@@ -31,10 +40,15 @@ interface Variant {
   command: string[];
 }
 
+/** `npm start` is `exec node <flags> server/dist/index.js`: the flags, as it passes them. */
+const START_FLAGS = (/^exec node (.*)server\/dist\/index\.js$/.exec(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).scripts.start)?.[1] ?? '').split(' ').filter(Boolean);
+
 const VARIANTS: Variant[] = [
   { name: 'bare node http', command: [process.execPath, '-e', "require('http').createServer((q,s)=>s.end('{}')).listen(+process.env.PORT,'127.0.0.1')"] },
   { name: 'before: tsx server/src', command: [join(REPO, 'node_modules/.bin/tsx'), 'server/src/index.ts'] },
-  { name: 'after: node server/dist', command: [process.execPath, 'server/dist/index.js'] },
+  { name: 'after: npm start', command: [process.execPath, ...START_FLAGS, 'server/dist/index.js'] },
+  // The same build without npm start's V8 flags: what they save.
+  { name: 'after, no V8 flags', command: [process.execPath, 'server/dist/index.js'] },
   // BENCH_NODE_FLAGS="--max-semi-space-size=2": the built server once more with node flags (memory knobs).
   ...(process.env.BENCH_NODE_FLAGS ? [{ name: `after + ${process.env.BENCH_NODE_FLAGS}`.slice(0, 24), command: [process.execPath, ...process.env.BENCH_NODE_FLAGS.split(' '), 'server/dist/index.js'] }] : []),
 ];
@@ -150,6 +164,39 @@ async function openSockets(port: number, n: number, day: (i: number) => string, 
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+const METRICS_TOKEN = randomBytes(16).toString('hex');
+
+/** Where the sidecar's memory is, from its own /metrics (prom-client's process metrics), in MB. */
+interface Breakdown {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  /** V8's young generation (the semi-spaces): grows under allocation pressure up to --max-semi-space-size. */
+  newSpace: number;
+  external: number;
+}
+
+async function breakdown(port: number): Promise<Breakdown | undefined> {
+  const text = await new Promise<string>((resolve) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/appointease/v1/metrics', agent, headers: { authorization: `Bearer ${METRICS_TOKEN}` } }, (res) => {
+        let t = '';
+        res.on('data', (c) => (t += c));
+        res.on('end', () => resolve(res.statusCode === 200 ? t : ''));
+      })
+      .on('error', () => resolve(''));
+  });
+  const mb = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN) / 1024 / 1024;
+  const b = {
+    rss: mb(/^appointease_process_process_resident_memory_bytes(?:\{[^}]*\})? ([\d.e+]+)/m),
+    heapTotal: mb(/^appointease_process_nodejs_heap_size_total_bytes(?:\{[^}]*\})? ([\d.e+]+)/m),
+    heapUsed: mb(/^appointease_process_nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([\d.e+]+)/m),
+    newSpace: mb(/^appointease_process_nodejs_heap_space_size_total_bytes\{[^}]*space="new"[^}]*\} ([\d.e+]+)/m),
+    external: mb(/^appointease_process_nodejs_external_memory_bytes(?:\{[^}]*\})? ([\d.e+]+)/m),
+  };
+  return Number.isFinite(b.rss) ? b : undefined;
+}
+
 export async function run(): Promise<void> {
   const build = spawnSync(process.execPath, ['scripts/build-server.mjs'], { cwd: REPO, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`server build failed: ${build.stderr}`);
@@ -169,9 +216,10 @@ export async function run(): Promise<void> {
       MAX_LOCKS_PER_CLIENT: '1000',
       // One process, as this bench has always measured (WORKERS would fork one per core): npm run bench -- workers measures those.
       WORKERS: '1',
+      METRICS_TOKEN,
     };
     console.log(`process tree resident memory; load: ${HTTP_CLIENTS} HTTP clients (availability, lock lists, hold+release) and ${WS_CLIENTS} subscribed WebSockets for ${SOAK_SECONDS} s; start-up = spawn → first /health answer, median of 3`);
-    const rows: { name: string; startMs: number; idle: number; peak: number; end: number; rps: number }[] = [];
+    const rows: { name: string; startMs: number; idle: number; peak: number; end: number; rps: number; at?: Breakdown }[] = [];
     for (const v of VARIANTS) {
       const startTimes: number[] = [];
       for (let i = 0; i < 3; i++) {
@@ -189,15 +237,25 @@ export async function run(): Promise<void> {
       const sockets = bare ? [] : await openSockets(port, WS_CLIENTS, day, ids.staffIds);
       let peak = idle;
       const sampler = setInterval(() => (peak = Math.max(peak, treeRssMb(child.pid!))), 250);
+      // The sidecar's own account of its memory every 2 s; the sample with the most RSS is shown.
+      let at: Breakdown | undefined;
+      const looker = bare
+        ? undefined
+        : setInterval(() => {
+            void breakdown(port).then((b) => {
+              if (b && (!at || b.rss > at.rss)) at = b;
+            });
+          }, 2_000);
       const t0 = Date.now();
       const requests = bare ? 0 : await load(port, t0 + SOAK_SECONDS * 1000, day, ids);
       const elapsed = (Date.now() - t0) / 1000;
       clearInterval(sampler);
+      clearInterval(looker);
       const end = treeRssMb(child.pid!);
       peak = Math.max(peak, end);
       for (const ws of sockets) ws.terminate();
       await stop(child);
-      rows.push({ name: v.name, startMs: median(startTimes), idle, peak, end, rps: requests / Math.max(elapsed, 0.001) });
+      rows.push({ name: v.name, startMs: median(startTimes), idle, peak, end, rps: requests / Math.max(elapsed, 0.001), at });
     }
     const before = rows.find((r) => r.name.startsWith('before'))!;
     const pad = (s: string, n: number) => s.padStart(n);
@@ -208,6 +266,12 @@ export async function run(): Promise<void> {
       );
     }
     console.log('target: after ≤ 0.5 × before in memory under load');
+    console.log('where it is under load (the node process itself, at its highest RSS sample; MB): RSS = V8 heap (young generation among it) + external/array buffers + code, stacks and the allocator');
+    for (const r of rows) {
+      if (!r.at) continue;
+      const a = r.at;
+      console.log(`${pad(r.name, 24)}  RSS ${a.rss.toFixed(1)}: heap ${a.heapTotal.toFixed(1)} (used ${a.heapUsed.toFixed(1)}, young generation ${a.newSpace.toFixed(1)}), external ${a.external.toFixed(1)}, the rest ${(a.rss - a.heapTotal - a.external).toFixed(1)}`);
+    }
   } finally {
     agent.destroy();
     await deletePrefix(prefix);

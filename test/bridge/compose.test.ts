@@ -65,7 +65,7 @@ describe('docker-compose.yml', () => {
       for (const port of service.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:/);
     }
     expect(compose.services.wordpress.volumes).toContain('./wp-bridge:/var/www/html/wp-content/plugins/appointease-bridge:ro');
-    expect(compose.services.sidecar.command).toEqual(['sh', '-c', 'node server/dist/migrate.js && exec node server/dist/index.js']);
+    expect(compose.services.sidecar.command).toEqual(['sh', '-c', 'node server/dist/migrate.js && exec node --max-semi-space-size=4 --heap-growing-percent=50 server/dist/index.js']);
     expect(compose.services.sidecar.depends_on).toMatchObject({ db: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
   });
 
@@ -149,10 +149,12 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^FROM node:20\b/m);
     expect(dockerfile).toMatch(/^RUN npm ci --omit=dev\b/m);
     expect(dockerfile).toMatch(/^RUN npm run build:server$/m);
-    expect(dockerfile).toMatch(/^CMD \["node", "server\/dist\/index.js"\]$/m);
+    expect(dockerfile).toMatch(/^CMD \["node", "--max-semi-space-size=4", "--heap-growing-percent=50", "server\/dist\/index.js"\]$/m);
     expect(dockerfile).toMatch(/^ENV NODE_ENV=production/m);
     // What npm start runs is what the image runs.
-    expect(scripts.start).toBe('exec node server/dist/index.js');
+    expect(scripts.start).toBe('exec node --max-semi-space-size=4 --heap-growing-percent=50 server/dist/index.js');
+    // …and what the systemd unit runs.
+    expect(readFileSync(join(REPO_ROOT, 'deploy/appointease@.service'), 'utf8')).toContain('/usr/bin/node --max-semi-space-size=4 --heap-growing-percent=50 server/dist/index.js');
     // The image does not bring its own widget build: it must be in the build context.
     expect(readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')).not.toMatch(/^widget/m);
   });

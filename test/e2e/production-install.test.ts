@@ -107,7 +107,7 @@ describe('a production install from a fresh clone', () => {
     expect((await fetch(`http://127.0.0.1:${port}/appointease/v1/widget.js`)).status).toBe(200);
     // The processes of this install: npm and the built server, no compiler.
     const running = processesIn(dir).map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim());
-    expect(running).toContain('node server/dist/index.js');
+    expect(running).toContain('node --max-semi-space-size=4 --heap-growing-percent=50 server/dist/index.js');
     expect(running.join('\n')).not.toMatch(/tsx|esbuild/);
     expect(out).not.toMatch(/older than server\/src/);
 

@@ -4,7 +4,9 @@
  * twice against a PRIVATE mariadbd (every statement it sees is ours): once
  * with Redis, once with REDIS_ENABLED=false. Its general log (as a table)
  * gives the exact statements of each run, so the output also shows where the
- * remaining ones go. Target: ≥ 97 % fewer statements per request.
+ * remaining ones go, each named by what it is for, and what the writes the
+ * database must see leave as the best any cache could do for this mix.
+ * Target (Issue 16): ≥ 97 % fewer statements per request.
  *
  * The peak hour: VISITORS (default 20,000) visitors in one hour on one
  * instance, each doing what the widget does (widget/src: hooks/use-boot.ts,
@@ -375,17 +377,22 @@ async function runWorkload(server: PrivateMariaDb, redisEnabled: boolean, expire
   };
 
   const signIn = async (email: string, ip: Record<string, string>) => {
-    await call('POST /otp', '/otp', ip, { email });
-    const code = await new Promise<string>((resolve, reject) =>
-      http.get({ host: '127.0.0.1', port: codePort, path: `/code?email=${encodeURIComponent(email)}` }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c));
-        res.on('end', () => resolve(text));
-      }).on('error', reject),
-    );
-    const verified = await call('POST /otp/verify', '/otp/verify', ip, { email, code });
-    if (verified.status !== 200) throw new Error(`POST /otp/verify answered ${verified.status}`);
-    return { ...ip, Authorization: `Bearer ${verified.body.sessionToken as string}` };
+    // A verification answered 503 may have used its code before the database went "away": a
+    // customer then asks for a new code, and so does the bench (at most twice more).
+    for (let attempt = 0; ; attempt++) {
+      const sent = await call('POST /otp', '/otp', ip, { email });
+      if (sent.status !== 202) throw new Error(`POST /otp answered ${sent.status}`);
+      const code = await new Promise<string>((resolve, reject) =>
+        http.get({ host: '127.0.0.1', port: codePort, path: `/code?email=${encodeURIComponent(email)}` }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c));
+          res.on('end', () => resolve(text));
+        }).on('error', reject),
+      );
+      const verified = await call('POST /otp/verify', '/otp/verify', ip, { email, code });
+      if (verified.status === 200) return { ...ip, Authorization: `Bearer ${verified.body.sessionToken as string}` };
+      if (attempt >= 2 || unavailable === 0) throw new Error(`POST /otp/verify answered ${verified.status}`);
+    }
   };
 
   const visitor = async (n: number) => {
@@ -569,6 +576,21 @@ export async function run(): Promise<void> {
       `\nover the peak hour (cache expiring every ${CACHE_SECONDS} s, timers at their real rate): ${a.toFixed(3)} statements per request with Redis vs ${b.toFixed(3)} without → ${((1 - a / b) * 100).toFixed(1)} % fewer` +
         `\nas a short burst measures it (the same requests, no cache expiry, timers at compressed time; the outside 97.8 % was such a measurement): ` +
         `${burstA.toFixed(3)} vs ${burstB.toFixed(3)} → ${(burstReduction * 100).toFixed(1)} % fewer (target ≥ ${TARGET * 100} %; the blueprint promised 80–90 %) ${burstReduction >= TARGET ? 'OK' : 'BELOW TARGET'}`,
+    );
+    // The floor: writes the database must see cost the same with Redis or without.
+    const hourA = hourOf(withRedis);
+    const perClass = (r: RunResult, cls: string) => {
+      const h = hourOf(r);
+      const periodic = r.statements.filter((x) => x.periodic).length;
+      let n = 0;
+      for (const st of r.statements) if (classOf(st.purpose) === cls) n += st.periodic ? (h.periodicPerSecond * 3_600) / periodic : STRETCHES_PER_HOUR / WINDOWS;
+      return n / h.requests;
+    };
+    const writes = perClass(withRedis, 'write');
+    console.log(
+      `what Redis cannot take away: the writes the database must see cost ${writes.toFixed(3)} per request with Redis (bookings: ${(withRedis.bookings / withRedis.visitors * 100).toFixed(1)} % of visitors; sign-ins: a session each), ` +
+        `${((writes / b) * 100).toFixed(1)} % of the load without Redis, so no cache takes more than ${((1 - writes / b) * 100).toFixed(1)} % off this mix; ` +
+        `then cache misses ${perClass(withRedis, 'miss').toFixed(3)}, timers ${perClass(withRedis, 'timer').toFixed(3)} (the lock watermark, once a second per instance), other reads ${perClass(withRedis, 'read').toFixed(3)}, catalogue ${perClass(withRedis, 'catalogue').toFixed(3)} (${Math.round(hourA.requests)} requests in the hour)`,
     );
     if (withRedis.redis) reportRedis(withRedis, withRedis.redis);
   } finally {

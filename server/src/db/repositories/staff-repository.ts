@@ -89,18 +89,24 @@ export class StaffRepository {
    */
   async all(conn?: PoolConnection): Promise<StaffRecord[]> {
     const db = conn ?? this.pool;
-    const [rows] = await db.query<any[]>(`SELECT * FROM \`${this.t.staff}\` ORDER BY id`);
+    // The busy calendars' URLs come with the staff rows (one row per calendar, at most 3): no statement more per catalogue load.
+    const [joined] = await db.query<any[]>(
+      `SELECT s.*, b.url AS busy_calendar_url FROM \`${this.t.staff}\` s LEFT JOIN \`${this.t.busyCalendars}\` b ON b.employee_id = s.id ORDER BY s.id, b.position, b.id`,
+    );
+    const rows: any[] = [];
+    const urls = new Map<number, string[]>();
+    for (const r of joined) {
+      const id = Number(r.id);
+      if (!urls.has(id)) {
+        urls.set(id, []);
+        rows.push(r);
+      }
+      if (r.busy_calendar_url != null) urls.get(id)!.push(String(r.busy_calendar_url));
+    }
     const [links] = await db.query<any[]>(`SELECT staff_id, service_id FROM \`${this.t.staffServices}\``);
     const [avail] = await db.query<any[]>(
       `SELECT staff_id, day_of_week, start_time, end_time FROM \`${this.t.availability}\` WHERE is_available IS NULL OR is_available = 1 ORDER BY staff_id, day_of_week, start_time`,
     );
-    const [calendars] = await db.query<any[]>(`SELECT employee_id, url FROM \`${this.t.busyCalendars}\` ORDER BY employee_id, position, id`);
-    const urls = new Map<number, string[]>();
-    for (const c of calendars) {
-      const id = Number(c.employee_id);
-      if (!urls.has(id)) urls.set(id, []);
-      urls.get(id)!.push(String(c.url));
-    }
     const services = new Map<number, number[]>();
     for (const l of links) {
       const id = Number(l.staff_id);

@@ -182,6 +182,8 @@ function shapeOf(sql: string): string {
 const WATERMARK = /EXISTS\(SELECT \? FROM `\w*appointease_slot_locks`\)/;
 const SWEEP_CLAIM = /^SELECT \* FROM `\w*appointease_slot_locks` WHERE expires_at <= \?.*ORDER BY expires_at LIMIT \? FOR UPDATE$/;
 
+const OUTBOX_POLL = /FROM `\w*appointease_outbox`/;
+
 /** Statements in log order; the BEGIN and COMMIT around the sweeper's claim are the timer's too. */
 function classify(rows: { thread: number; sql: string }[]): Statement[] {
   const out: Statement[] = [];
@@ -194,9 +196,11 @@ function classify(rows: { thread: number; sql: string }[]): Statement[] {
     const setsIsolation = /^SET (SESSION )?TRANSACTION\b/i.test(shape);
     const kind = verb === 'START' ? 'BEGIN' : setsIsolation ? 'SET TRANSACTION' : verb;
     const table = /\b(?:FROM|INTO|UPDATE|JOIN)\s+`?(?:\w+`?\.`?)?([\w$]+)`?/i.exec(shape)?.[1]?.replace(/^wp_/, '') ?? '';
-    const periodic = WATERMARK.test(shape);
-    const s: Statement = { kind, table, shape, periodic, purpose: periodic ? 'timer: the lock watermark (1/s)' : purposeOf(shape, kind, table).purpose };
     const tx = openTx.get(thread);
+    // The outbox worker looks for due jobs once a second (MySQL only, by design): a timer's statement.
+    const outboxPoll = !tx && kind === 'SELECT' && OUTBOX_POLL.test(shape);
+    const periodic = WATERMARK.test(shape) || outboxPoll;
+    const s: Statement = { kind, table, shape, periodic, purpose: outboxPoll ? 'timer: the outbox worker\'s poll (1/s)' : periodic ? 'timer: the lock watermark (1/s)' : purposeOf(shape, kind, table).purpose };
     if (setsIsolation) isolation.set(thread, s);
     else if (kind === 'BEGIN') {
       const iso = isolation.get(thread);
@@ -368,8 +372,12 @@ async function runWorkload(server: PrivateMariaDb, redisEnabled: boolean, expire
     }
     return out;
   };
-  /** The days a day read that misses computes with it (server/src/services/availability.ts NEIGHBOUR_DAYS). */
-  const neighbourKeys = (date: string, employeeId: number) => Array.from({ length: 6 }, (_, i) => dayKey(addDays(date, i + 1), employeeId));
+  /** The days a day read or a hold that misses computes and stores with it: the rest of its month (services/availability.ts loadDays). */
+  const neighbourKeys = (date: string, employeeId: number) => {
+    const keys: string[] = [];
+    for (let d = `${date.slice(0, 7)}-01`; d.slice(0, 7) === date.slice(0, 7); d = addDays(d, 1)) if (d !== date) keys.push(dayKey(d, employeeId));
+    return keys;
+  };
   const monthKeys = (employeeId: number) => {
     const keys: string[] = [];
     for (let d = today; d.slice(0, 7) === today.slice(0, 7); d = addDays(d, 1)) keys.push(dayKey(d, employeeId));
@@ -434,7 +442,7 @@ async function runWorkload(server: PrivateMariaDb, redisEnabled: boolean, expire
     for (let attempt = 0; attempt < 2 && hold?.status !== 201; attempt++) {
       if (attempt > 0) slot = pick(seen.free);
       // A hold reads the day's cached plan too.
-      hold = await cachedRead([dayKey(date, slot.employeeId)], at, () => call('POST /locks', '/locks', ip, { date, time: slot.time, employeeId: slot.employeeId, serviceId }));
+      hold = await cachedRead([dayKey(date, slot.employeeId)], at, () => call('POST /locks', '/locks', ip, { date, time: slot.time, employeeId: slot.employeeId, serviceId }), neighbourKeys(date, slot.employeeId));
     }
     if (hold?.status !== 201) return;
     const { time, employeeId } = slot;

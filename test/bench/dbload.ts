@@ -598,7 +598,7 @@ export async function run(): Promise<void> {
     console.log(
       `what Redis cannot take away: the writes the database must see cost ${writes.toFixed(3)} per request with Redis (bookings: ${(withRedis.bookings / withRedis.visitors * 100).toFixed(1)} % of visitors; sign-ins: a session each), ` +
         `${((writes / b) * 100).toFixed(1)} % of the load without Redis, so no cache takes more than ${((1 - writes / b) * 100).toFixed(1)} % off this mix; ` +
-        `then cache misses ${perClass(withRedis, 'miss').toFixed(3)}, timers ${perClass(withRedis, 'timer').toFixed(3)} (the lock watermark, once a second per instance), other reads ${perClass(withRedis, 'read').toFixed(3)}, catalogue ${perClass(withRedis, 'catalogue').toFixed(3)} (${Math.round(hourA.requests)} requests in the hour)`,
+        `then cache misses ${perClass(withRedis, 'miss').toFixed(3)}, timers ${perClass(withRedis, 'timer').toFixed(3)} (per instance, whatever the traffic: listed above), other reads ${perClass(withRedis, 'read').toFixed(3)}, catalogue ${perClass(withRedis, 'catalogue').toFixed(3)} (${Math.round(hourA.requests)} requests in the hour)`,
     );
     if (withRedis.redis) reportRedis(withRedis, withRedis.redis);
   } finally {

@@ -2,7 +2,6 @@ import type { PoolConnection } from '../db/pool';
 import type { AppointmentRow, AppointmentsRepository } from '../db/repositories/appointments-repository';
 import type { OutboxEntry, OutboxRepository } from '../db/repositories/outbox-repository';
 import type { WebhooksRepository } from '../db/repositories/webhooks-repository';
-import { busyBlockOf } from '../domain/busy-blocks';
 import { planReminders } from '../domain/reminders';
 import { isoUtc } from '../domain/time';
 import { enqueueWebhookEvent } from '../webhooks/enqueue-webhook-event';
@@ -11,6 +10,12 @@ import { appointmentView } from './booking';
 import type { CatalogueSnapshot } from './catalogue';
 
 export const REMINDER_OUTBOX_KIND = 'reminder';
+
+/** Where an appointment starts: the instant, and its local `appointment_date` ('YYYY-MM-DD HH:MM:SS'). */
+export interface StartOf {
+  start: number;
+  startLocal: string;
+}
 /** The concurrency key of every mail the outbox sends: one mail server, one cap per instance. */
 export const MAIL_CONCURRENCY_KEY = 'mail';
 
@@ -52,22 +57,21 @@ export class BookingOutbox {
     },
   ) {}
 
-  async booked(conn: PoolConnection, appointmentId: number, snap: CatalogueSnapshot): Promise<void> {
-    const row = await this.reread(conn, appointmentId);
-    await this.webhookEvent(conn, 'appointment.booked', row, snap);
-    await this.planReminders(conn, row, snap);
+  /** `at`: where the appointment now starts (the booking knows it; the row is read back only for a webhook body). */
+  async booked(conn: PoolConnection, appointmentId: number, snap: CatalogueSnapshot, at: StartOf): Promise<void> {
+    await this.webhookEvent(conn, 'appointment.booked', appointmentId, () => this.reread(conn, appointmentId), snap);
+    await this.planReminders(conn, appointmentId, at, snap);
   }
 
-  async rescheduled(conn: PoolConnection, appointmentId: number, snap: CatalogueSnapshot): Promise<void> {
-    const row = await this.reread(conn, appointmentId);
-    await this.webhookEvent(conn, 'appointment.rescheduled', row, snap);
+  async rescheduled(conn: PoolConnection, appointmentId: number, snap: CatalogueSnapshot, at: StartOf): Promise<void> {
+    await this.webhookEvent(conn, 'appointment.rescheduled', appointmentId, () => this.reread(conn, appointmentId), snap);
     await this.deps.outbox.cancelPending(conn, appointmentId, REMINDER_OUTBOX_KIND, 'appointment moved');
-    await this.planReminders(conn, row, snap);
+    await this.planReminders(conn, appointmentId, at, snap);
   }
 
   /** By the customer or an admin; `row` as it now is (status cancelled). */
   async cancelled(conn: PoolConnection, row: AppointmentRow, snap: CatalogueSnapshot): Promise<void> {
-    await this.webhookEvent(conn, 'appointment.cancelled', row, snap);
+    await this.webhookEvent(conn, 'appointment.cancelled', Number(row.id), async () => row, snap);
     await this.deps.outbox.cancelPending(conn, Number(row.id), REMINDER_OUTBOX_KIND, 'appointment cancelled');
   }
 
@@ -87,26 +91,25 @@ export class BookingOutbox {
     return row;
   }
 
-  private async webhookEvent(conn: PoolConnection, type: WebhookEventType, row: AppointmentRow, snap: CatalogueSnapshot): Promise<void> {
+  private async webhookEvent(conn: PoolConnection, type: WebhookEventType, appointmentId: number, row: () => Promise<AppointmentRow>, snap: CatalogueSnapshot): Promise<void> {
     await enqueueWebhookEvent(conn, this.deps, {
       type,
-      appointmentId: Number(row.id),
-      appointment: appointmentView(row, snap, { withEmail: true }) as unknown as Record<string, unknown>,
+      appointmentId,
+      appointment: async () => appointmentView(await row(), snap, { withEmail: true }) as unknown as Record<string, unknown>,
       createdAt: new Date(this.now()),
     });
   }
 
-  private async planReminders(conn: PoolConnection, row: AppointmentRow, snap: CatalogueSnapshot): Promise<void> {
-    const start = busyBlockOf(row, snap, snap.rules.timezone).start;
+  private async planReminders(conn: PoolConnection, id: number, at: StartOf, snap: CatalogueSnapshot): Promise<void> {
+    const start = at.start;
     const planned = planReminders(start, snap.rules.reminders ?? [], this.now());
     if (planned.length === 0) return;
-    const id = Number(row.id);
     await this.deps.outbox.enqueue(
       conn,
       planned.map(
         (p): OutboxEntry => ({
           kind: REMINDER_OUTBOX_KIND,
-          payload: { minutesBefore: p.minutesBefore, startLocal: row.appointment_date, start: isoUtc(start) } satisfies ReminderOutboxPayload,
+          payload: { minutesBefore: p.minutesBefore, startLocal: at.startLocal, start: isoUtc(start) } satisfies ReminderOutboxPayload,
           dueAt: new Date(p.dueAt),
           // A slow mail server holds at most a few of an instance's slots; webhooks keep theirs.
           concurrencyKey: MAIL_CONCURRENCY_KEY,

@@ -186,7 +186,7 @@ export class BookingService {
           { actor: 'customer', action: 'appointment.booked', entity: 'appointment', entityId: newId, details: { date: input.date, time: input.time, employeeId: input.employeeId, serviceId: input.serviceId, lockStore: lock.store }, ip: input.ip },
           conn,
         );
-        await this.deps.outbox.booked(conn, newId, snap);
+        await this.deps.outbox.booked(conn, newId, snap, at);
         return { booked: newId };
       }, BOOKING_TRANSACTION);
     } catch (err) {
@@ -250,7 +250,7 @@ export class BookingService {
           { actor: 'customer', action: 'appointment.rescheduled', entity: 'appointment', entityId: row.id, details: { from: row.appointment_date, fromEmployeeId: oldEmployee, to: at.startLocal, employeeId }, ip: input.ip },
           conn,
         );
-        await this.deps.outbox.rescheduled(conn, row.id, snap);
+        await this.deps.outbox.rescheduled(conn, row.id, snap, at);
       }, RESCHEDULE_TRANSACTION);
     } catch (err) {
       if (err instanceof AppError) this.deps.metrics.bookings.inc({ outcome: err.code });

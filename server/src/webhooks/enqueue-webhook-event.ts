@@ -1,7 +1,7 @@
 import type { OutboxRepository } from '../db/repositories/outbox-repository';
 import type { WebhooksRepository } from '../db/repositories/webhooks-repository';
 import type { PoolConnection } from '../db/pool';
-import { buildWebhookEvent, type WebhookEventType } from './webhook-event';
+import { buildWebhookEvent, newEventId, type WebhookEventType } from './webhook-event';
 
 export const WEBHOOK_OUTBOX_KIND = 'webhook';
 
@@ -29,11 +29,19 @@ export interface WebhookOutboxPayload {
 export async function enqueueWebhookEvent(
   conn: Pick<PoolConnection, 'query'>,
   repos: { webhooks: WebhooksRepository; outbox: OutboxRepository },
-  input: { type: WebhookEventType; appointmentId: number; appointment: Record<string, unknown>; createdAt?: Date },
+  input: {
+    type: WebhookEventType;
+    appointmentId: number;
+    /** The body's appointment, or how to read it: asked for only when some webhook is subscribed. */
+    appointment: Record<string, unknown> | (() => Promise<Record<string, unknown>>);
+    createdAt?: Date;
+  },
 ): Promise<{ eventId: string; deliveries: number }> {
-  const { event, body } = buildWebhookEvent({ type: input.type, appointment: input.appointment, ...(input.createdAt ? { createdAt: input.createdAt } : {}) });
+  const id = newEventId();
   const subscribers = await repos.webhooks.subscribers(conn, input.type);
-  if (subscribers.length === 0) return { eventId: event.id, deliveries: 0 };
+  if (subscribers.length === 0) return { eventId: id, deliveries: 0 };
+  const appointment = typeof input.appointment === 'function' ? await input.appointment() : input.appointment;
+  const { event, body } = buildWebhookEvent({ id, type: input.type, appointment, ...(input.createdAt ? { createdAt: input.createdAt } : {}) });
   await repos.webhooks.insertDeliveries(
     conn,
     subscribers.map((w) => ({ webhookId: w.id, eventId: event.id, event: input.type, appointmentId: input.appointmentId })),

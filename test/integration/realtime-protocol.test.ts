@@ -213,13 +213,16 @@ describe('WebSocket protocol on one instance (CONTRACT §8, real sockets)', () =
   });
 
   it('drops a consumer that stops reading once its backlog passes the bound', async () => {
+    // Its own instance with pings far apart: here only the backlog may drop anyone (with this file's
+    // 150 ms pings, a loaded machine could drop the reader too, for a pong read late during the flood).
+    const quiet = await startSidecar({ db, env: { ALLOWED_ORIGINS: SHOP, WS_PING_INTERVAL_MS: '60000' } });
     // A raw client that completes the handshake and then never reads.
-    const raw: Socket = connect(s.port, '127.0.0.1');
+    const raw: Socket = connect(quiet.port, '127.0.0.1');
     await new Promise<void>((resolve) => raw.once('connect', () => resolve()));
     raw.write(
       [
         'GET /appointease/v1/ws HTTP/1.1',
-        `Host: 127.0.0.1:${s.port}`,
+        `Host: 127.0.0.1:${quiet.port}`,
         'Upgrade: websocket',
         'Connection: Upgrade',
         'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
@@ -234,22 +237,24 @@ describe('WebSocket protocol on one instance (CONTRACT §8, real sockets)', () =
     const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
     raw.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]));
     raw.pause();
-    const reader = await connectSocket();
+    const reader = await TestSocket.open(wsUrl(quiet.url));
+    open.push(reader);
     await reader.request({ type: 'subscribe', date: DAY, employeeId: 4 }, (m) => m.type === 'subscribed');
-    await until(async () => (await health()) === 2);
+    await until(async () => (await health(quiet)) === 2);
 
     let sent = 0;
     // Kernel buffers absorb some megabytes first; then the server's own backlog grows past the bound.
     // Small batches: the reader lives in this process and must get to read between them.
-    while (s.deps.clientCount() === 2 && sent < 400_000) {
-      for (let i = 0; i < 100; i++) s.deps.hub.publish(lockEvent({ employeeId: 4, time: '13:00', times: ['13:00'] }));
+    while (quiet.deps.clientCount() === 2 && sent < 400_000) {
+      for (let i = 0; i < 100; i++) quiet.deps.hub.publish(lockEvent({ employeeId: 4, time: '13:00', times: ['13:00'] }));
       sent += 100;
       await new Promise((r) => setImmediate(r));
     }
-    expect(s.deps.clientCount()).toBe(1);
+    expect(quiet.deps.clientCount()).toBe(1);
     // The reader that keeps up stays connected.
     expect(reader.ws.readyState).toBe(WebSocket.OPEN);
     raw.destroy();
+    await quiet.stop();
   });
 });
 

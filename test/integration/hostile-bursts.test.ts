@@ -168,10 +168,10 @@ describe.each(['redis', 'mysql'] as const)('hostile bursts (%s store)', (store) 
     const verified = await s.api('/otp/verify', { method: 'POST', json: { email, code }, headers: { 'X-Forwarded-For': from } });
     expect(verified.status).toBe(200);
     const { sessionToken } = await verified.json();
-    const held = await hold('17:00', from);
+    const held = await hold('19:30', from);
     expect(held.status).toBe(201);
     const { lockToken } = await held.json();
-    const booked = await s.api('/appointments', { method: 'POST', token: sessionToken, json: { lockToken, date, time: '17:00', employeeId: emp, serviceId: svc, name: 'After Burst' } });
+    const booked = await s.api('/appointments', { method: 'POST', token: sessionToken, json: { lockToken, date, time: '19:30', employeeId: emp, serviceId: svc, name: 'After Burst' } });
     expect(booked.status).toBe(201);
   });
 });

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
@@ -496,6 +497,24 @@ function editDistance(a: string, b: string, limit: number): number {
     prev = row;
   }
   return Math.min(prev[b.length]!, limit);
+}
+
+/**
+ * What the primary (cluster/primary.ts) tells each worker through its
+ * environment: the group id every worker's Redis bridge publishes under, and
+ * the worker's slot (1…N, kept by a restarted worker, so its instance name
+ * and metrics series stay). Not settings: read and removed by
+ * `takeWorkerIdentity` before the worker's config is parsed.
+ */
+export const WORKER_IDENTITY_VARS = { group: 'APPOINTEASE_WORKER_GROUP', slot: 'APPOINTEASE_WORKER_SLOT' } as const;
+
+/** In a worker of `runPrimary`: its group and slot, removed from the environment. Undefined elsewhere. */
+export function takeWorkerIdentity(): { group: string; slot: number } | undefined {
+  const group = process.env[WORKER_IDENTITY_VARS.group];
+  const slot = Number(process.env[WORKER_IDENTITY_VARS.slot]);
+  delete process.env[WORKER_IDENTITY_VARS.group];
+  delete process.env[WORKER_IDENTITY_VARS.slot];
+  return cluster.isWorker && group && slot > 0 ? { group, slot } : undefined;
 }
 
 /** The environment as the sidecar sees it: `.env` (when present, never overriding) then `defaults` for what is still unset. */

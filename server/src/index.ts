@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
-import { ConfigError, loadConfig, type Config } from './config';
-import { runPrimary, takeWorkerIdentity } from './cluster/primary';
+import { ConfigError, loadConfig, takeWorkerIdentity, type Config } from './config';
+import { runPrimary } from './cluster/primary';
 import { buildDeps } from './deps';
 import { createLogger } from './logger';
 import { startServer, type RunningServer } from './server';

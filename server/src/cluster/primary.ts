@@ -1,17 +1,11 @@
 import cluster, { type Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
+import { WORKER_IDENTITY_VARS } from '../config';
 import type { Logger } from '../logger';
 import { isRelayMessage } from '../realtime/worker-relay';
 
-/**
- * What the primary tells each worker through its environment: the group id
- * every worker's Redis bridge publishes under, and the worker's slot (1…N,
- * kept by a restarted worker, so its instance name and metrics series stay).
- * Read and removed by `takeWorkerIdentity` before the worker's config is
- * loaded: they are not settings.
- */
-const GROUP_VAR = 'APPOINTEASE_WORKER_GROUP';
-const SLOT_VAR = 'APPOINTEASE_WORKER_SLOT';
+// The group id and slot each worker is told through its environment: read back by config.ts's takeWorkerIdentity.
+const { group: GROUP_VAR, slot: SLOT_VAR } = WORKER_IDENTITY_VARS;
 
 /** Restart delays of a worker that keeps dying: 0.5 s doubling to 30 s; a worker that lived a minute starts over. */
 const RESTART_MIN_MS = 500;
@@ -88,13 +82,4 @@ export function runPrimary(workers: number, logger: Logger, workerEnv: Record<st
 
   for (let slot = 1; slot <= workers; slot++) fork(slot);
   logger.info({ workers, pid: process.pid }, 'appointease primary: workers started');
-}
-
-/** In a worker of `runPrimary`: its group and slot, removed from the environment (they are not settings). Undefined elsewhere. */
-export function takeWorkerIdentity(): { group: string; slot: number } | undefined {
-  const group = process.env[GROUP_VAR];
-  const slot = Number(process.env[SLOT_VAR]);
-  delete process.env[GROUP_VAR];
-  delete process.env[SLOT_VAR];
-  return cluster.isWorker && group && slot > 0 ? { group, slot } : undefined;
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { freePort } from './services';
+import { freePort, killAndWait } from './services';
 
 /**
  * A private MariaDB server for tests and benches that must break the
@@ -107,11 +107,7 @@ export async function startPrivateMariaDb(options: PrivateMariaDbOptions = {}): 
     async kill(signal = 'SIGKILL') {
       const c = child;
       child = undefined;
-      if (!c || c.exitCode !== null || c.signalCode !== null) return;
-      await new Promise<void>((resolve) => {
-        c.once('exit', () => resolve());
-        c.kill(signal);
-      });
+      await killAndWait(c, signal);
     },
     pause() {
       child?.kill('SIGSTOP');

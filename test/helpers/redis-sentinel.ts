@@ -4,7 +4,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort } from './services';
+import { freePort, killAndWait } from './services';
 
 /**
  * A private Redis Sentinel deployment for failover tests: a primary, one
@@ -249,11 +249,7 @@ function redisNode(port: number, args: (port: number) => string[], password?: st
     async kill(signal = 'SIGKILL') {
       const c = child;
       child = undefined;
-      if (!c || c.exitCode !== null || c.signalCode !== null) return;
-      await new Promise<void>((resolve) => {
-        c.once('exit', () => resolve());
-        c.kill(signal);
-      });
+      await killAndWait(c, signal);
     },
   };
 }

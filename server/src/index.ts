@@ -66,6 +66,12 @@ export async function main(
       () => process.exit(1),
     );
   };
+  // A promise rejected with nobody listening is a bug, but not one that leaves the process in an
+  // unknown state (unlike a thrown exception): a library's stray command promise during a Redis
+  // failover (ioredis's own re-subscribe was one) must not end every customer's request in flight.
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason instanceof Error ? { message: reason.message, stack: reason.stack } : String(reason) }, 'unhandled promise rejection (a bug: please report it); the process goes on');
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   return running;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { slotEventSchema } from '../contract';
 import type { Logger } from '../logger';
-import type { Redis } from '../redis/connections';
+import { keepSubscribed, type Redis } from '../redis/connections';
 import { EventBatcher, MIN_BATCH_GAP_MS } from './event-batcher';
 import type { SlotEvent, SlotEventHub } from './events';
 
@@ -28,7 +28,7 @@ export class RedisBridge {
   readonly instanceId: string;
   private readonly channel: string;
   private readonly unhook: () => void;
-  private everReady = false;
+  private everSubscribed = false;
   /** A local event may not have reached Redis: other instances' clients may have missed it. */
   private missedPublish = false;
   private readonly onPublisherReady = () => void this.announceMissed();
@@ -64,15 +64,6 @@ export class RedisBridge {
     subscriber.on('message', (ch: string, message: string) => {
       if (ch === this.channel) this.receive(message);
     });
-    subscriber.on('ready', () => {
-      // ioredis re-subscribes by itself (autoResubscribe); what was published
-      // while we were not subscribed is lost, so connected clients must reload.
-      // (At start-up nobody is connected yet; after a late first connect, the
-      // clients that came meanwhile missed other instances' events too.)
-      if (this.everReady) logger.info('slot_updates subscription restored: asking clients to refetch');
-      this.everReady = true;
-      hub.requestRefetch();
-    });
   }
 
   /** True while the subscriber connection is up, so other instances' events arrive. */
@@ -80,12 +71,20 @@ export class RedisBridge {
     return this.subscriber.status === 'ready';
   }
 
-  /** Subscribes without waiting for Redis: a dead Redis at start-up must not block the sidecar. */
+  /** Subscribes on every connect without waiting for Redis: a dead Redis at start-up must not block the sidecar. */
   start(): void {
-    this.subscriber.subscribe(this.channel).then(
-      () => this.confirmSubscribed(),
-      (err: Error) => this.logger.warn({ err: err.message }, 'slot_updates subscribe failed'),
-    );
+    keepSubscribed(this.subscriber, [this.channel], {
+      onSubscribed: () => {
+        this.confirmSubscribed();
+        // What was published while we were not subscribed is lost, so connected clients must reload.
+        // (At start-up nobody is connected yet; after a late first connect, the clients that came
+        // meanwhile missed other instances' events too.)
+        if (this.everSubscribed) this.logger.info('slot_updates subscription restored: asking clients to refetch');
+        this.everSubscribed = true;
+        this.hub.requestRefetch();
+      },
+      onError: (err) => this.logger.warn({ err: err.message }, 'slot_updates subscribe failed (subscribing again when Redis is back)'),
+    });
     if (this.subscriber.status === 'wait') this.subscriber.connect().catch(() => {});
   }
 

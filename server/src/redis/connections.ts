@@ -31,9 +31,12 @@ export function createCommandConnection(target: RedisTarget, commandTimeoutMs: n
 }
 
 /**
- * A subscriber connection (a subscribing connection cannot run commands). It
- * keeps its offline queue so subscriptions made while down are replayed, and
- * ioredis re-subscribes by itself after reconnecting (to a new primary too).
+ * A subscriber connection (a subscribing connection cannot run commands).
+ * Subscribe with `keepSubscribed`, not ioredis's autoResubscribe: ioredis
+ * re-sends the SUBSCRIBE of a reconnected connection without handling its
+ * reply, so a Redis that goes away again before answering (a restart, a
+ * failover in progress) leaves an unhandled "Connection is closed."
+ * rejection, which ends a Node process.
  */
 export function createSubscriberConnection(target: RedisTarget, logger: Logger): Redis {
   const redis = connection(target, {
@@ -41,10 +44,28 @@ export function createSubscriberConnection(target: RedisTarget, logger: Logger):
     connectTimeout: 1_000,
     maxRetriesPerRequest: null,
     retryStrategy: reconnectDelay,
-    autoResubscribe: true,
+    autoResubscribe: false,
   });
   redis.on('error', (err) => logger.debug({ err: err.message }, 'redis subscriber connection error'));
   return redis;
+}
+
+/**
+ * Subscribes `redis` to `channels` on every connect (the first and each
+ * reconnect, to a new primary too), each SUBSCRIBE's failure handed to
+ * `onError` (the connection is retried and subscribes again when ready).
+ * `onSubscribed` runs after each confirmed subscription. For connections made
+ * with autoResubscribe off (see createSubscriberConnection).
+ */
+export function keepSubscribed(redis: Redis, channels: string[], handlers: { onSubscribed?: () => void; onError: (err: Error) => void }): void {
+  const subscribe = () => {
+    redis.subscribe(...channels).then(
+      () => handlers.onSubscribed?.(),
+      (err: Error) => handlers.onError(err),
+    );
+  };
+  redis.on('ready', subscribe);
+  if (redis.status === 'ready') subscribe();
 }
 
 function connection(target: RedisTarget, options: RedisOptions): Redis {

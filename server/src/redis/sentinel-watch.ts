@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger';
-import type { RedisTarget } from './connections';
+import { keepSubscribed, type RedisTarget } from './connections';
 
 /**
  * Follows the sentinels' `+switch-master` announcements and moves our
@@ -46,11 +46,12 @@ export class SentinelWatch {
         // A sentinel that is down is simply retried; the others keep watching.
         retryStrategy: () => 1_000,
         maxRetriesPerRequest: null,
-        autoResubscribe: true,
+        // keepSubscribed instead (connections.ts says why).
+        autoResubscribe: false,
       });
       link.on('error', (err) => this.logger.debug({ err: err.message, sentinel: `${sentinel.host}:${sentinel.port}` }, 'sentinel watch link error'));
       link.on('message', (_channel: string, message: string) => void this.onSwitch(message));
-      link.subscribe('+switch-master').catch(() => {});
+      keepSubscribed(link, ['+switch-master'], { onError: () => {} });
       link.connect().catch(() => {});
       this.links.push(link);
     }

@@ -20,7 +20,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { daysFromNow, everyDay, seedCatalogue } from '../helpers/catalogue';
 import { createTestDatabase, deletePrefix, freePort, REDIS_URL, uniquePrefix } from '../helpers/services';
 import { BUILT_SERVER } from '../helpers/sidecar-process';
@@ -31,6 +31,8 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LOADERS = Number(process.env.BENCH_LOADERS ?? 1);
+/** BENCH_LOAD=wrk drives the load with Debian's wrk instead of node's http client. */
+const WRK = process.env.BENCH_LOAD === 'wrk';
 const CELLS = Array.from({ length: 20 }, (_, i) => `${String(8 + Math.floor(i / 2)).padStart(2, '0')}:${i % 2 ? '30' : '00'}`);
 
 /** CPU nanoseconds of a process and its children (the cluster's primary and workers), from /proc. */
@@ -89,6 +91,71 @@ async function drive(port: number, kind: 'hold' | 'view', seconds: number, clien
   }));
   agent.destroy();
   return { rps: n / ((Date.now() - t0) / 1000), errors, used: seq };
+}
+
+/**
+ * The same load from wrk (Debian's `wrk`, C: a few µs of CPU per request
+ * where node's http client costs about what the server does), so that on a
+ * 2-core machine the load generator leaves the server its cores. A Lua
+ * script makes every request as drive() does: its own slot (thread-strided),
+ * its own X-Forwarded-For.
+ */
+async function driveWithWrk(port: number, kind: 'hold' | 'view', ctx: { svc: number; staff: number[]; first: number }): Promise<Load & { used: number }> {
+  const threads = 2;
+  const days = Array.from({ length: DAYS }, (_, k) => daysFromNow(1 + k));
+  // Globals, not locals: done() reads each thread's counters with thread:get.
+  const script = `
+local staff = {${ctx.staff.join(',')}}
+local days = {${days.map((d) => `"${d}"`).join(',')}}
+local cells = {${CELLS.map((c) => `"${c}"`).join(',')}}
+local threads = {}
+function setup(thread)
+  thread:set("seq", ${ctx.first} + #threads)
+  table.insert(threads, thread)
+end
+ok, bad = 0, 0
+function request()
+  local i = seq
+  seq = seq + ${threads}
+  local emp = staff[(i % ${EMPLOYEES}) + 1]
+  local k = math.floor(i / ${EMPLOYEES})
+  local date = days[(k % ${DAYS}) + 1]
+  local time = cells[(math.floor(k / ${DAYS}) % ${CELLS.length}) + 1]
+  local xff = string.format("10.%d.%d.%d", math.floor(i / 65536) % 256, math.floor(i / 256) % 256, i % 256)
+  ${
+    kind === 'hold'
+      ? `local body = string.format('{"date":"%s","time":"%s","employeeId":%d,"serviceId":${ctx.svc}}', date, time, emp)
+  return wrk.format("POST", "/appointease/v1/locks", { ["Content-Type"] = "application/json", ["X-Forwarded-For"] = xff }, body)`
+      : `return wrk.format("GET", string.format("/appointease/v1/availability?date=%s&employeeId=%d&serviceId=${ctx.svc}", date, emp), { ["X-Forwarded-For"] = xff })`
+  }
+end
+function response(status, headers, body)
+  if status == ${kind === 'hold' ? 201 : 200} then ok = ok + 1 else bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  local okAll, badAll, seqMax = 0, 0, 0
+  for _, t in ipairs(threads) do
+    okAll = okAll + t:get("ok")
+    badAll = badAll + t:get("bad")
+    seqMax = math.max(seqMax, t:get("seq"))
+  end
+  io.write(string.format('WRK {"ok":%d,"bad":%d,"seq":%d,"us":%d}\\n', okAll, badAll, seqMax, summary.duration))
+end
+`;
+  const file = `/tmp/appointease-workers-bench-${process.pid}.lua`;
+  writeFileSync(file, script);
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn('wrk', ['-t', String(threads), '-c', String(CLIENTS), '-d', `${SECONDS}s`, '-s', file, `http://127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout!.on('data', (d) => (text += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited ${code}`))));
+  });
+  const m = /WRK (\{.*\})/.exec(out);
+  if (!m) throw new Error(`wrk printed no result:\n${out}`);
+  const r = JSON.parse(m[1]!) as { ok: number; bad: number; seq: number; us: number };
+  if (r.bad > 0) console.error(`wrk: ${r.bad} unexpected statuses`);
+  return { rps: r.ok / (r.us / 1e6), errors: r.bad, used: r.seq + threads };
 }
 
 /** The same load from `LOADERS` child processes (this file, with BENCH_DRIVE set), summed. */
@@ -170,7 +237,7 @@ export async function run(): Promise<void> {
           await drive(server.port, 'view', 2, CLIENTS, { ...ctx, first: 0, stride: 1 });
           for (const kind of ['view', 'hold'] as const) {
             const cpu0 = [treeCpuNs(server.child.pid!), process.cpuUsage()] as const;
-            const load = LOADERS > 1 ? await driveInChildren(server.port, kind, { ...ctx, first: slot }) : await drive(server.port, kind, SECONDS, CLIENTS, { ...ctx, first: slot, stride: 1 });
+            const load = WRK ? await driveWithWrk(server.port, kind, { ...ctx, first: slot }) : LOADERS > 1 ? await driveInChildren(server.port, kind, { ...ctx, first: slot }) : await drive(server.port, kind, SECONDS, CLIENTS, { ...ctx, first: slot, stride: 1 });
             if (kind === 'hold') slot = load.used;
             const serverCpu = (treeCpuNs(server.child.pid!) - cpu0[0]) / 1e9 / SECONDS;
             const own = process.cpuUsage(cpu0[1]);
@@ -183,7 +250,7 @@ export async function run(): Promise<void> {
       }
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    console.log(`built sidecar (npm start), NODE_ENV=production, Redis on, ${CLIENTS} keep-alive clients, ${SECONDS} s per run, ${ROUNDS} rounds, load from ${LOADERS > 1 ? `${LOADERS} child processes` : 'this process'}; CPU in cores busy (of 2)`);
+    console.log(`built sidecar (npm start), NODE_ENV=production, Redis on, ${CLIENTS} keep-alive clients, ${SECONDS} s per run, ${ROUNDS} rounds, load from ${WRK ? 'wrk (2 threads)' : LOADERS > 1 ? `${LOADERS} child processes` : 'this process'}; CPU in cores busy (of 2)`);
     console.log('route                workers  req/s (median, range)      server CPU  load CPU  server µs/req  errors');
     for (const [kind, rs] of Object.entries(results)) {
       const label = kind === 'hold' ? 'POST /locks' : 'GET /availability';
@@ -195,7 +262,7 @@ export async function run(): Promise<void> {
         const hi = Math.max(...mine.map((r) => r.rps));
         console.log(
           `${label.padEnd(20)} ${String(w).padStart(7)}  ${per[w]!.toFixed(0).padStart(6)} (${lo.toFixed(0)}–${hi.toFixed(0)})`.padEnd(53) +
-            `${median(mine.map((r) => r.serverCpu)).toFixed(2).padStart(10)}  ${LOADERS > 1 ? '(children)' : median(mine.map((r) => r.loadCpu)).toFixed(2).padStart(8)}  ${median(mine.map((r) => (r.serverCpu * 1e6) / r.rps)).toFixed(0).padStart(13)}  ${mine.reduce((a, r) => a + r.errors, 0)}`,
+            `${median(mine.map((r) => r.serverCpu)).toFixed(2).padStart(10)}  ${WRK || LOADERS > 1 ? '(children)' : median(mine.map((r) => r.loadCpu)).toFixed(2).padStart(8)}  ${median(mine.map((r) => (r.serverCpu * 1e6) / r.rps)).toFixed(0).padStart(13)}  ${mine.reduce((a, r) => a + r.errors, 0)}`,
         );
       }
       console.log(`${label.padEnd(20)} WORKERS=2 / WORKERS=1: ${(per[2]! / per[1]!).toFixed(2)}×`);

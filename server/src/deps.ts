@@ -27,9 +27,10 @@ import { MailQueue } from './mail/queue';
 import { createMailTransport } from './mail/transports';
 import { IdentityService, startIdentityJanitor } from './services/identity';
 import { SelfService } from './services/self-service';
-import { VerificationBudget } from './services/verification-budget';
+import { VERIFY_BUDGET_TYPES, VerificationBudget } from './services/verification-budget';
 import { CodeStore } from './stores/code-store';
 import { RateLimiter } from './stores/rate-limiter';
+import { BudgetCounters } from './stores/budget-counters';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { connectWithin, createCommandConnection, createSubscriberConnection, type Redis } from './redis/connections';
@@ -209,6 +210,8 @@ export async function buildDeps(
   const sessions = new SessionStore(guard, keys, pool, tables, config.sessionTtlSeconds, logger);
   const codes = new CodeStore(guard, keys, pool, tables);
   const rates = new RateLimiter(guard, keys, pool, tables);
+  // The guessing budgets: decided in Redis while it holds every failure MySQL knows of, else in MySQL.
+  const budgetCounters = new BudgetCounters(guard, keys, rates, VERIFY_BUDGET_TYPES, logger);
   const mailTransport = createMailTransport(config, logger);
   const mailQueue = new MailQueue(mailTransport, logger, { retryDelayMs: config.mail.retryDelayMs });
   // `deps` is assigned below; the composer asks for the listening address only when it builds a link.
@@ -299,7 +302,7 @@ export async function buildDeps(
     mailQueue,
     mailTransport,
     mailer,
-    identity: new IdentityService({ config, codes, rates, sessions, budget: new VerificationBudget(rates), mailer, logger }),
+    identity: new IdentityService({ config, codes, rates, sessions, budget: new VerificationBudget(budgetCounters), mailer, logger }),
     selfService: new SelfService({ pool, appointments: repos.appointments, customerAppointments: repos.customerAppointments, audit: repos.audit, catalogue, availability, hub, mailer, outbox: bookingOutbox }),
     lockStore,
     locks,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   AVAIL_STORE_CODES,
+  BUDGET_RESERVE_CODES,
+  BUDGET_SEED_CODES,
   LOCK_ACQUIRE_CODES,
   LOCK_RELEASE_CODES,
   OTP_ATTEMPT_CODES,
@@ -16,9 +18,24 @@ const CODES: Partial<Record<ScriptName, Record<string, number>>> = {
   'avail-store': AVAIL_STORE_CODES,
   'otp-attempt': OTP_ATTEMPT_CODES,
   'otp-consume': OTP_CONSUME_CODES,
+  'budget-reserve': BUDGET_RESERVE_CODES,
+  'budget-seed': BUDGET_SEED_CODES,
 };
 
-const EVERY_SCRIPT: ScriptName[] = ['lock-acquire', 'lock-release', 'lock-take-expired', 'avail-store', 'avail-invalidate', 'otp-issue', 'otp-attempt', 'otp-consume', 'rate-hit'];
+const EVERY_SCRIPT: ScriptName[] = [
+  'lock-acquire',
+  'lock-release',
+  'lock-take-expired',
+  'avail-store',
+  'avail-invalidate',
+  'otp-issue',
+  'otp-attempt',
+  'otp-consume',
+  'rate-hit',
+  'budget-reserve',
+  'budget-refund',
+  'budget-seed',
+];
 
 function header(lua: string): string {
   const m = /^--\[\[([\s\S]*?)\]\]/.exec(lua);

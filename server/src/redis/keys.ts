@@ -21,6 +21,10 @@ export function redisKeys(prefix: string) {
     /** Present while Redis holds every session MySQL does (missing after a restart without persistence, a flush, a first start). */
     sessionsCopied: () => `${prefix}sessions-copied`,
     rate: (type: string, id: string) => `${prefix}rate:${type}:${id}`,
+    /** Present while Redis holds every failure-budget counter MySQL does (missing after a restart without persistence, a flush, a first start). */
+    budgetsCopied: () => `${prefix}budgets-copied`,
+    /** Taken by the first batch of a seeding of the budget counters; a flush between batches removes it (redis/scripts/budget-seed.lua). */
+    budgetsCopyEpoch: () => `${prefix}budgets-copy-epoch`,
     /** Written by the breaker's probe: Redis is back only once it takes a write (a replica answers PING but refuses writes). */
     breakerProbe: () => `${prefix}breaker-probe`,
     slotUpdatesChannel: () => `${prefix}slot_updates`,

@@ -22,7 +22,10 @@ export type ScriptName =
   | 'otp-issue'
   | 'otp-attempt'
   | 'otp-consume'
-  | 'rate-hit';
+  | 'rate-hit'
+  | 'budget-reserve'
+  | 'budget-refund'
+  | 'budget-seed';
 
 interface ScriptFile {
   numberOfKeys: number | undefined;
@@ -225,4 +228,72 @@ export async function otpConsume(redis: Redis, a: { otpKey: string; codeHash: st
 export async function rateHit(redis: Redis, a: { rateKey: string; windowMs: number }): Promise<{ count: number; ttlMs: number }> {
   const [count, ttlMs] = await evalScript<[number, number]>(redis, 'rate-hit', [a.rateKey, a.windowMs]);
   return { count: Number(count), ttlMs: Number(ttlMs) };
+}
+
+// ── failure budgets (stores/budget-counters.ts) ─────────────────────────────
+
+/** budget-reserve.lua's result codes (the first element of its reply). */
+export const BUDGET_RESERVE_CODES = { reserved: 1, unseeded: 0, refused: 2 } as const;
+
+export interface BudgetReserveArgs {
+  /** budgets-copied */
+  copiedMarker: string;
+  /** rate:{type}:{id}, in the order they are checked, each with its limit and window. */
+  counters: readonly { key: string; limit: number; windowMs: number }[];
+}
+
+/**
+ * Counts one failure in every counter or in none. `reserved` carries each
+ * counter's ms until its window ends; `refused` the position (0-based) of the
+ * first counter at its limit and its ms left; `unseeded` means Redis must be
+ * seeded from MySQL first.
+ */
+export async function budgetReserve(
+  redis: Redis,
+  a: BudgetReserveArgs,
+): Promise<{ outcome: 'reserved'; ttlMs: number[] } | { outcome: 'refused'; counter: number; ttlMs: number } | { outcome: 'unseeded' }> {
+  const argv: (string | number)[] = [1 + a.counters.length, a.copiedMarker, ...a.counters.map((c) => c.key)];
+  for (const c of a.counters) argv.push(c.limit, c.windowMs);
+  const [code, ...rest] = await evalScript<number[]>(redis, 'budget-reserve', argv);
+  const named = outcome('budget-reserve', BUDGET_RESERVE_CODES, code);
+  if (named === 'reserved') return { outcome: named, ttlMs: rest.map(Number) };
+  if (named === 'refused') return { outcome: named, counter: Number(rest[0]) - 1, ttlMs: Number(rest[1]) };
+  return { outcome: named };
+}
+
+/** Gives one back to each counter still above zero; returns how many were. */
+export async function budgetRefund(redis: Redis, a: { counterKeys: readonly string[] }): Promise<number> {
+  return Number(await evalScript<number>(redis, 'budget-refund', [a.counterKeys.length, ...a.counterKeys]));
+}
+
+/** budget-seed.lua's result codes (the first element of its reply). */
+export const BUDGET_SEED_CODES = { merged: 1, interrupted: 0 } as const;
+
+export interface BudgetSeedArgs {
+  copiedMarker: string;
+  copyEpoch: string;
+  /** A fresh random value on the first call, else what the first call returned. */
+  epoch: string;
+  first: boolean;
+  /** Sets `copiedMarker` after merging. */
+  last: boolean;
+  /** MySQL's counters: the count and the ms until the window ends (> 0). */
+  counters: readonly { key: string; hits: number; ttlMs: number }[];
+}
+
+/** Max-merges one batch of MySQL's counters into Redis; `interrupted` when Redis lost the seeding epoch (a flush) since the first batch. */
+export async function budgetSeed(redis: Redis, a: BudgetSeedArgs): Promise<{ outcome: 'merged'; epoch: string } | { outcome: 'interrupted' }> {
+  const argv: (string | number)[] = [
+    2 + a.counters.length,
+    a.copiedMarker,
+    a.copyEpoch,
+    ...a.counters.map((c) => c.key),
+    a.epoch,
+    a.first ? 1 : 0,
+    a.last ? 1 : 0,
+  ];
+  for (const c of a.counters) argv.push(c.hits, c.ttlMs);
+  const [code, epoch] = await evalScript<[number, string]>(redis, 'budget-seed', argv);
+  const named = outcome('budget-seed', BUDGET_SEED_CODES, code);
+  return named === 'merged' ? { outcome: named, epoch: String(epoch) } : { outcome: named };
 }

@@ -58,13 +58,29 @@ export class IdentityService {
   /**
    * Checks a code and opens a session; 401 invalid_otp or 429 too_many_attempts
    * otherwise. A failure is reserved in the client's and the address's budgets
-   * before the code is even looked at, and given back on success.
+   * before the code is even looked at; a verification that does not sign in
+   * settles it as a failure, a success gives it back.
    */
   async verifyCode(email: string, code: string, client: string): Promise<{ sessionToken: string; email: string; expiresAt: string }> {
     const budget = await this.deps.budget.reserve(email, client);
     if (!budget.ok) {
       throw fail('too_many_attempts', 'budget', budget.retryAfterSeconds);
     }
+    let session: { token: string; expiresAt: number };
+    try {
+      session = await this.signIn(email, code);
+    } catch (err) {
+      // Counted wherever the reservation is not (MySQL, while Redis decides): a Redis restart must not forget it.
+      await this.deps.budget.failed(budget.reservation).catch((e) => this.deps.logger.warn({ err: e }, 'could not count a failed verification in MySQL'));
+      throw err;
+    }
+    // Only failures count: a customer who signs in often never runs out.
+    await this.deps.budget.refund(budget.reservation).catch((err) => this.deps.logger.warn({ err }, 'could not give back a verification reservation'));
+    return { sessionToken: session.token, email, expiresAt: new Date(session.expiresAt).toISOString() };
+  }
+
+  /** One comparison against the address's code (reserved first, at most 5 per code), and the session it opens. */
+  private async signIn(email: string, code: string): Promise<{ token: string; expiresAt: number }> {
     const grant = await this.deps.codes.reserveAttempt(email, MAX_CODE_ATTEMPTS);
     if (grant.kind === 'exhausted') {
       throw fail('too_many_attempts', 'code');
@@ -76,10 +92,7 @@ export class IdentityService {
     if (!matches || !(await this.deps.codes.consume(email, grant.hash))) {
       throw fail('invalid_otp');
     }
-    const session = await this.deps.sessions.create(email);
-    // Only failures count: a customer who signs in often never runs out.
-    await this.deps.budget.refund(email, client).catch((err) => this.deps.logger.warn({ err }, 'could not give back a verification reservation'));
-    return { sessionToken: session.token, email, expiresAt: new Date(session.expiresAt).toISOString() };
+    return this.deps.sessions.create(email);
   }
 
   async session(token: string) {
@@ -91,12 +104,15 @@ export class IdentityService {
   }
 }
 
-
 /**
  * The MySQL twins of codes, rate windows and sessions keep expired rows until
  * deleted (Redis expires its own): sweep them now and then. Returns the stop.
  */
-export function startIdentityJanitor(stores: { purgeExpired(): Promise<number> }[], logger: { warn(o: object, m: string): void }, everyMs = 10 * 60_000): () => void {
+export function startIdentityJanitor(
+  stores: { purgeExpired(): Promise<number> }[],
+  logger: { warn(o: object, m: string): void },
+  everyMs = 10 * 60_000,
+): () => void {
   const timer = setInterval(() => {
     void Promise.all(stores.map((s) => s.purgeExpired())).catch((err) => logger.warn({ err: (err as Error).message }, 'could not purge expired identity rows'));
   }, everyMs);

@@ -82,9 +82,10 @@ export class RateLimiter {
   }
 
   /**
-   * Counts in MySQL whatever Redis does: for budgets that span hours and must
-   * hold across a Redis restart or outage (a counter lost with Redis would be
-   * a fresh budget). Same window rules as `hit`.
+   * Counts in MySQL alone: for budgets that span hours and must hold across a
+   * Redis restart or outage (a counter lost with Redis would be a fresh
+   * budget), while Redis is off or down or cannot be trusted yet
+   * (stores/budget-counters.ts). Same window rules as `hit`.
    */
   async hitDurable(type: string, id: string, limit: number, windowSeconds: number): Promise<RateHit> {
     const [count, ttlMs] = await this.hitMysql(this.keys.rate(type, id), windowSeconds * 1000, limit);
@@ -100,9 +101,55 @@ export class RateLimiter {
     );
   }
 
+  /**
+   * Counts one hit in each of several durable windows that Redis has already
+   * counted and decided on (stores/budget-counters.ts): MySQL must hold them
+   * too, or a Redis restart would forget them. `windowMs` is what is left of
+   * Redis's window: a window restarted here ends when Redis's does.
+   *
+   * When every row is live, one statement counts them all: a multi-table
+   * UPDATE joins the rows, so it counts in all or (a row missing or ended) in
+   * none. Its assignments touch `hits` alone, because a multi-table UPDATE
+   * gives no order to its assignments (a restart that set the window's end
+   * first would read as a running window). Only when it counted nothing (a
+   * key's first hit of a window) is each counted on its own, as `hit` does.
+   */
+  async recordDurable(counters: readonly (readonly [type: string, id: string, windowMs: number])[]): Promise<void> {
+    if (counters.length === 0) return;
+    const keys = counters.map(([type, id]) => this.keys.rate(type, id));
+    const now = Date.now();
+    const joins: string[] = [];
+    const params: (string | number)[] = [];
+    for (let i = 1; i < keys.length; i++) {
+      joins.push(`JOIN \`${this.t.rateLimits}\` AS c${i} ON c${i}.rate_key = ? AND c${i}.expires_at_ms > ?`);
+      params.push(keys[i]!, now);
+    }
+    params.push(keys[0]!, now);
+    const sets = keys.map((_, i) => `c${i}.hits = c${i}.hits + 1`).join(', ');
+    const [counted] = await retryOnContention(this.pool, 'rate_limit.record', () =>
+      this.pool.query<any>(`UPDATE \`${this.t.rateLimits}\` AS c0 ${joins.join(' ')} SET ${sets} WHERE c0.rate_key = ? AND c0.expires_at_ms > ?`, params),
+    );
+    if (Number(counted.affectedRows) > 0) return;
+    for (const [i, key] of keys.entries()) await this.hitMysql(key, Math.max(1, counters[i]![2]), Number.MAX_SAFE_INTEGER);
+  }
+
+  /** The running durable windows of the given types that hold hits (for copying them to Redis), in one statement. */
+  async liveDurable(types: readonly string[]): Promise<{ key: string; hits: number; expiresAtMs: number }[]> {
+    if (types.length === 0) return [];
+    // The key prefix is the site's REDIS_KEY_PREFIX: its LIKE wildcards must stand for themselves.
+    const patterns = types.map((type) => `${this.keys.rate(type, '').replace(/[\\%_]/g, '\\$&')}%`);
+    const [rows] = await this.pool.query<any[]>(
+      `SELECT rate_key, hits, expires_at_ms FROM \`${this.t.rateLimits}\` WHERE (${patterns.map(() => 'rate_key LIKE ?').join(' OR ')}) AND hits > 0 AND expires_at_ms > ?`,
+      [...patterns, Date.now()],
+    );
+    return rows.map((r) => ({ key: String(r.rate_key), hits: Number(r.hits), expiresAtMs: Number(r.expires_at_ms) }));
+  }
+
   /** Removes ended windows from MySQL (Redis expires its own). */
   async purgeExpired(): Promise<number> {
-    const [r] = await retryOnContention(this.pool, 'rate_limit.purge', () => this.pool.query<any>(`DELETE FROM \`${this.t.rateLimits}\` WHERE expires_at_ms <= ?`, [Date.now()]));
+    const [r] = await retryOnContention(this.pool, 'rate_limit.purge', () =>
+      this.pool.query<any>(`DELETE FROM \`${this.t.rateLimits}\` WHERE expires_at_ms <= ?`, [Date.now()]),
+    );
     return Number(r.affectedRows ?? 0);
   }
 }

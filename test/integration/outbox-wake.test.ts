@@ -63,7 +63,11 @@ describe('booking changes wake the outbox worker only for what they wrote (safet
     const worker = s.deps.outboxWorker;
     const wake = worker.wake.bind(worker);
     worker.wake = (dueAt?: Date) => (wakes.push(dueAt), wake(dueAt));
-    const settings = await s.api('/admin/settings', { method: 'PUT', token: s.adminToken(), json: { reminders: [{ minutesBefore: 60 }, { minutesBefore: 1440 }] } });
+    const settings = await s.api('/admin/settings', {
+      method: 'PUT',
+      token: s.adminToken(),
+      json: { reminders: [{ minutesBefore: 60 }, { minutesBefore: 1440 }] },
+    });
     expect(settings.status).toBe(200);
     token = await signIn(s, 'carla@example.com', async (email) => {
       await until(`a code mail to ${email}`, () => smtp.mails.some((m) => m.to.includes(email)));
@@ -82,7 +86,11 @@ describe('booking changes wake the outbox worker only for what they wrote (safet
     const held = await s.api('/locks', { method: 'POST', json: { date: DATE, time, employeeId: emp, serviceId: svc } });
     expect(held.status).toBe(201);
     const { lockToken } = await held.json();
-    const res = await s.api('/appointments', { method: 'POST', token, json: { lockToken, date: DATE, time, employeeId: emp, serviceId: svc, name: 'Carla Customer' } });
+    const res = await s.api('/appointments', {
+      method: 'POST',
+      token,
+      json: { lockToken, date: DATE, time, employeeId: emp, serviceId: svc, name: 'Carla Customer' },
+    });
     expect(res.status).toBe(201);
     return (await res.json()).appointment as { reference: string; start: string };
   };

@@ -152,7 +152,9 @@ export class OutboxWorker {
       const timeout = h.timeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
       // A lease shorter than an attempt may take would let another instance start the same row meanwhile.
       if (timeout + leaseMarginMs(this.leaseMs) > this.leaseMs) {
-        throw new RangeError(`outbox handler "${kind}" may run ${timeout} ms: the lease (${this.leaseMs} ms) must be at least ${leaseMarginMs(this.leaseMs)} ms longer`);
+        throw new RangeError(
+          `outbox handler "${kind}" may run ${timeout} ms: the lease (${this.leaseMs} ms) must be at least ${leaseMarginMs(this.leaseMs)} ms longer`,
+        );
       }
     }
   }
@@ -427,7 +429,10 @@ export class OutboxWorker {
     this.metrics?.outboxDeliveries.inc({ kind: row.kind, outcome: recorded });
     if (recorded === 'retry' || recorded === 'failed') {
       const error = outcome.result === 'retry' || outcome.result === 'failed' ? outcome.error : '';
-      this.logger[recorded === 'failed' ? 'error' : 'warn']({ id: row.id, kind: row.kind, attempts: row.attempts, err: error }, `outbox: attempt ${recorded === 'failed' ? 'failed for good' : 'will be retried'}`);
+      this.logger[recorded === 'failed' ? 'error' : 'warn'](
+        { id: row.id, kind: row.kind, attempts: row.attempts, err: error },
+        `outbox: attempt ${recorded === 'failed' ? 'failed for good' : 'will be retried'}`,
+      );
     }
   }
 

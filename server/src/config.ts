@@ -216,7 +216,16 @@ const envSchema = z.object({
   OUTBOUND_ALLOW_PRIVATE: bool(false).meta(
     doc('`true` lets webhooks and busy calendars (CONTRACT §12, §13) reach loopback, private and link-local addresses: development, an intranet receiver; it also opens the cloud metadata address (docs/outbox.md)'),
   ),
-  OUTBOX_POLL_MS: int(1_000, 50, 60_000).meta(doc('how often each instance looks for due outbox rows (reminders, webhook retries); a booking change on this instance is looked at at once (docs/outbox.md)')),
+  // Only a safety net: a worker looks when its instance commits work, when an attempt ends and when the
+  // earliest row it has seen falls due (the database tells it when), so the poll only finds what nobody
+  // announced: rows of an instance that died between its commit and the delivery, which a crash already
+  // delays by up to the 60 s lease. 15 s keeps that lag a quarter of the lease, matches the gauges' 15 s
+  // refresh, and costs 240 statements an hour per instance instead of the 3,600 of a 1 s poll.
+  OUTBOX_POLL_MS: int(15_000, 50, 60_000).meta(
+    doc(
+      'the safety poll: the longest an instance goes without looking for outbox rows no instance told it about (an instance died between a booking change and the delivery); its own changes, retries, and the next due row (reminder, retry, an expired lease) it has seen are looked at on time without it. One statement per look (docs/outbox.md)',
+    ),
+  ),
   OUTBOX_LEASE_SECONDS: int(60, 20, 3_600).meta(
     doc('how long an instance holds a claimed outbox row; a row whose instance died is taken over by another this long after the claim (docs/outbox.md)'),
   ),

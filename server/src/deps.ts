@@ -256,7 +256,7 @@ export async function buildDeps(
     // hangs still leaves webhooks the other half; each webhook receiver keeps the default cap of 2.
     keyConcurrency: { [MAIL_CONCURRENCY_KEY]: 4 },
   });
-  const bookingOutbox = new BookingOutbox({ outbox: repos.outbox, webhooks: repos.webhooks, appointments: repos.appointments, wake: () => outboxWorker.wake() });
+  const bookingOutbox = new BookingOutbox({ outbox: repos.outbox, webhooks: repos.webhooks, appointments: repos.appointments, wake: (dueAt) => outboxWorker.wake(dueAt) });
   const booking = new BookingService({ pool, appointments: repos.appointments, audit: repos.audit, busyCalendars: repos.busyCalendars, catalogue, availability, locks, hub, metrics, logger, outbox: bookingOutbox });
 
   // Staff calendars (CONTRACT §13): busy calendars go through the outbound client (the address rule), their parsing through a worker thread.

@@ -114,8 +114,8 @@ describe('outbox: enqueue', () => {
 
   it('does not hand out rows before their due time', async () => {
     await enqueue([{ kind: 'reminder', payload: {}, dueAt: new Date(Date.now() + 60_000) }]);
-    expect(await repo.claim('a', { kinds: ['reminder'], limit: 10, leaseMs: 1_000 })).toEqual([]);
-    expect(await repo.claim('a', { kinds: ['webhook'], limit: 10, leaseMs: 1_000 })).toEqual([]);
+    expect((await repo.claim('a', { kinds: ['reminder'], limit: 10, leaseMs: 1_000 })).rows).toEqual([]);
+    expect((await repo.claim('a', { kinds: ['webhook'], limit: 10, leaseMs: 1_000 })).rows).toEqual([]);
   });
 });
 
@@ -171,7 +171,7 @@ describe('outbox: two instances', () => {
       return new OutboxRepository(pool, T);
     });
     const results = await Promise.all(claimers.map((r, i) => r.claim(`c${i}`, { kinds: ['webhook'], limit: 5, leaseMs: 10_000 })));
-    const ids = results.flat().map((r) => r.id);
+    const ids = results.flatMap((r) => r.rows).map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.length).toBeGreaterThan(0);
   });
@@ -180,9 +180,9 @@ describe('outbox: two instances', () => {
     // Few rows: the case where the optimizer would rather scan (status, available_at) and lock its gaps.
     const ids = await enqueueIds(Array.from({ length: 5 }, (_, i) => ({ kind: 'webhook', payload: { i } })));
     await db.pool.query(`ANALYZE TABLE ${T.outbox}`); // fresh statistics, as a live table of this size has
-    const [other] = await repo.claim('other', { kinds: ['webhook'], limit: 1, leaseMs: 60_000 });
+    const [other] = (await repo.claim('other', { kinds: ['webhook'], limit: 1, leaseMs: 60_000 })).rows;
     const outcomes: string[] = [];
-    const claimed = await repo.claim('holder', {
+    const { rows: claimed } = await repo.claim('holder', {
       kinds: ['webhook'],
       limit: 2,
       leaseMs: 60_000,
@@ -212,7 +212,7 @@ describe('outbox: two instances', () => {
 
   it('a claim that is never finished (the instance died) is delivered again after its lease, once', async () => {
     const [id] = await enqueueIds([{ kind: 'webhook', payload: { n: 1 } }]);
-    const [dead] = await repo.claim('dead-instance', { kinds: ['webhook'], limit: 1, leaseMs: 1_500 });
+    const [dead] = (await repo.claim('dead-instance', { kinds: ['webhook'], limit: 1, leaseMs: 1_500 })).rows;
     expect(dead).toMatchObject({ id, attempts: 1, leaseOwner: 'dead-instance' });
 
     const seen: OutboxRow[] = [];
@@ -507,5 +507,180 @@ describe('outbox: metrics and housekeeping', () => {
     await db.pool.query(`UPDATE ${T.outbox} SET finished_at = finished_at - INTERVAL 8 DAY WHERE id = (SELECT MIN(id) FROM (SELECT id FROM ${T.outbox}) x)`);
     expect(await repo.purgeFinished(7 * 86_400_000)).toBe(1);
     expect(await statuses()).toEqual({ done: 1, pending: 1 });
+  });
+});
+
+/**
+ * A worker on its own pool whose statements are logged, without the 20 ms poll of instance():
+ * the default safety poll unless the test names one.
+ */
+function countedInstance(handlers: Record<string, OutboxHandler>, options: Partial<OutboxWorkerOptions> = {}) {
+  const pool = createPool(db.url, { connectionLimit: 4 });
+  pools.push(pool);
+  const sent: string[] = [];
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+  (pool as any).query = (...args: unknown[]) => (sent.push(String(args[0])), query(...args));
+  const getConnection = pool.getConnection.bind(pool);
+  (pool as any).getConnection = async () => {
+    const conn = await getConnection();
+    const connQuery = conn.query.bind(conn) as (...args: unknown[]) => Promise<unknown>;
+    (conn as any).query = (...args: unknown[]) => (sent.push(String(args[0])), connQuery(...args));
+    return conn;
+  };
+  const worker = new OutboxWorker({ repository: new OutboxRepository(pool, T), handlers, logger, leaseMs: 60_000, ...options });
+  workers.push(worker);
+  // A look is the claim's candidate read (the one statement an idle look sends).
+  const looks = () => sent.filter((sql) => /FROM `wp_appointease_outbox` o\b/.test(sql)).length;
+  return { worker, sent, looks };
+}
+
+/** Seconds from due to finished, on the database clock. */
+async function lagOf(id: number): Promise<number> {
+  const [[row]] = await db.pool.query<any[]>(`SELECT TIMESTAMPDIFF(MICROSECOND, due_at, finished_at) / 1e6 AS lag FROM ${T.outbox} WHERE id = ?`, [id]);
+  return Number(row.lag);
+}
+
+describe('outbox: when the worker looks (no polling of an idle table)', () => {
+  it('an idle worker sends no statement between its safety polls (default 15 s), whatever is planned for later', async () => {
+    await enqueue([
+      { kind: 'reminder', payload: {}, dueAt: new Date(Date.now() + 3_600_000) },
+      { kind: 'other', payload: {} }, // due, but no handler here: another instance's business
+    ]);
+    const handled: number[] = [];
+    const { worker, sent, looks } = countedInstance({ reminder: { handle: async (row) => (handled.push(row.id), { result: 'done' }) } });
+    worker.start();
+    await until('the first look', () => looks() === 1);
+    await sleep(2_500); // a 1 s poll would have looked twice more by now
+    expect(sent).toHaveLength(1);
+    expect(looks()).toBe(1);
+    expect(handled).toEqual([]);
+  });
+
+  it('a row this instance plans 1.5 s ahead goes out on time, told by wake(dueAt) with no look before, or learnt from the look wake() starts', async () => {
+    const handled: { id: number; at: number }[] = [];
+    const { worker, looks } = countedInstance({ reminder: { handle: async (row) => (handled.push({ id: row.id, at: Date.now() }), { result: 'done' }) } });
+    worker.start();
+    await until('the first look', () => looks() === 1);
+
+    // As BookingOutbox.committed does for a reminder: the send time, no look now.
+    const dueAt = new Date(Date.now() + 1_500);
+    const [planned] = await enqueueIds([{ kind: 'reminder', payload: { n: 1 }, dueAt }]);
+    worker.wake(dueAt);
+    await sleep(1_000);
+    expect(looks()).toBe(1);
+    await until('sent', () => handled.length === 1, 5_000);
+    expect(handled[0]!.id).toBe(planned);
+    expect(handled[0]!.at).toBeGreaterThanOrEqual(dueAt.getTime() - 50);
+    const lag = await lagOf(planned!);
+    expect(lag).toBeGreaterThanOrEqual(0);
+    expect(lag).toBeLessThan(0.5);
+
+    // wake() without a time: one look now, which learns the due time from the database.
+    const before = looks();
+    const dueAt2 = new Date(Date.now() + 1_500);
+    const [second] = await enqueueIds([{ kind: 'reminder', payload: { n: 2 }, dueAt: dueAt2 }]);
+    worker.wake();
+    await until('sent', () => handled.length === 2, 5_000);
+    expect(handled[1]!.id).toBe(second);
+    expect(await lagOf(second!)).toBeLessThan(0.5);
+    // The wake's look, the one at the due time, the one after the attempt ended; no polling between.
+    expect(looks() - before).toBeLessThanOrEqual(4);
+  });
+
+  it('a retry that settle() schedules is picked up on time, though the safety poll is 15 s', async () => {
+    const attempts: number[] = [];
+    const [id] = await enqueueIds([{ kind: 'webhook', payload: {} }]);
+    const { worker, looks } = countedInstance({
+      webhook: { handle: async (_row, ctx) => (attempts.push(Date.now()), ctx.attempt === 1 ? { result: 'retry', error: 'HTTP 503', delayMs: 1_200 } : { result: 'done' }) },
+    });
+    worker.start();
+    await until('retried and done', async () => (await repo.find(id!))?.status === 'done', 6_000);
+    expect(attempts).toHaveLength(2);
+    const gap = attempts[1]! - attempts[0]!;
+    expect(gap).toBeGreaterThanOrEqual(1_150);
+    expect(gap).toBeLessThan(1_900);
+    expect(looks()).toBeLessThanOrEqual(5);
+  });
+
+  it('a row another instance enqueued (no wake here) is picked up by the safety poll', async () => {
+    const handled: number[] = [];
+    let looksBefore = 0;
+    const { worker, looks } = countedInstance({ webhook: { handle: async (row) => (handled.push(row.id), (looksBefore = looks()), { result: 'done' }) } }, { pollIntervalMs: 1_500 });
+    worker.start();
+    await until('the first look', () => looks() === 1);
+    await sleep(300); // that look has found the table empty
+    const committed = Date.now();
+    const [id] = await enqueueIds([{ kind: 'webhook', payload: {} }]); // by "another instance": nobody wakes this worker
+    await until('picked up', () => handled.length === 1, 5_000);
+    expect(handled).toEqual([id]);
+    // At the next safety poll, 1.5 s after the first look: not before (nothing told it), not much after.
+    expect(Date.now() - committed).toBeGreaterThan(900);
+    expect(Date.now() - committed).toBeLessThan(1_500 + 700);
+    expect(looksBefore).toBe(2);
+  });
+
+  it("another instance's lease running out is looked at when it runs out, not at the next safety poll", async () => {
+    const [id] = await enqueueIds([{ kind: 'webhook', payload: {} }]);
+    await repo.claim('dead-instance', { kinds: ['webhook'], limit: 1, leaseMs: 1_500 });
+    const seen: number[] = [];
+    const { worker } = countedInstance({ webhook: { handle: async (row) => (seen.push(row.attempts), { result: 'done' }) } });
+    worker.start();
+    await until('redelivered', async () => (await repo.find(id!))?.status === 'done', 5_000);
+    expect(seen).toEqual([2]);
+  });
+
+  it('rows it cannot take do not make it spin: one locked by another claimer, one behind its ordering key, one over its receiver cap', async () => {
+    // The predecessor is leased for a minute by an instance that went away; its successor waits behind it.
+    const [held] = await enqueueIds([{ kind: 'webhook', payload: { n: 'predecessor' }, orderingKey: 'k' }]);
+    await repo.claim('gone', { kinds: ['webhook'], limit: 1, leaseMs: 60_000 });
+    await enqueue([
+      { kind: 'webhook', payload: { n: 'successor' }, orderingKey: 'k' },
+      { kind: 'webhook', payload: { n: 'slow1' }, concurrencyKey: 'slow' },
+      { kind: 'webhook', payload: { n: 'slow2' }, concurrencyKey: 'slow' },
+    ]);
+    const [locked] = await enqueueIds([{ kind: 'webhook', payload: { n: 'locked' } }]);
+    // Another claimer holds this row's lock (as SKIP LOCKED sees a claim in progress).
+    const locker = await db.pool.getConnection();
+    await locker.beginTransaction();
+    await locker.query(`SELECT id FROM ${T.outbox} WHERE id = ? FOR UPDATE`, [locked]);
+
+    const log: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { worker, looks } = countedInstance(
+      {
+        webhook: {
+          async handle(row) {
+            const n = (row.payload as { n: string }).n;
+            log.push(n);
+            if (n === 'slow1') await gate;
+            return { result: 'done' };
+          },
+        },
+      },
+      { perKeyConcurrency: 1 },
+    );
+    try {
+      worker.start();
+      await until('slow1 running', () => log.includes('slow1'));
+      await sleep(2_000);
+      // Backing off from the locked row: 0.2, 0.4, 0.8 s… A spinning loop would have looked hundreds of times.
+      expect(looks()).toBeGreaterThanOrEqual(2);
+      expect(looks()).toBeLessThanOrEqual(8);
+      expect(log).toEqual(['slow1']);
+      expect((await repo.find(held!))?.leaseOwner).toBe('gone');
+
+      // The receiver's attempt ends: its next row goes at once (a finishing attempt wakes the loop).
+      const released = Date.now();
+      release();
+      await until('slow2 done', () => log.includes('slow2'), 3_000);
+      expect(Date.now() - released).toBeLessThan(1_000);
+    } finally {
+      await locker.rollback();
+      locker.release();
+    }
+    // The lock is gone: the row goes out at the next look of the backoff (never more than the safety poll).
+    await until('the once-locked row done', async () => (await repo.find(locked!))?.status === 'done', 16_000);
+    expect(log).not.toContain('successor');
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { OutboxRepository, OutboxRow } from '../db/repositories/outbox-repository';
+import type { ClaimResult, OutboxRepository, OutboxRow } from '../db/repositories/outbox-repository';
 import type { Logger } from '../logger';
 import type { OutboxMetrics } from '../metrics';
 import { DEFAULT_RETRY_DELAYS_MS, maxAttempts, nextRetryDelayMs } from './retry-schedule';
@@ -40,7 +40,13 @@ export interface OutboxWorkerOptions {
   metrics?: OutboxMetrics;
   /** This instance's name in lease_owner. Default host:pid:random. */
   owner?: string;
-  /** How often to look for due rows when idle. Default 1000 ms; wake() looks at once. */
+  /**
+   * The safety poll: the longest an idle worker goes without looking at the
+   * table. Default 15 000 ms. It is only for what no instance told this one
+   * about (rows another instance committed and then died before delivering);
+   * the worker otherwise looks when wake() says so, when an attempt ends, and
+   * when the earliest row it saw falls due.
+   */
   pollIntervalMs?: number;
   /** Attempts running at once on this instance. Default 8. */
   concurrency?: number;
@@ -59,9 +65,22 @@ export interface OutboxWorkerOptions {
 }
 
 export const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
+export const DEFAULT_POLL_INTERVAL_MS = 15_000;
 /** Time left between an attempt's deadline and its lease's end, to record the outcome. */
 const leaseMarginMs = (leaseMs: number) => Math.min(5_000, leaseMs / 4);
 const MAX_ERROR_BACKOFF_MS = 30_000;
+/**
+ * First wait after a look that saw due rows and took none of them (another
+ * instance was claiming them at that moment). Doubles up to the safety poll:
+ * such rows are leased elsewhere a moment later, so this is a guard against a
+ * loop that keeps looking at rows it cannot have, not a delivery path.
+ */
+const PASSED_OVER_WAIT_MS = 200;
+/**
+ * Added to the database's "due in": a timer may fire a millisecond early,
+ * and a look that finds the row still not due would only sleep again.
+ */
+const DUE_MARGIN_MS = 2;
 
 function errorText(err: unknown): string {
   if (err instanceof Error) return err.message || err.name;
@@ -72,6 +91,14 @@ function errorText(err: unknown): string {
  * Delivers outbox rows: claims due rows (repository.claim), runs each through
  * the handler of its kind with a deadline, and records the outcome, fenced on
  * the claim so a worker that lost its lease cannot overwrite a newer attempt.
+ *
+ * When it looks: the table is MySQL's, and every look is a statement, so an
+ * idle worker does not poll it. It looks when this instance committed work
+ * (wake()), when an attempt ends (a slot, a successor of its ordering key, a
+ * receiver under its cap again), and when the earliest row its last look saw
+ * falls due: the claim's own candidate read says how long that is on the
+ * database clock, and a retry this instance schedules or a row it plans for
+ * later is known here too. The safety poll (`pollIntervalMs`) covers the rest.
  *
  * Isolation: every row runs on its own (a throw is a failed attempt of that
  * row only); one receiver can hold at most `perKeyConcurrency` slots; a handler
@@ -99,8 +126,12 @@ export class OutboxWorker {
   private readonly runningByKey = new Map<string, number>();
   private loopDone: Promise<void> | undefined;
   private stopping = false;
+  /** Look at once when the loop next would sleep (wake() or a finish came during a claim). */
   private wakePending = false;
-  private wakeSleeper: (() => void) | undefined;
+  /** The loop's current sleep, if it sleeps. */
+  private sleeper: { until: number; end: () => void; shorten: (until: number) => void } | undefined;
+  /** performance.now() by which this instance knows a row of its own falls due (a retry, a planned reminder); Infinity: none. */
+  private dueHint = Infinity;
   private timers: NodeJS.Timeout[] = [];
 
   constructor(options: OutboxWorkerOptions) {
@@ -111,7 +142,7 @@ export class OutboxWorker {
     this.logger = options.logger;
     this.metrics = options.metrics;
     this.owner = (options.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`).slice(0, 64);
-    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.concurrency = options.concurrency ?? 8;
     this.perKeyConcurrency = options.perKeyConcurrency ?? 2;
     this.keyConcurrency = options.keyConcurrency ?? {};
@@ -121,7 +152,9 @@ export class OutboxWorker {
       const timeout = h.timeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
       // A lease shorter than an attempt may take would let another instance start the same row meanwhile.
       if (timeout + leaseMarginMs(this.leaseMs) > this.leaseMs) {
-        throw new RangeError(`outbox handler "${kind}" may run ${timeout} ms: the lease (${this.leaseMs} ms) must be at least ${leaseMarginMs(this.leaseMs)} ms longer`);
+        throw new RangeError(
+          `outbox handler "${kind}" may run ${timeout} ms: the lease (${this.leaseMs} ms) must be at least ${leaseMarginMs(this.leaseMs)} ms longer`,
+        );
       }
     }
   }
@@ -141,10 +174,25 @@ export class OutboxWorker {
     every(this.options.purgeIntervalMs ?? 3_600_000, () => this.purge());
   }
 
-  /** Look for due rows now (after this instance enqueued something), instead of at the next poll. */
-  wake(): void {
+  /**
+   * This instance committed outbox rows. Without `dueAt` (or with a time
+   * already past) the worker looks at once; with a later time it looks then,
+   * and sends nothing to the database before. The time only sets the wake-up:
+   * whether a row is due is decided by the database clock at the claim (a
+   * wake-up that comes early finds it not due and is told how long to wait).
+   */
+  wake(dueAt?: Date): void {
+    const inMs = dueAt === undefined ? 0 : dueAt.getTime() - Date.now();
+    if (inMs > 0) return this.expect(performance.now() + inMs);
     this.wakePending = true;
-    this.wakeSleeper?.();
+    this.sleeper?.end();
+  }
+
+  /** A row of ours falls due at `at` (performance.now()): sleep no longer than that. */
+  private expect(at: number): void {
+    if (at >= this.dueHint) return;
+    this.dueHint = at;
+    this.sleeper?.shorten(at);
   }
 
   /**
@@ -182,41 +230,57 @@ export class OutboxWorker {
   }
 
   private async loop(): Promise<void> {
-    let backoff = this.pollIntervalMs;
+    const firstErrorBackoff = Math.min(this.pollIntervalMs, 1_000);
+    let errorBackoff = firstErrorBackoff;
+    let passedOverWait = PASSED_OVER_WAIT_MS;
     while (!this.stopping) {
       const free = this.concurrency - this.running.size;
       if (free <= 0) {
-        await this.sleep(this.pollIntervalMs); // a finishing attempt wakes the loop
+        // No slot: a finishing attempt ends this sleep; due times wait for a slot.
+        await this.sleep(this.pollIntervalMs, false);
         continue;
       }
-      let claimed: number;
-      let capped: boolean;
+      // What this look will see covers every row committed before it: their hints are spent,
+      // unless the look turns out not to see past the rows due now.
+      const hint = this.dueHint;
+      this.dueHint = Infinity;
+      let batch: ClaimResult;
       try {
-        const batch = await this.claimBatch();
-        for (const row of batch.rows) void this.launch(row);
-        claimed = batch.rows.length;
-        capped = batch.capped;
-        backoff = this.pollIntervalMs;
+        batch = await this.claimBatch();
       } catch (err) {
+        this.dueHint = Math.min(this.dueHint, hint);
         this.metrics?.outboxWorkerErrors.inc({ stage: 'claim' });
         this.logger.error({ err: errorText(err), owner: this.owner }, 'outbox: claim failed; backing off');
-        await this.sleep(backoff);
-        backoff = Math.min(backoff * 2, MAX_ERROR_BACKOFF_MS);
+        await this.sleep(errorBackoff, false);
+        errorBackoff = Math.min(errorBackoff * 2, MAX_ERROR_BACKOFF_MS);
         continue;
       }
-      // A full batch means more may be due; rows passed over because their receiver reached its cap mean
-      // the next claim (which leaves that receiver out) may find others: go again at once.
-      if (claimed < free && !capped) await this.sleep(this.pollIntervalMs);
+      errorBackoff = firstErrorBackoff;
+      for (const row of batch.rows) void this.launch(row);
+      let wait = this.pollIntervalMs;
+      if (batch.dueLeft > 0) {
+        this.dueHint = Math.min(this.dueHint, hint);
+        // A full batch, or rows passed over for a receiver that reached its cap in this batch: the
+        // next claim (leaving that receiver out) may take more. Only after progress, so rows it
+        // cannot take (another instance is claiming them) never make the loop spin.
+        if (batch.rows.length > 0) {
+          passedOverWait = PASSED_OVER_WAIT_MS;
+          continue;
+        }
+        wait = Math.min(wait, passedOverWait);
+        passedOverWait = Math.min(passedOverWait * 2, this.pollIntervalMs);
+      } else passedOverWait = PASSED_OVER_WAIT_MS;
+      if (batch.nextDueInMs !== null) wait = Math.min(wait, Math.ceil(batch.nextDueInMs) + DUE_MARGIN_MS);
+      await this.sleep(wait, true);
     }
   }
 
-  /** One claim; `capped` says some candidates were passed over for a receiver that reached its cap in this batch. */
-  private async claimBatch(): Promise<{ rows: OutboxRow[]; capped: boolean }> {
+  /** One claim, passing over candidates of a receiver that would exceed its cap in this batch. */
+  private claimBatch(): Promise<ClaimResult> {
     const tentative = new Map<string, number>();
-    let capped = false;
     const capOf = (key: string) => this.keyConcurrency[key] ?? this.perKeyConcurrency;
     const saturated = [...this.runningByKey].filter(([key, n]) => n >= capOf(key)).map(([key]) => key);
-    const rows = await this.repo.claim(this.owner, {
+    return this.repo.claim(this.owner, {
       kinds: this.kinds,
       limit: Math.max(0, this.concurrency - this.running.size),
       leaseMs: this.leaseMs,
@@ -224,31 +288,44 @@ export class OutboxWorker {
       accept: ({ concurrencyKey }) => {
         if (concurrencyKey === null) return true;
         const busy = (this.runningByKey.get(concurrencyKey) ?? 0) + (tentative.get(concurrencyKey) ?? 0);
-        if (busy >= capOf(concurrencyKey)) {
-          capped = true;
-          return false;
-        }
+        if (busy >= capOf(concurrencyKey)) return false;
         tentative.set(concurrencyKey, (tentative.get(concurrencyKey) ?? 0) + 1);
         return true;
       },
     });
-    return { rows, capped };
   }
 
-  private sleep(ms: number): Promise<void> {
+  /**
+   * Until `ms` have passed, wake() or a finishing attempt; with `untilDue`,
+   * also until the earliest row this instance knows of falls due (a hint
+   * that comes in meanwhile shortens the sleep).
+   */
+  private sleep(ms: number, untilDue: boolean): Promise<void> {
     if (this.wakePending || this.stopping) {
       this.wakePending = false;
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const done = () => {
+      let timer: NodeJS.Timeout;
+      const end = () => {
         clearTimeout(timer);
-        this.wakeSleeper = undefined;
+        this.sleeper = undefined;
         this.wakePending = false;
         resolve();
       };
-      const timer = setTimeout(done, ms);
-      this.wakeSleeper = done;
+      const sleeper = {
+        until: performance.now() + ms,
+        end,
+        shorten: (until: number) => {
+          if (!untilDue || until >= sleeper.until) return;
+          sleeper.until = until;
+          clearTimeout(timer);
+          timer = setTimeout(end, Math.max(0, until - performance.now()));
+        },
+      };
+      timer = setTimeout(end, ms);
+      this.sleeper = sleeper;
+      sleeper.shorten(this.dueHint);
     });
   }
 
@@ -265,7 +342,10 @@ export class OutboxWorker {
           if (n <= 0) this.runningByKey.delete(key);
           else this.runningByKey.set(key, n);
         }
-        this.wakeSleeper?.(); // a slot is free
+        // A slot is free, and maybe a successor of the row's ordering key or a receiver under its cap again:
+        // look (after the claim in progress, if one is).
+        this.wakePending = true;
+        this.sleeper?.end();
       });
     this.running.set(row.id, { done, controller });
     return done;
@@ -331,6 +411,8 @@ export class OutboxWorker {
         } else {
           recorded = 'retry';
           ok = await this.repo.retry(row, delay, outcome.error);
+          // Due `delay` after the database set it, so no earlier than this on our clock.
+          if (ok) this.expect(performance.now() + delay);
         }
       }
     } catch (err) {
@@ -347,7 +429,10 @@ export class OutboxWorker {
     this.metrics?.outboxDeliveries.inc({ kind: row.kind, outcome: recorded });
     if (recorded === 'retry' || recorded === 'failed') {
       const error = outcome.result === 'retry' || outcome.result === 'failed' ? outcome.error : '';
-      this.logger[recorded === 'failed' ? 'error' : 'warn']({ id: row.id, kind: row.kind, attempts: row.attempts, err: error }, `outbox: attempt ${recorded === 'failed' ? 'failed for good' : 'will be retried'}`);
+      this.logger[recorded === 'failed' ? 'error' : 'warn'](
+        { id: row.id, kind: row.kind, attempts: row.attempts, err: error },
+        `outbox: attempt ${recorded === 'failed' ? 'failed for good' : 'will be retried'}`,
+      );
     }
   }
 

@@ -7,7 +7,7 @@ import type { AdminActor } from './admin-catalogue';
 import { appointmentView, type AppointmentView } from './booking';
 import { invalidateDaysOf, releaseAppointmentTime } from './appointment-time';
 import type { AvailabilityService } from './availability';
-import type { BookingOutbox } from './booking-outbox';
+import type { BookingOutbox, OutboxWrites } from './booking-outbox';
 import type { Catalogue, CatalogueSnapshot } from './catalogue';
 import { addDays } from '../domain/time';
 
@@ -61,10 +61,10 @@ export class AdminAppointments {
   async setStatus(reference: string, status: AdminStatus, who: AdminActor): Promise<AdminAppointment> {
     // Before the transaction: a cancellation's webhook body is the appointment's view.
     const snap = await this.deps.catalogue.snapshot();
-    const { row, changed } = await inTransaction(this.deps.pool, async (conn) => {
+    const { row, changed, outbox } = await inTransaction(this.deps.pool, async (conn) => {
       const row = await this.deps.repos.appointments.adminFind(reference, conn);
       if (!row) throw notFound(`Appointment ${reference} not found`);
-      if (row.status === status) return { row, changed: false };
+      if (row.status === status) return { row, changed: false, outbox: null };
       // Bringing a cancelled appointment back could overlap a booking made since;
       // that check belongs to the booking path, so a new booking is the way back.
       if (isReleased(row.status) && !isReleased(status)) {
@@ -76,11 +76,12 @@ export class AdminAppointments {
         conn,
       );
       const changedRow = { ...row, status };
-      if (isReleased(status)) await this.deps.outbox.cancelled(conn, changedRow, snap);
-      else if (isFinished(status)) await this.deps.outbox.ended(conn, row.id);
-      return { row: changedRow, changed: true };
+      let outbox: OutboxWrites | null = null;
+      if (isReleased(status)) outbox = await this.deps.outbox.cancelled(conn, changedRow, snap);
+      else if (isFinished(status)) outbox = await this.deps.outbox.ended(conn, row.id);
+      return { row: changedRow, changed: true, outbox };
     }, { name: 'admin.appointment_status' });
-    if (changed) this.deps.outbox.committed();
+    if (outbox) this.deps.outbox.committed(outbox);
     const view = viewOf(row, snap);
     if (changed && row.employee_id != null) await this.afterChange(row, snap, isReleased(status));
     return view;

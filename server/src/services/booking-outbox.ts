@@ -29,6 +29,20 @@ export interface ReminderOutboxPayload {
 }
 
 /**
+ * What one change wrote to the outbox, for committed(): the worker looks at
+ * once only for work due now, and is told when the rest falls due, so a
+ * booking that only plans tomorrow's reminder costs the database no claim.
+ */
+export interface OutboxWrites {
+  /** Rows due at once (webhook deliveries). */
+  dueNow: boolean;
+  /** The earliest send time of the rows planned for later (reminders); null when none. */
+  dueLater: Date | null;
+}
+
+const NOTHING: OutboxWrites = { dueNow: false, dueLater: null };
+
+/**
  * What a booking change writes to the outbox (CONTRACT §12, docs/outbox.md),
  * called INSIDE the change's transaction, after the appointment row is
  * written and while it is locked (so one appointment's rows get ids in the
@@ -42,8 +56,10 @@ export interface ReminderOutboxPayload {
  * Each call is a handful of short statements on small indexed tables: a plain
  * read of the webhooks, the appointment read back by primary key, one
  * multi-row INSERT per kind; under READ COMMITTED none takes a gap lock.
- * After the commit, `committed()` wakes this instance's worker so the first
- * attempt goes out at once rather than at the next poll.
+ * Each returns what it wrote; after the commit, `committed(writes)` wakes
+ * this instance's worker, at once for a webhook's first attempt, at the send
+ * time for a reminder, and not at all when nothing was written (the worker
+ * does not poll the table; docs/outbox.md).
  */
 export class BookingOutbox {
   constructor(
@@ -51,38 +67,41 @@ export class BookingOutbox {
       outbox: OutboxRepository;
       webhooks: WebhooksRepository;
       appointments: AppointmentsRepository;
-      /** The worker's wake(); absent in tests that build services alone. */
-      wake?: () => void;
+      /** The worker's wake(): now, or when given, at that time. Absent in tests that build services alone. */
+      wake?: (dueAt?: Date) => void;
       now?: () => number;
     },
   ) {}
 
   /** `at`: where the appointment now starts (the booking knows it; the row is read back only for a webhook body). */
-  async booked(conn: PoolConnection, appointmentId: number, snap: CatalogueSnapshot, at: StartOf): Promise<void> {
-    await this.webhookEvent(conn, 'appointment.booked', appointmentId, () => this.reread(conn, appointmentId), snap);
-    await this.planReminders(conn, appointmentId, at, snap);
+  async booked(conn: PoolConnection, appointmentId: number, snap: CatalogueSnapshot, at: StartOf): Promise<OutboxWrites> {
+    const dueNow = await this.webhookEvent(conn, 'appointment.booked', appointmentId, () => this.reread(conn, appointmentId), snap);
+    return { dueNow, dueLater: await this.planReminders(conn, appointmentId, at, snap) };
   }
 
-  async rescheduled(conn: PoolConnection, appointmentId: number, snap: CatalogueSnapshot, at: StartOf): Promise<void> {
-    await this.webhookEvent(conn, 'appointment.rescheduled', appointmentId, () => this.reread(conn, appointmentId), snap);
+  async rescheduled(conn: PoolConnection, appointmentId: number, snap: CatalogueSnapshot, at: StartOf): Promise<OutboxWrites> {
+    const dueNow = await this.webhookEvent(conn, 'appointment.rescheduled', appointmentId, () => this.reread(conn, appointmentId), snap);
     await this.deps.outbox.cancelPending(conn, appointmentId, REMINDER_OUTBOX_KIND, 'appointment moved');
-    await this.planReminders(conn, appointmentId, at, snap);
+    return { dueNow, dueLater: await this.planReminders(conn, appointmentId, at, snap) };
   }
 
   /** By the customer or an admin; `row` as it now is (status cancelled). */
-  async cancelled(conn: PoolConnection, row: AppointmentRow, snap: CatalogueSnapshot): Promise<void> {
-    await this.webhookEvent(conn, 'appointment.cancelled', Number(row.id), async () => row, snap);
+  async cancelled(conn: PoolConnection, row: AppointmentRow, snap: CatalogueSnapshot): Promise<OutboxWrites> {
+    const dueNow = await this.webhookEvent(conn, 'appointment.cancelled', Number(row.id), async () => row, snap);
     await this.deps.outbox.cancelPending(conn, Number(row.id), REMINDER_OUTBOX_KIND, 'appointment cancelled');
+    return { dueNow, dueLater: null };
   }
 
   /** Marked completed or no-show: nothing to remind of any more (no webhook event: CONTRACT §12 names none). */
-  async ended(conn: PoolConnection, appointmentId: number): Promise<void> {
+  async ended(conn: PoolConnection, appointmentId: number): Promise<OutboxWrites> {
     await this.deps.outbox.cancelPending(conn, appointmentId, REMINDER_OUTBOX_KIND, 'appointment ended');
+    return NOTHING;
   }
 
-  /** After the commit: this instance's worker looks at once. */
-  committed(): void {
-    this.deps.wake?.();
+  /** After the commit of a change that wrote `writes`: this instance's worker looks when there is something to deliver. */
+  committed(writes: OutboxWrites): void {
+    if (writes.dueNow) this.deps.wake?.();
+    else if (writes.dueLater) this.deps.wake?.(writes.dueLater);
   }
 
   private async reread(conn: PoolConnection, id: number): Promise<AppointmentRow> {
@@ -91,19 +110,22 @@ export class BookingOutbox {
     return row;
   }
 
-  private async webhookEvent(conn: PoolConnection, type: WebhookEventType, appointmentId: number, row: () => Promise<AppointmentRow>, snap: CatalogueSnapshot): Promise<void> {
-    await enqueueWebhookEvent(conn, this.deps, {
+  /** True when it wrote deliveries (some webhook is subscribed to the event). */
+  private async webhookEvent(conn: PoolConnection, type: WebhookEventType, appointmentId: number, row: () => Promise<AppointmentRow>, snap: CatalogueSnapshot): Promise<boolean> {
+    const { deliveries } = await enqueueWebhookEvent(conn, this.deps, {
       type,
       appointmentId,
       appointment: async () => appointmentView(await row(), snap, { withEmail: true }) as unknown as Record<string, unknown>,
       createdAt: new Date(this.now()),
     });
+    return deliveries > 0;
   }
 
-  private async planReminders(conn: PoolConnection, id: number, at: StartOf, snap: CatalogueSnapshot): Promise<void> {
+  /** The earliest send time planned, or null when none. */
+  private async planReminders(conn: PoolConnection, id: number, at: StartOf, snap: CatalogueSnapshot): Promise<Date | null> {
     const start = at.start;
     const planned = planReminders(start, snap.rules.reminders ?? [], this.now());
-    if (planned.length === 0) return;
+    if (planned.length === 0) return null;
     await this.deps.outbox.enqueue(
       conn,
       planned.map(
@@ -119,6 +141,7 @@ export class BookingOutbox {
         }),
       ),
     );
+    return new Date(Math.min(...planned.map((p) => p.dueAt)));
   }
 
   private now(): number {

@@ -13,7 +13,7 @@ import type { LockInfo } from '../stores/lock-store';
 import { releaseAppointmentTime } from './appointment-time';
 import { busyBlockOf } from '../domain/busy-blocks';
 import type { AvailabilityService } from './availability';
-import type { BookingOutbox } from './booking-outbox';
+import type { BookingOutbox, OutboxWrites } from './booking-outbox';
 import { Catalogue, type CatalogueSnapshot } from './catalogue';
 import type { LockService } from './locks';
 import { addDays, isoUtc, localInstant, minutesOf, toLocalSql, wallClock } from '../domain/time';
@@ -154,9 +154,9 @@ export class BookingService {
       throw err;
     }
 
-    let outcome: { booked: number };
+    let outcome: { booked: number; outbox: OutboxWrites };
     try {
-      outcome = await inTransaction(this.deps.pool, async (conn): Promise<{ booked: number }> => {
+      outcome = await inTransaction(this.deps.pool, async (conn): Promise<{ booked: number; outbox: OutboxWrites }> => {
         // Customer first, then employee: every path takes them in this order, so they cannot deadlock.
         // The customer's lock also orders a retry after the attempt it repeats: that one has committed
         // by now, so the retry is refused (its own time is taken, or its key is a duplicate) and the
@@ -186,8 +186,7 @@ export class BookingService {
           { actor: 'customer', action: 'appointment.booked', entity: 'appointment', entityId: newId, details: { date: input.date, time: input.time, employeeId: input.employeeId, serviceId: input.serviceId, lockStore: lock.store }, ip: input.ip },
           conn,
         );
-        await this.deps.outbox.booked(conn, newId, snap, at);
-        return { booked: newId };
+        return { booked: newId, outbox: await this.deps.outbox.booked(conn, newId, snap, at) };
       }, BOOKING_TRANSACTION);
     } catch (err) {
       if (storedKey && (isDuplicateKey(err, 'idempotency_key') || err instanceof AppError)) {
@@ -199,7 +198,7 @@ export class BookingService {
       throw err;
     }
 
-    this.deps.outbox.committed();
+    this.deps.outbox.committed(outcome.outbox);
     const row = (await this.deps.appointments.byId(outcome.booked))!;
     const appointment = appointmentView(row, snap, { withEmail: true }) as AppointmentView & { email: string };
     this.deps.metrics.bookings.inc({ outcome: 'booked' });
@@ -234,8 +233,9 @@ export class BookingService {
     }
     const oldEmployee = current.employee_id == null ? null : Number(current.employee_id);
 
+    let written: OutboxWrites;
     try {
-      await inTransaction(this.deps.pool, async (conn) => {
+      written = await inTransaction(this.deps.pool, async (conn) => {
         // Both employees' rows, in id order, so two opposite moves cannot deadlock.
         for (const emp of [...new Set([employeeId, oldEmployee ?? employeeId])].sort((a, b) => a - b)) {
           if (!(await this.deps.appointments.lockEmployee(conn, emp)) && emp === employeeId) throw notFound(`Employee ${emp} not found`);
@@ -250,14 +250,14 @@ export class BookingService {
           { actor: 'customer', action: 'appointment.rescheduled', entity: 'appointment', entityId: row.id, details: { from: row.appointment_date, fromEmployeeId: oldEmployee, to: at.startLocal, employeeId }, ip: input.ip },
           conn,
         );
-        await this.deps.outbox.rescheduled(conn, row.id, snap, at);
+        return this.deps.outbox.rescheduled(conn, row.id, snap, at);
       }, RESCHEDULE_TRANSACTION);
     } catch (err) {
       if (err instanceof AppError) this.deps.metrics.bookings.inc({ outcome: err.code });
       throw err;
     }
 
-    this.deps.outbox.committed();
+    this.deps.outbox.committed(written);
     const row = (await this.deps.appointments.byId(current.id))!;
     const appointment = appointmentView(row, snap, { withEmail: true }) as AppointmentView & { email: string };
     const oldDate = current.appointment_date.slice(0, 10);

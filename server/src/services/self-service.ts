@@ -57,7 +57,7 @@ export class SelfService {
     const result = await inTransaction(this.deps.pool, async (conn) => {
       const row = await this.deps.appointments.byReferenceForCustomer(reference, email, conn);
       if (!row) throw notFound('No such appointment');
-      if (isReleased(row.status)) return { row, changed: false };
+      if (isReleased(row.status)) return { row, changed: false as const };
       if (busyBlockOf(row, snap, snap.rules.timezone).start <= now) {
         throw fail('appointment_started', 'cancel');
       }
@@ -67,10 +67,10 @@ export class SelfService {
         conn,
       );
       const cancelled = { ...row, status: 'cancelled' };
-      await this.deps.outbox.cancelled(conn, cancelled, snap);
-      return { row: cancelled, changed: true };
+      const outbox = await this.deps.outbox.cancelled(conn, cancelled, snap);
+      return { row: cancelled, changed: true as const, outbox };
     }, { name: 'appointment.cancel' });
-    if (result.changed) this.deps.outbox.committed();
+    if (result.changed) this.deps.outbox.committed(result.outbox);
     if (result.changed) await this.released(result.row, snap);
     return view(result.row, snap);
   }

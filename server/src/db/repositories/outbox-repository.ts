@@ -83,6 +83,25 @@ export interface ClaimOptions {
   whileLocked?: (ids: number[]) => Promise<void>;
 }
 
+/** What one claim took, and what its look at the table saw besides. */
+export interface ClaimResult {
+  rows: OutboxRow[];
+  /**
+   * Due candidates it saw but did not take: passed over for a concurrency
+   * cap, locked by another claimer (SKIP LOCKED), leased by one meanwhile, or
+   * beyond the batch. When it is 0 the look saw every claimable row of its kinds.
+   */
+  dueLeft: number;
+  /**
+   * Milliseconds, on the database clock, until the earliest candidate that
+   * was not yet due (a planned reminder, a retry, another instance's lease
+   * running out); null when the look saw none. Rows held back by an earlier
+   * row of their ordering key, or of a concurrency key left out, are not
+   * candidates: their own wake paths (an attempt finishing) cover them.
+   */
+  nextDueInMs: number | null;
+}
+
 export interface OutboxKindStats {
   kind: string;
   /** Pending rows whose due time has passed (in flight and waiting for a retry included). */
@@ -182,10 +201,16 @@ export class OutboxRepository {
 
   /**
    * Claims due rows for `owner` so that no other instance takes them until
-   * the lease runs out.
+   * the lease runs out, and says when the next one falls due.
    *
-   * 1. Candidates, by a plain (non-locking) read: due, of our kinds, and with
-   *    no earlier pending row of the same ordering key. Read without locks on
+   * 1. Candidates, by a plain (non-locking) read: pending, of our kinds, and
+   *    with no earlier pending row of the same ordering key, oldest
+   *    `available_at` first, each with the database's own verdict on whether
+   *    it is due and how long until it is. Due ones sort first, so rows not
+   *    yet due only fill what the due ones leave of the window: the first of
+   *    them is the earliest the worker must look again for (the same
+   *    statement, no second query, and no comparison with this process's
+   *    clock). Read without locks on
    *    purpose: a locking read would SKIP a predecessor that another worker is
    *    claiming at this moment and wrongly see the successor as free.
    *    "Earlier row pending" only ever turns false (pending → done/failed/
@@ -197,12 +222,15 @@ export class OutboxRepository {
    *    moved to the lease's end, which is what makes an unfinished row
    *    claimable again after a crash.
    */
-  async claim(owner: string, options: ClaimOptions): Promise<OutboxRow[]> {
-    if (options.kinds.length === 0 || options.limit <= 0) return [];
+  async claim(owner: string, options: ClaimOptions): Promise<ClaimResult> {
+    if (options.kinds.length === 0 || options.limit <= 0) return { rows: [], dueLeft: 0, nextDueInMs: null };
     const excluded = options.excludeConcurrencyKeys ?? [];
+    // More candidates than wanted, so that an instance racing another for the same first rows
+    // takes the next ones instead of coming back empty.
     const [candidates] = await this.pool.query<any[]>(
-      `SELECT o.id, o.concurrency_key FROM ${this.table} o
-        WHERE o.status = 'pending' AND o.available_at <= UTC_TIMESTAMP(3) AND o.kind IN (?)
+      `SELECT o.id, o.concurrency_key, o.available_at <= UTC_TIMESTAMP(3) AS due, TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(3), o.available_at) AS wait_us
+         FROM ${this.table} o
+        WHERE o.status = 'pending' AND o.kind IN (?)
           ${excluded.length > 0 ? 'AND (o.concurrency_key IS NULL OR o.concurrency_key NOT IN (?))' : ''}
           AND (o.ordering_key IS NULL OR NOT EXISTS (
                 SELECT 1 FROM ${this.table} p WHERE p.ordering_key = o.ordering_key AND p.status = 'pending' AND p.id < o.id))
@@ -211,16 +239,27 @@ export class OutboxRepository {
       excluded.length > 0 ? [options.kinds, excluded, options.limit * 4] : [options.kinds, options.limit * 4],
     );
     const ids: number[] = [];
+    let due = 0;
+    let nextDueInMs: number | null = null;
     for (const c of candidates) {
+      if (Number(c.due) !== 1) {
+        // Sorted by available_at: the first one not due is the earliest.
+        nextDueInMs ??= Math.max(0, Number(c.wait_us)) / 1000;
+        continue;
+      }
+      due++;
       if (options.accept && !options.accept({ concurrencyKey: c.concurrency_key })) continue;
       ids.push(Number(c.id));
     }
-    if (ids.length === 0) return [];
+    const rows = ids.length === 0 ? [] : await this.lease(owner, ids, options);
+    return { rows, dueLeft: due - rows.length, nextDueInMs };
+  }
+
+  /** Step 2 of claim(): lock those of `ids` still due, skipping locked ones, and lease them. */
+  private lease(owner: string, ids: number[], options: ClaimOptions): Promise<OutboxRow[]> {
     // READ COMMITTED: the claim serialises on the rows it locks by primary key and wants no gap locks.
     const transaction = { name: 'outbox.claim', isolation: 'READ COMMITTED' } as const;
     return inTransaction(this.pool, async (conn) => {
-      // More candidates than wanted, so that an instance racing another for the same first rows
-      // takes the next ones instead of coming back empty.
       // FORCE INDEX (PRIMARY): on a small table the optimizer would rather range-scan (status,
       // available_at) and sort, and under REPEATABLE READ that scan takes next-key locks on every
       // due row and the gap after them, which blocks the booking transactions' INSERTs and other

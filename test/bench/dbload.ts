@@ -221,10 +221,11 @@ function classify(rows: { thread: number; sql: string }[]): Statement[] {
     const kind = verb === 'START' ? 'BEGIN' : setsIsolation ? 'SET TRANSACTION' : verb;
     const table = /\b(?:FROM|INTO|UPDATE|JOIN)\s+`?(?:\w+`?\.`?)?([\w$]+)`?/i.exec(shape)?.[1]?.replace(/^wp_/, '') ?? '';
     const tx = openTx.get(thread);
-    // The outbox worker looks for due jobs once a second (MySQL only, by design): a timer's statement.
+    // The outbox worker's reads outside a claim: its safety poll and its gauges, each every 15 s (a
+    // change that wrote a webhook delivery wakes it too; the workload here has no webhook).
     const outboxPoll = !tx && kind === 'SELECT' && OUTBOX_POLL.test(shape);
     const periodic = WATERMARK.test(shape) || outboxPoll;
-    const s: Statement = { kind, table, shape, periodic, purpose: outboxPoll ? 'timer: the outbox worker\'s poll (1/s)' : periodic ? 'timer: the lock watermark (1/s)' : purposeOf(shape, kind, table).purpose };
+    const s: Statement = { kind, table, shape, periodic, purpose: outboxPoll ? 'timer: the outbox worker (safety poll, gauges: 15 s)' : periodic ? 'timer: the lock watermark (1/s)' : purposeOf(shape, kind, table).purpose };
     if (setsIsolation) isolation.set(thread, s);
     else if (kind === 'BEGIN') {
       const iso = isolation.get(thread);

@@ -4,8 +4,17 @@ import { cellsOf, type AcquiresWithDay, type AcquireResult, type AcquireWithDayR
 import type { MysqlLockStore } from './mysql-lock-store';
 import type { AttemptMemo, RedisLockStore } from './redis-lock-store';
 
-/** How stale the "MySQL holds live locks until T" watermark may get (other instances' fallback locks). */
+/** How stale the "MySQL holds live locks until T" watermark may get while MySQL has lock rows (other instances' fallback locks). */
 const WATERMARK_REFRESH_MS = 1_000;
+/**
+ * …and while the last read found none, the usual state with Redis up: then
+ * only a partial outage (another instance cut off from Redis, this one not)
+ * can add rows, and its fallback holds are seen within this long (the
+ * booking transaction stays the final guard meanwhile). At 1 s this read
+ * was the largest steady database load left on a quiet site (one statement
+ * a second per instance, `npm run bench -- dbload`).
+ */
+const WATERMARK_REFRESH_IDLE_MS = 5_000;
 
 /**
  * Redis while the breaker is closed, MySQL while it is open or Redis is
@@ -16,9 +25,11 @@ const WATERMARK_REFRESH_MS = 1_000;
  * and release/verify/list look in both stores. To keep that off the hot path
  * when no fallback lock exists, a watermark "MySQL has live locks until T"
  * is kept in memory: raised at once by this instance's own fallback locks,
- * and re-read from MySQL at most once a second (so another instance's
- * fallback locks are seen within a second; the booking transaction stays the
- * final guard either way).
+ * re-read from MySQL at most once a second while MySQL has lock rows and
+ * every 5 s while it has none, and read again before the first acquire
+ * after an outage (so another instance's fallback locks are seen within 5 s
+ * during a partial outage; the booking transaction stays the final guard
+ * either way).
  */
 export class ResilientLockStore implements LockStore, AcquiresWithDay {
   private mysqlLiveUntil = 0;
@@ -33,7 +44,13 @@ export class ResilientLockStore implements LockStore, AcquiresWithDay {
     readonly mysql: MysqlLockStore,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    // Back on Redis after an outage (full or ours alone): other instances may have written fallback
+    // locks meanwhile; the next acquire reads the watermark first instead of trusting an old read.
+    guard.on('up', () => {
+      this.watermarkReadAt = 0;
+    });
+  }
 
   /** True when the last acquire/release etc. would go to Redis. */
   private get onRedis(): boolean {
@@ -172,7 +189,7 @@ export class ResilientLockStore implements LockStore, AcquiresWithDay {
     const now = this.now();
     if (this.mysqlLiveUntil > now) return true;
     if (this.watermarkReadAt === 0) return undefined;
-    if (now - this.watermarkReadAt >= WATERMARK_REFRESH_MS) void this.refreshWatermark();
+    if (now - this.watermarkReadAt >= (this.mysqlHasRows ? WATERMARK_REFRESH_MS : WATERMARK_REFRESH_IDLE_MS)) void this.refreshWatermark();
     return false;
   }
 

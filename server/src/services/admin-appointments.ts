@@ -46,7 +46,7 @@ export class AdminAppointments {
       /** The customer hears about a cancellation made in wp-admin too. */
       mailer: { cancelled(row: AppointmentRow): void };
       /** A cancellation's webhook event and dropped reminders, in the status change's transaction (CONTRACT §12). */
-      outbox: Pick<BookingOutbox, 'cancelled' | 'ended' | 'committed'>;
+      outbox: Pick<BookingOutbox, 'webhooks' | 'cancelled' | 'ended' | 'committed'>;
     },
   ) {}
 
@@ -59,8 +59,8 @@ export class AdminAppointments {
   }
 
   async setStatus(reference: string, status: AdminStatus, who: AdminActor): Promise<AdminAppointment> {
-    // Before the transaction: a cancellation's webhook body is the appointment's view.
-    const snap = await this.deps.catalogue.snapshot();
+    // Before the transaction: a cancellation's webhook body is the appointment's view, and whom it goes to.
+    const [snap, webhooks] = await Promise.all([this.deps.catalogue.snapshot(), this.deps.outbox.webhooks()]);
     const { row, changed } = await inTransaction(this.deps.pool, async (conn) => {
       const row = await this.deps.repos.appointments.adminFind(reference, conn);
       if (!row) throw notFound(`Appointment ${reference} not found`);
@@ -76,7 +76,7 @@ export class AdminAppointments {
         conn,
       );
       const changedRow = { ...row, status };
-      if (isReleased(status)) await this.deps.outbox.cancelled(conn, changedRow, snap);
+      if (isReleased(status)) await this.deps.outbox.cancelled(conn, webhooks, changedRow, snap);
       else if (isFinished(status)) await this.deps.outbox.ended(conn, row.id);
       return { row: changedRow, changed: true };
     }, { name: 'admin.appointment_status' });

@@ -1,13 +1,17 @@
 import type { PoolConnection } from '../db/pool';
 import type { AppointmentRow, AppointmentsRepository } from '../db/repositories/appointments-repository';
 import type { OutboxEntry, OutboxRepository } from '../db/repositories/outbox-repository';
-import type { WebhooksRepository } from '../db/repositories/webhooks-repository';
+import type { WebhookSubscription, WebhooksRepository } from '../db/repositories/webhooks-repository';
 import { planReminders } from '../domain/reminders';
 import { isoUtc } from '../domain/time';
 import { enqueueWebhookEvent } from '../webhooks/enqueue-webhook-event';
 import type { WebhookEventType } from '../webhooks/webhook-event';
+import type { ActiveWebhooks } from './active-webhooks';
 import { appointmentView } from './booking';
 import type { CatalogueSnapshot } from './catalogue';
+
+/** The active webhooks a change writes events for: `BookingOutbox.webhooks()`, read before its transaction. */
+export type ActiveWebhookList = readonly WebhookSubscription[];
 
 export const REMINDER_OUTBOX_KIND = 'reminder';
 
@@ -32,16 +36,17 @@ export interface ReminderOutboxPayload {
  * What a booking change writes to the outbox (CONTRACT §12, docs/outbox.md),
  * called INSIDE the change's transaction, after the appointment row is
  * written and while it is locked (so one appointment's rows get ids in the
- * order of its changes):
+ * order of its changes), with the active webhooks the change read before its
+ * transaction (`webhooks()`: from memory, services/active-webhooks.ts):
  *
  * - a webhook event per active webhook subscribed to it (delivery row + outbox row);
  * - reminders: one row per `reminders` offset still ahead, re-planned on a
  *   move (the old pending ones cancelled first), dropped on a cancellation
  *   or when the appointment is marked completed / no-show.
  *
- * Each call is a handful of short statements on small indexed tables: a plain
- * read of the webhooks, the appointment read back by primary key, one
- * multi-row INSERT per kind; under READ COMMITTED none takes a gap lock.
+ * Each call is a handful of short statements on small indexed tables: the
+ * appointment read back by primary key (only when a webhook wants its body),
+ * one multi-row INSERT per kind; under READ COMMITTED none takes a gap lock.
  * After the commit, `committed()` wakes this instance's worker so the first
  * attempt goes out at once rather than at the next poll.
  */
@@ -50,6 +55,7 @@ export class BookingOutbox {
     private readonly deps: {
       outbox: OutboxRepository;
       webhooks: WebhooksRepository;
+      activeWebhooks: Pick<ActiveWebhooks, 'list'>;
       appointments: AppointmentsRepository;
       /** The worker's wake(); absent in tests that build services alone. */
       wake?: () => void;
@@ -57,21 +63,26 @@ export class BookingOutbox {
     },
   ) {}
 
+  /** Before a change's transaction (never inside one: it may ask Redis): the webhooks it will write events for. */
+  webhooks(): Promise<ActiveWebhookList> {
+    return this.deps.activeWebhooks.list();
+  }
+
   /** `at`: where the appointment now starts (the booking knows it; the row is read back only for a webhook body). */
-  async booked(conn: PoolConnection, appointmentId: number, snap: CatalogueSnapshot, at: StartOf): Promise<void> {
-    await this.webhookEvent(conn, 'appointment.booked', appointmentId, () => this.reread(conn, appointmentId), snap);
+  async booked(conn: PoolConnection, webhooks: ActiveWebhookList, appointmentId: number, snap: CatalogueSnapshot, at: StartOf): Promise<void> {
+    await this.webhookEvent(conn, webhooks, 'appointment.booked', appointmentId, () => this.reread(conn, appointmentId), snap);
     await this.planReminders(conn, appointmentId, at, snap);
   }
 
-  async rescheduled(conn: PoolConnection, appointmentId: number, snap: CatalogueSnapshot, at: StartOf): Promise<void> {
-    await this.webhookEvent(conn, 'appointment.rescheduled', appointmentId, () => this.reread(conn, appointmentId), snap);
+  async rescheduled(conn: PoolConnection, webhooks: ActiveWebhookList, appointmentId: number, snap: CatalogueSnapshot, at: StartOf): Promise<void> {
+    await this.webhookEvent(conn, webhooks, 'appointment.rescheduled', appointmentId, () => this.reread(conn, appointmentId), snap);
     await this.deps.outbox.cancelPending(conn, appointmentId, REMINDER_OUTBOX_KIND, 'appointment moved');
     await this.planReminders(conn, appointmentId, at, snap);
   }
 
   /** By the customer or an admin; `row` as it now is (status cancelled). */
-  async cancelled(conn: PoolConnection, row: AppointmentRow, snap: CatalogueSnapshot): Promise<void> {
-    await this.webhookEvent(conn, 'appointment.cancelled', Number(row.id), async () => row, snap);
+  async cancelled(conn: PoolConnection, webhooks: ActiveWebhookList, row: AppointmentRow, snap: CatalogueSnapshot): Promise<void> {
+    await this.webhookEvent(conn, webhooks, 'appointment.cancelled', Number(row.id), async () => row, snap);
     await this.deps.outbox.cancelPending(conn, Number(row.id), REMINDER_OUTBOX_KIND, 'appointment cancelled');
   }
 
@@ -91,9 +102,17 @@ export class BookingOutbox {
     return row;
   }
 
-  private async webhookEvent(conn: PoolConnection, type: WebhookEventType, appointmentId: number, row: () => Promise<AppointmentRow>, snap: CatalogueSnapshot): Promise<void> {
+  private async webhookEvent(
+    conn: PoolConnection,
+    webhooks: ActiveWebhookList,
+    type: WebhookEventType,
+    appointmentId: number,
+    row: () => Promise<AppointmentRow>,
+    snap: CatalogueSnapshot,
+  ): Promise<void> {
     await enqueueWebhookEvent(conn, this.deps, {
       type,
+      webhooks,
       appointmentId,
       appointment: async () => appointmentView(await row(), snap, { withEmail: true }) as unknown as Record<string, unknown>,
       createdAt: new Date(this.now()),

@@ -132,7 +132,7 @@ export class BookingService {
   }
 
   async book(input: BookingInput): Promise<{ appointment: AppointmentView; replayed: boolean }> {
-    const snap = await this.deps.catalogue.snapshot();
+    const [snap, webhooks] = await Promise.all([this.deps.catalogue.snapshot(), this.deps.outbox.webhooks()]);
     const service = Catalogue.activeService(snap, input.serviceId);
     Catalogue.employeeFor(snap, input.employeeId, input.serviceId);
 
@@ -186,7 +186,7 @@ export class BookingService {
           { actor: 'customer', action: 'appointment.booked', entity: 'appointment', entityId: newId, details: { date: input.date, time: input.time, employeeId: input.employeeId, serviceId: input.serviceId, lockStore: lock.store }, ip: input.ip },
           conn,
         );
-        await this.deps.outbox.booked(conn, newId, snap, at);
+        await this.deps.outbox.booked(conn, webhooks, newId, snap, at);
         return { booked: newId };
       }, BOOKING_TRANSACTION);
     } catch (err) {
@@ -217,7 +217,7 @@ export class BookingService {
   async reschedule(input: RescheduleInput): Promise<AppointmentView> {
     const current = await this.deps.appointments.byReferenceForCustomer(input.reference, input.email);
     if (!current) throw notFound('No such appointment');
-    const snap = await this.deps.catalogue.snapshot();
+    const [snap, webhooks] = await Promise.all([this.deps.catalogue.snapshot(), this.deps.outbox.webhooks()]);
     this.assertMovable(current, snap);
     const serviceId = Number(current.service_id);
     const service = Catalogue.activeService(snap, serviceId);
@@ -250,7 +250,7 @@ export class BookingService {
           { actor: 'customer', action: 'appointment.rescheduled', entity: 'appointment', entityId: row.id, details: { from: row.appointment_date, fromEmployeeId: oldEmployee, to: at.startLocal, employeeId }, ip: input.ip },
           conn,
         );
-        await this.deps.outbox.rescheduled(conn, row.id, snap, at);
+        await this.deps.outbox.rescheduled(conn, webhooks, row.id, snap, at);
       }, RESCHEDULE_TRANSACTION);
     } catch (err) {
       if (err instanceof AppError) this.deps.metrics.bookings.inc({ outcome: err.code });

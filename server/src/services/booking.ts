@@ -162,8 +162,11 @@ export class BookingService {
         // by now, so the retry is refused (its own time is taken, or its key is a duplicate) and the
         // refusal below finds the key and replays; a first attempt reads nothing for it.
         await this.deps.appointments.lockCustomer(conn, input.email);
-        await this.assertUnderCap(conn, input.email, snap);
         if (!(await this.deps.appointments.lockEmployee(conn, input.employeeId))) throw notFound(`Employee ${input.employeeId} not found`);
+        // Every plain read after both locks: on a server that keeps its default REPEATABLE READ (db/pool.ts),
+        // the first one fixes the snapshot the others read, and one taken while waiting for the staff row
+        // would hide the appointment its previous holder committed — the overlap check would pass it by.
+        await this.assertUnderCap(conn, input.email, snap);
         await this.assertFree(conn, input.employeeId, input.date, at, snap);
         const customerId = await this.deps.appointments.upsertCustomer(conn, { email: input.email, name: input.name, phone: input.phone ?? null });
         const newId = await this.insertWithReference(conn, snap, {

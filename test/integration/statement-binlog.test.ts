@@ -10,8 +10,10 @@ import { startSidecar, type TestSidecar } from '../helpers/sidecar';
 
 /**
  * A server whose binary log is statement-based refuses InnoDB writes at READ
- * COMMITTED (error 1665), so on it every transaction runs at the server's
- * default, REPEATABLE READ (db/pool.ts). The booking's guard must hold there
+ * COMMITTED (error 1665), so on it the pool's sessions keep the server's
+ * default, REPEATABLE READ, and every transaction runs at that (db/pool.ts):
+ * a write alone (a session, a rate count) as well as in a transaction would
+ * otherwise fail. The booking's guard must hold there
  * too: under REPEATABLE READ the transaction's first plain read fixes the
  * snapshot of every later one, so a read taken before the employee's row was
  * locked would hide the appointment the previous holder of that lock
@@ -62,8 +64,11 @@ describe('a statement-based binary log (READ COMMITTED writes refused)', () => {
     return s.api('/appointments', { method: 'POST', token, json: { lockToken, date, time, employeeId: emp, serviceId: svc, name: 'Binlog Tester' } });
   };
 
-  it('books (sessions, holds and the booking all write)', async () => {
+  it("the pool's sessions keep the server's default level, so no write meets 1665: sessions, holds and a booking all write", async () => {
     expect((await book('first@example.com', '09:00', await hold('09:00'))).status).toBe(201);
+    // Every connection the sidecar opened (db/pool.ts readCommittedSessions) stayed at the default.
+    const levels = await Promise.all(Array.from({ length: 4 }, () => s.deps.pool.query<any[]>('SELECT @@tx_isolation AS level, SLEEP(0.05)')));
+    expect(new Set(levels.map(([[row]]) => row.level))).toEqual(new Set(['REPEATABLE-READ']));
   });
 
   it('a booking that waited for the employee row sees the appointment committed meanwhile: 409, one appointment', async () => {

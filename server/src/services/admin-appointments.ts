@@ -61,6 +61,7 @@ export class AdminAppointments {
   async setStatus(reference: string, status: AdminStatus, who: AdminActor): Promise<AdminAppointment> {
     // Before the transaction: a cancellation's webhook body is the appointment's view, and whom it goes to.
     const [snap, webhooks] = await Promise.all([this.deps.catalogue.snapshot(), this.deps.outbox.webhooks()]);
+    // READ COMMITTED (the pool's level): everything hangs on the appointment's row, locked first.
     const { row, changed } = await inTransaction(this.deps.pool, async (conn) => {
       const row = await this.deps.repos.appointments.adminFind(reference, conn);
       if (!row) throw notFound(`Appointment ${reference} not found`);

@@ -54,6 +54,7 @@ export class SelfService {
   async cancel(email: string, reference: string, clientIp: string): Promise<AppointmentView> {
     const [snap, webhooks] = await Promise.all([this.deps.catalogue.snapshot(), this.deps.outbox.webhooks()]);
     const now = this.deps.now?.() ?? Date.now();
+    // READ COMMITTED (the pool's level): everything hangs on the appointment's row, locked first.
     const result = await inTransaction(this.deps.pool, async (conn) => {
       const row = await this.deps.appointments.byReferenceForCustomer(reference, email, conn);
       if (!row) throw notFound('No such appointment');

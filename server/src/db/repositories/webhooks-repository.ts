@@ -144,7 +144,11 @@ export class WebhooksRepository {
     return this.find(id);
   }
 
-  /** Deletes the webhook and its delivery history. Its pending outbox rows find no webhook and are cancelled. */
+  /**
+   * Deletes the webhook and its delivery history. Its pending outbox rows find no webhook and are
+   * cancelled, and a delivery row written after this by a change that read the list before it is
+   * removed then (webhook-delivery-handler.ts): READ COMMITTED, the pool's level, is enough.
+   */
   async delete(id: number): Promise<boolean> {
     return inTransaction(this.pool, async (conn) => {
       const [res] = await conn.query<any>(`DELETE FROM ${this.webhooks} WHERE id = ?`, [id]);

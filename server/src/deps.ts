@@ -256,7 +256,7 @@ export async function buildDeps(
   });
   // Booking changes read the active webhooks from memory; admin changes reach every instance through Redis.
   const activeWebhooks = new ActiveWebhooks({ repo: repos.webhooks, guard, generationKey: keys.webhooksGeneration() });
-  const bookingOutbox = new BookingOutbox({ outbox: repos.outbox, webhooks: repos.webhooks, activeWebhooks, appointments: repos.appointments, wake: () => outboxWorker.wake() });
+  const bookingOutbox = new BookingOutbox({ outbox: repos.outbox, webhooks: repos.webhooks, activeWebhooks, wake: () => outboxWorker.wake() });
   const booking = new BookingService({ pool, appointments: repos.appointments, audit: repos.audit, busyCalendars: repos.busyCalendars, catalogue, availability, locks, hub, metrics, logger, outbox: bookingOutbox });
 
   // Staff calendars (CONTRACT §13): busy calendars go through the outbound client (the address rule), their parsing through a worker thread.

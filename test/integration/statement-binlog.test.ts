@@ -81,7 +81,7 @@ describe('a statement-based binary log (READ COMMITTED writes refused)', () => {
       Number(
         (
           await db.pool.query<any[]>(
-            "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE info LIKE 'SELECT id FROM `wp_appointease_staff` WHERE id = % FOR UPDATE'",
+            "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE info LIKE 'SELECT % FROM `wp_appointease_staff` WHERE id = % FOR UPDATE'",
           )
         )[0][0].n,
       );

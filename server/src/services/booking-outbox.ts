@@ -1,5 +1,5 @@
 import type { PoolConnection } from '../db/pool';
-import type { AppointmentRow, AppointmentsRepository } from '../db/repositories/appointments-repository';
+import type { AppointmentRow } from '../db/repositories/appointments-repository';
 import type { OutboxEntry, OutboxRepository } from '../db/repositories/outbox-repository';
 import type { WebhookSubscription, WebhooksRepository } from '../db/repositories/webhooks-repository';
 import { planReminders } from '../domain/reminders';
@@ -44,9 +44,9 @@ export interface ReminderOutboxPayload {
  *   move (the old pending ones cancelled first), dropped on a cancellation
  *   or when the appointment is marked completed / no-show.
  *
- * Each call is a handful of short statements on small indexed tables: the
- * appointment read back by primary key (only when a webhook wants its body),
- * one multi-row INSERT per kind; under READ COMMITTED none takes a gap lock.
+ * Each call is a handful of short statements on small indexed tables: one
+ * multi-row INSERT per kind (the webhook body is the row the change already
+ * holds); under READ COMMITTED none takes a gap lock.
  * After the commit, `committed()` wakes this instance's worker so the first
  * attempt goes out at once rather than at the next poll.
  */
@@ -56,7 +56,6 @@ export class BookingOutbox {
       outbox: OutboxRepository;
       webhooks: WebhooksRepository;
       activeWebhooks: Pick<ActiveWebhooks, 'list'>;
-      appointments: AppointmentsRepository;
       /** The worker's wake(); absent in tests that build services alone. */
       wake?: () => void;
       now?: () => number;
@@ -68,21 +67,23 @@ export class BookingOutbox {
     return this.deps.activeWebhooks.list();
   }
 
-  /** `at`: where the appointment now starts (the booking knows it; the row is read back only for a webhook body). */
-  async booked(conn: PoolConnection, webhooks: ActiveWebhookList, appointmentId: number, snap: CatalogueSnapshot, at: StartOf): Promise<void> {
-    await this.webhookEvent(conn, webhooks, 'appointment.booked', appointmentId, () => this.reread(conn, appointmentId), snap);
-    await this.planReminders(conn, appointmentId, at, snap);
+  /** `row`: as inserted (the webhook body); `at`: where it starts (the reminders). */
+  async booked(conn: PoolConnection, webhooks: ActiveWebhookList, row: AppointmentRow, snap: CatalogueSnapshot, at: StartOf): Promise<void> {
+    await this.webhookEvent(conn, webhooks, 'appointment.booked', row, snap);
+    await this.planReminders(conn, Number(row.id), at, snap);
   }
 
-  async rescheduled(conn: PoolConnection, webhooks: ActiveWebhookList, appointmentId: number, snap: CatalogueSnapshot, at: StartOf): Promise<void> {
-    await this.webhookEvent(conn, webhooks, 'appointment.rescheduled', appointmentId, () => this.reread(conn, appointmentId), snap);
-    await this.deps.outbox.cancelPending(conn, appointmentId, REMINDER_OUTBOX_KIND, 'appointment moved');
-    await this.planReminders(conn, appointmentId, at, snap);
+  /** `row`: as moved. */
+  async rescheduled(conn: PoolConnection, webhooks: ActiveWebhookList, row: AppointmentRow, snap: CatalogueSnapshot, at: StartOf): Promise<void> {
+    const id = Number(row.id);
+    await this.webhookEvent(conn, webhooks, 'appointment.rescheduled', row, snap);
+    await this.deps.outbox.cancelPending(conn, id, REMINDER_OUTBOX_KIND, 'appointment moved');
+    await this.planReminders(conn, id, at, snap);
   }
 
   /** By the customer or an admin; `row` as it now is (status cancelled). */
   async cancelled(conn: PoolConnection, webhooks: ActiveWebhookList, row: AppointmentRow, snap: CatalogueSnapshot): Promise<void> {
-    await this.webhookEvent(conn, webhooks, 'appointment.cancelled', Number(row.id), async () => row, snap);
+    await this.webhookEvent(conn, webhooks, 'appointment.cancelled', row, snap);
     await this.deps.outbox.cancelPending(conn, Number(row.id), REMINDER_OUTBOX_KIND, 'appointment cancelled');
   }
 
@@ -96,25 +97,13 @@ export class BookingOutbox {
     this.deps.wake?.();
   }
 
-  private async reread(conn: PoolConnection, id: number): Promise<AppointmentRow> {
-    const row = await this.deps.appointments.byId(id, conn);
-    if (!row) throw new Error(`appointment ${id} vanished inside its own transaction`);
-    return row;
-  }
-
-  private async webhookEvent(
-    conn: PoolConnection,
-    webhooks: ActiveWebhookList,
-    type: WebhookEventType,
-    appointmentId: number,
-    row: () => Promise<AppointmentRow>,
-    snap: CatalogueSnapshot,
-  ): Promise<void> {
+  /** `row`: the appointment as the change left it (the event's body, built only when a webhook wants it). */
+  private async webhookEvent(conn: PoolConnection, webhooks: ActiveWebhookList, type: WebhookEventType, row: AppointmentRow, snap: CatalogueSnapshot): Promise<void> {
     await enqueueWebhookEvent(conn, this.deps, {
       type,
       webhooks,
-      appointmentId,
-      appointment: async () => appointmentView(await row(), snap, { withEmail: true }) as unknown as Record<string, unknown>,
+      appointmentId: Number(row.id),
+      appointment: async () => appointmentView(row, snap, { withEmail: true }) as unknown as Record<string, unknown>,
       createdAt: new Date(this.now()),
     });
   }

@@ -17,6 +17,7 @@ import { OutboundClient } from './outbound/http-client';
 import { OutboxWorker } from './outbox/outbox-worker';
 import { WEBHOOK_OUTBOX_KIND } from './webhooks/enqueue-webhook-event';
 import { webhookDeliveryHandler } from './webhooks/webhook-delivery-handler';
+import { ActiveWebhooks } from './services/active-webhooks';
 import { AdminWebhooks } from './services/admin-webhooks';
 import { BookingOutbox, MAIL_CONCURRENCY_KEY, REMINDER_OUTBOX_KIND } from './services/booking-outbox';
 import { reminderHandler } from './services/reminder-handler';
@@ -256,7 +257,9 @@ export async function buildDeps(
     // hangs still leaves webhooks the other half; each webhook receiver keeps the default cap of 2.
     keyConcurrency: { [MAIL_CONCURRENCY_KEY]: 4 },
   });
-  const bookingOutbox = new BookingOutbox({ outbox: repos.outbox, webhooks: repos.webhooks, appointments: repos.appointments, wake: (dueAt) => outboxWorker.wake(dueAt) });
+  // Booking changes read the active webhooks from memory; admin changes reach every instance through Redis.
+  const activeWebhooks = new ActiveWebhooks({ repo: repos.webhooks, guard, generationKey: keys.webhooksGeneration() });
+  const bookingOutbox = new BookingOutbox({ outbox: repos.outbox, webhooks: repos.webhooks, activeWebhooks, wake: (dueAt) => outboxWorker.wake(dueAt) });
   const booking = new BookingService({ pool, appointments: repos.appointments, audit: repos.audit, busyCalendars: repos.busyCalendars, catalogue, availability, locks, hub, metrics, logger, outbox: bookingOutbox });
 
   // Staff calendars (CONTRACT §13): busy calendars go through the outbound client (the address rule), their parsing through a worker thread.
@@ -316,7 +319,7 @@ export async function buildDeps(
       catalogue: new AdminCatalogue({ pool, catalogue, repos, calendars: { checkUrls: (urls) => staffCalendars.checkUrls(urls), requestRun: () => calendarSync.requestRun() } }),
       appointments: new AdminAppointments({ pool, catalogue, availability, hub, repos, mailer, outbox: bookingOutbox }),
       settings: new AdminSettings({ pool, catalogue, repos }),
-      webhooks: new AdminWebhooks({ webhooks: repos.webhooks, client: outbound, audit: repos.audit }),
+      webhooks: new AdminWebhooks({ webhooks: repos.webhooks, client: outbound, audit: repos.audit, active: activeWebhooks }),
     },
     // Admin stats: every live lock in both stores (the admin list's own source).
     lockCount: async () => (await locks.adminList()).length,

@@ -84,8 +84,9 @@ async function throughOutbox(db: TestDatabase, url: string, n: number, instances
   const outbox = new OutboxRepository(db.pool, T);
   for (let i = 0; i < WEBHOOKS; i++) await webhooks.create({ url, events: ['appointment.booked'], secret: generateWebhookSecret() });
   // n deliveries = n / WEBHOOKS booking changes, enqueued (untimed) before the workers start.
+  const active = await webhooks.active();
   for (let appt = 1; appt <= n / WEBHOOKS; appt++) {
-    await inTransaction(db.pool, (conn) => enqueueWebhookEvent(conn, { webhooks, outbox }, { type: 'appointment.booked', appointmentId: appt, appointment: { id: appt } }), {
+    await inTransaction(db.pool, (conn) => enqueueWebhookEvent(conn, { webhooks, outbox }, { type: 'appointment.booked', webhooks: active, appointmentId: appt, appointment: { id: appt } }), {
       name: 'bench.booking',
     });
   }

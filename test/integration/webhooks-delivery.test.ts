@@ -112,9 +112,10 @@ async function track(r: Promise<Receiver>) {
   return x;
 }
 
-/** One booking change: the appointment row would be written here too, in the same transaction. */
-function change(type: WebhookEventType, appointmentId: number, step: number) {
-  return inTransaction(db.pool, (conn) => enqueueWebhookEvent(conn, { webhooks, outbox }, { type, appointmentId, appointment: { id: appointmentId, step, email: 'carla@example.com' } }), {
+/** One booking change: the active webhooks read before it, the appointment row would be written here too, in the same transaction. */
+async function change(type: WebhookEventType, appointmentId: number, step: number) {
+  const active = await webhooks.active();
+  return inTransaction(db.pool, (conn) => enqueueWebhookEvent(conn, { webhooks, outbox }, { type, webhooks: active, appointmentId, appointment: { id: appointmentId, step, email: 'carla@example.com' } }), {
     name: 'test.booking',
   });
 }
@@ -273,6 +274,23 @@ describe('webhook delivery', () => {
     expect(r.received).toHaveLength(0);
     expect(await webhooks.findDelivery(gone.id, eventId)).toBeUndefined();
     expect(await webhooks.findDelivery(paused.id, eventId)).toMatchObject({ status: 'failed', attempts: 0, lastError: 'webhook paused' });
+  });
+
+  it('an event written from a list read before its webhook was deleted is cancelled, not sent, and leaves no delivery row behind', async () => {
+    const r = await track(receiver());
+    const gone = await webhooks.create({ url: r.url, events: ['appointment.booked'], secret: generateWebhookSecret() });
+    // A booking change read the active list (services/active-webhooks.ts) just before the delete …
+    const stale = await webhooks.active();
+    await webhooks.delete(gone.id);
+    const { eventId } = await inTransaction(db.pool, (conn) => enqueueWebhookEvent(conn, { webhooks, outbox }, { type: 'appointment.booked', webhooks: stale, appointmentId: 12, appointment: { id: 12 } }), {
+      name: 'test.booking',
+    });
+    // … and wrote its rows after the delete took the webhook's history away.
+    expect(await webhooks.findDelivery(gone.id, eventId)).toMatchObject({ status: 'pending' });
+    instance();
+    await until('cancelled', async () => (await db.pool.query<any[]>(`SELECT status FROM ${T.outbox}`))[0].every((x: any) => x.status === 'cancelled'));
+    expect(r.received).toHaveLength(0);
+    expect(await webhooks.findDelivery(gone.id, eventId)).toBeUndefined();
   });
 
   it('a change nobody subscribes to writes nothing', async () => {

@@ -1,14 +1,23 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { CONTENTION_RETRY, ContentionError, inTransaction, onContention, retryOnContention, type ContentionEvent, type Pool } from '../../server/src/db/pool';
+import { CONTENTION_RETRY, ContentionError, inTransaction, onContention, readCommittedSessions, retryOnContention, type ContentionEvent, type Pool } from '../../server/src/db/pool';
 
 /** A driver error as mysql2 raises it. */
 const driverError = (errno: number, code: string) => Object.assign(new Error(code), { errno, code });
 
 /**
  * A pool whose connections log every statement; `failures` decides, per
- * statement, whether it throws (consumed in order).
+ * statement sent through the promise API, whether it throws (consumed in
+ * order). Like mysql2's pool it emits `connection` (with the callback
+ * connection under the promise one) when a connection is new, `acquire`
+ * whenever one is handed out; `connections` new ones are made in turn, then
+ * they are reused round robin. `managed`: set up by readCommittedSessions, as
+ * createPool does; `knows`: the isolation variable names the server accepts.
  */
-function fakePool(failures: ((sql: string) => Error | undefined)[] = []) {
+function fakePool(
+  failures: ((sql: string) => Error | undefined)[] = [],
+  options: { managed?: boolean; connections?: number; knows?: string[] } = {},
+) {
   const log: string[] = [];
   let released = 0;
   const run = async (sql: string) => {
@@ -17,17 +26,46 @@ function fakePool(failures: ((sql: string) => Error | undefined)[] = []) {
     if (fail) throw fail;
     return [[], []];
   };
-  const conn = {
-    query: run,
-    beginTransaction: () => run('BEGIN'),
-    commit: () => run('COMMIT'),
-    rollback: async () => void log.push('ROLLBACK'),
-    release: () => void released++,
+  const knows = options.knows ?? ['tx_isolation'];
+  const make = (n: number) => {
+    const core = {
+      n,
+      query: (sql: string, callback: (err: Error | null) => void) => {
+        log.push(sql);
+        const name = /^SET SESSION (\w+) =/.exec(sql)?.[1];
+        const err = name && !knows.includes(name) ? driverError(1193, 'ER_UNKNOWN_SYSTEM_VARIABLE') : null;
+        queueMicrotask(() => callback(err));
+      },
+    };
+    return {
+      connection: core,
+      query: run,
+      beginTransaction: () => run('BEGIN'),
+      commit: () => run('COMMIT'),
+      rollback: async () => void log.push('ROLLBACK'),
+      release: () => void released++,
+    };
   };
-  const pool = { getConnection: async () => conn } as unknown as Pool;
+  const made: ReturnType<typeof make>[] = [];
+  let handedOut = 0;
+  const pool = Object.assign(new EventEmitter(), {
+    getConnection: async () => {
+      let conn = made[handedOut++ % (options.connections ?? 1)];
+      if (!conn) {
+        made.push((conn = make(made.length + 1)));
+        pool.emit('connection', conn.connection);
+      }
+      pool.emit('acquire', conn.connection);
+      // mysql2 hands the connection over on a later tick: the set-up's answer may come first.
+      await new Promise((r) => setImmediate(r));
+      return conn;
+    },
+  });
+  const typed = pool as unknown as Pool;
+  if (options.managed !== false) readCommittedSessions(typed);
   const events: ContentionEvent[] = [];
-  onContention(pool, (e) => events.push(e));
-  return { pool, log, events, conn, released: () => released };
+  onContention(typed, (e) => events.push(e));
+  return { pool: typed, log, events, released: () => released };
 }
 
 const never = () => undefined;
@@ -91,8 +129,53 @@ describe('the one contention retry (db/pool.ts)', () => {
     }
   });
 
-  it('READ COMMITTED is set for the next transaction only, and a statement-based binlog (1665) falls back to the default level for good', async () => {
-    const { pool, log } = fakePool([never, never, (sql) => (sql === 'INSERT' ? driverError(1665, 'ER_BINLOG_STMT_MODE_AND_ROW_ENGINE') : undefined)]);
+  it('sessions read committed from their first statement: READ COMMITTED transactions send nothing, REPEATABLE READ ones a SET TRANSACTION', async () => {
+    const { pool, log } = fakePool([], { connections: 2 });
+    const work = async (conn: { query(sql: string): Promise<unknown> }) => void (await conn.query('INSERT'));
+    await inTransaction(pool, work, { name: 'booking' });
+    await inTransaction(pool, work, { name: 'admin.settings', isolation: 'REPEATABLE READ' });
+    await inTransaction(pool, work, { name: 'lock.acquire', isolation: 'READ COMMITTED' });
+    const session = (name: string) => `SET SESSION ${name} = IF(@@log_bin = 1 AND @@binlog_format = 'STATEMENT', @@GLOBAL.${name}, 'READ-COMMITTED')`;
+    expect(log).toEqual([
+      // The first connection finds out which name this server knows (MySQL and MariaDB ≥ 11.1 know the first) …
+      session('transaction_isolation'),
+      session('tx_isolation'),
+      'BEGIN', 'INSERT', 'COMMIT',
+      // … the second uses it.
+      session('tx_isolation'),
+      'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ', 'BEGIN', 'INSERT', 'COMMIT',
+      'BEGIN', 'INSERT', 'COMMIT',
+    ]);
+  });
+
+  it('a server that knows neither name keeps its default: READ COMMITTED is set per transaction, as for a pool not made by createPool', async () => {
+    for (const options of [{ knows: [] }, { managed: false }]) {
+      const { pool, log } = fakePool([], options);
+      await inTransaction(pool, async (conn) => void (await conn.query('INSERT')), { name: 'booking' });
+      await inTransaction(pool, async (conn) => void (await conn.query('INSERT')), { name: 'admin.settings', isolation: 'REPEATABLE READ' });
+      expect(log.filter((sql) => !sql.startsWith('SET SESSION'))).toEqual(['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', 'BEGIN', 'INSERT', 'COMMIT', 'BEGIN', 'INSERT', 'COMMIT']);
+    }
+  });
+
+  it('a write refused at READ COMMITTED (1665, a statement-based binlog) runs again at the default, and the pool keeps to it for good: sessions set back, no SET any more', async () => {
+    const refused = (sql: string) => (sql === 'INSERT' ? driverError(1665, 'ER_BINLOG_STMT_MODE_AND_ROW_ENGINE') : undefined);
+    const { pool, log } = fakePool([never, refused], { connections: 2 });
+    const work = async (conn: { query(sql: string): Promise<unknown> }) => void (await conn.query('INSERT'));
+    await inTransaction(pool, work, { name: 'booking' });
+    log.length = 0;
+    await inTransaction(pool, work, { name: 'booking' });
+    await inTransaction(pool, work, { name: 'admin.settings', isolation: 'REPEATABLE READ' });
+    expect(log).toEqual([
+      // The first connection, set up for READ COMMITTED, is set back when handed out again.
+      'SET SESSION tx_isolation = @@GLOBAL.tx_isolation',
+      'BEGIN', 'INSERT', 'COMMIT',
+      // The second is new: no set-up at all.
+      'BEGIN', 'INSERT', 'COMMIT',
+    ]);
+  });
+
+  it('a pool not made by createPool falls back to the default level for good after 1665 too', async () => {
+    const { pool, log } = fakePool([never, never, (sql) => (sql === 'INSERT' ? driverError(1665, 'ER_BINLOG_STMT_MODE_AND_ROW_ENGINE') : undefined)], { managed: false });
     const work = async (conn: { query(sql: string): Promise<unknown> }) => void (await conn.query('INSERT'));
     await inTransaction(pool, work, { name: 'booking', isolation: 'READ COMMITTED' });
     expect(log).toEqual(['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', 'BEGIN', 'INSERT', 'ROLLBACK', 'BEGIN', 'INSERT', 'COMMIT']);

@@ -130,7 +130,8 @@ export async function carryOverPluginSettings(pool: Pool, t: Tables): Promise<Ca
       await conn.query(`UPDATE \`${t.settings}\` SET setting_value = ? WHERE setting_key = ?`, [JSON.stringify(record), CARRY_OVER_KEY]);
       await audit.record({ actor: 'npm run migrate', action: 'carry_over', entity: 'settings', entityId: null, details: { ...record } }, conn);
     },
-    { name: 'carry_over' },
+    // REPEATABLE READ: it saves settings as the admin API does (see AdminSettings.update).
+    { name: 'carry_over', isolation: 'REPEATABLE READ' },
   );
   return report;
 }

@@ -26,10 +26,11 @@ function connectionOptions(databaseUrl: string) {
  * after 2 s, and at most `queueLimit` requests wait for a connection (more
  * fail at once). The sidecar's own pool also goes through a DatabaseGuard
  * (db/database-guard.ts: acquire timeout, fail fast while the database is
- * gone, stuck statements abandoned).
+ * gone, stuck statements abandoned). Its connections read committed
+ * (`readCommittedSessions`).
  */
 export function createPool(databaseUrl: string, options: { connectionLimit?: number; queueLimit?: number } = {}): Pool {
-  return mysql.createPool({
+  const pool = mysql.createPool({
     ...connectionOptions(databaseUrl),
     connectionLimit: options.connectionLimit ?? 10,
     queueLimit: options.queueLimit ?? 0,
@@ -41,6 +42,8 @@ export function createPool(databaseUrl: string, options: { connectionLimit?: num
     connectTimeout: 2_000,
     enableKeepAlive: true,
   });
+  readCommittedSessions(pool);
+  return pool;
 }
 
 /**
@@ -128,25 +131,103 @@ export class ContentionError extends AppError {
   }
 }
 
+export type IsolationLevel = 'READ COMMITTED' | 'REPEATABLE READ';
+
 export interface TransactionOptions {
   /** Names the work in the retry metric and the log. */
   name: string;
   /**
-   * READ COMMITTED takes no gap locks: for work that serialises on rows it
-   * locks explicitly (the employee's staff row, a customer's key row) and
-   * only needs to see what is committed, gap locks add nothing but deadlocks
-   * between unrelated requests. Default: the server's level (REPEATABLE READ).
+   * READ COMMITTED (the default, and the level of the pool's sessions, so it
+   * costs no statement) takes no gap locks: for work that serialises on rows
+   * it locks explicitly and only needs to see what is committed, gap locks
+   * add nothing but deadlocks between unrelated requests. REPEATABLE READ for
+   * work that counts on them or on one snapshot for all its reads (a
+   * `SET TRANSACTION` before it). Every transaction must also be correct at
+   * the server's default level: where READ COMMITTED writes are refused
+   * (1665), everything runs at that.
    */
-  isolation?: 'READ COMMITTED';
+  isolation?: IsolationLevel;
+}
+
+/**
+ * A pool's sessions (see `readCommittedSessions`): `refused` once a write met
+ * 1665 all the same; `variable` is the name this server gives the session's
+ * level, once a connection has shown it (null: sessions are not set up — a
+ * pool not made by createPool, or a server that knows neither name).
+ */
+interface SessionIsolation {
+  refused: boolean;
+  variable?: IsolationVariable | null;
+}
+type IsolationVariable = 'transaction_isolation' | 'tx_isolation';
+/** MySQL ≥ 5.7.20 and MariaDB ≥ 11.1 know the first; MariaDB before 11.1 only the second. */
+const ISOLATION_VARIABLES: readonly IsolationVariable[] = ['transaction_isolation', 'tx_isolation'];
+const sessionIsolation = new WeakMap<Pool, SessionIsolation>();
+function isolationOf(pool: Pool): SessionIsolation {
+  let state = sessionIsolation.get(pool);
+  if (!state) sessionIsolation.set(pool, (state = { refused: false, variable: null }));
+  return state;
+}
+/** mysql2's connections (the objects under the promise wrappers) whose session was set to read committed. */
+const readCommittedConnections = new WeakSet<object>();
+/** mysql2's callback connection, as the pool's events hand it over. */
+interface CoreConnection {
+  query(sql: string, callback: (err: Error | null) => void): unknown;
 }
 
 /**
  * Servers whose binary log is statement-based refuse writes under READ
- * COMMITTED (error 1665); such a pool runs everything at its default level
- * from then on (correct, only more gap locks and so more retries).
+ * COMMITTED (error 1665).
  */
-const readCommittedRefused = new WeakSet<Pool>();
 const ER_BINLOG_STMT_MODE_AND_ROW_ENGINE = 1665;
+
+/**
+ * Makes every new connection of `pool` read committed for its whole session
+ * — one statement per connection, where each READ COMMITTED transaction sent
+ * a `SET TRANSACTION` before its BEGIN — except on a server that would
+ * refuse its writes there: the statement keeps the server's default level
+ * when the binary log is on and statement-based, so no write, in a
+ * transaction or alone, ever meets 1665. Should a transaction meet it all
+ * the same, inTransaction runs it again at the default and marks the pool
+ * refused: new connections keep the default, and each connection set up
+ * before is set back to it when next handed out.
+ * createPool calls this; only this pool's connections are touched
+ * (WordPress keeps its own).
+ */
+export function readCommittedSessions(pool: Pool): void {
+  const state: SessionIsolation = { refused: false };
+  sessionIsolation.set(pool, state);
+  pool.on('connection', (connection) => {
+    const conn = connection as unknown as CoreConnection;
+    if (state.refused || state.variable === null) return;
+    // Which name the server knows is learnt from the first connection (one of two statements fails there).
+    const names = state.variable ? [state.variable] : ISOLATION_VARIABLES;
+    // Marked now: the statement runs before anything the pool's user sends on this connection.
+    readCommittedConnections.add(conn);
+    let failed = 0;
+    for (const name of names) {
+      conn.query(
+        `SET SESSION ${name} = IF(@@log_bin = 1 AND @@binlog_format = 'STATEMENT', @@GLOBAL.${name}, 'READ-COMMITTED')`,
+        (err) => {
+          if (!err) return void (state.variable ??= name);
+          if (++failed < names.length) return;
+          // The session keeps the default; its READ COMMITTED transactions set their level one by one.
+          readCommittedConnections.delete(conn);
+          state.variable ??= null;
+        },
+      );
+    }
+  });
+  pool.on('acquire', (connection) => {
+    const conn = connection as unknown as CoreConnection;
+    if (!state.refused || !readCommittedConnections.delete(conn)) return;
+    const name = state.variable;
+    conn.query(name ? `SET SESSION ${name} = @@GLOBAL.${name}` : 'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ', () => {});
+  });
+}
+
+/** mysql2's connection under a promise wrapper (or the object itself). */
+const coreOf = (conn: PoolConnection): object => (conn as { connection?: object }).connection ?? conn;
 
 /** A transaction's answer that keeps none of its writes: see `rollback`. */
 export class RolledBack<T> {
@@ -169,23 +250,27 @@ export const rollback = <T>(value: T): RolledBack<T> => new RolledBack(value);
  * can be repeated from the start.
  */
 export async function inTransaction<T>(pool: Pool, work: (conn: PoolConnection) => Promise<T | RolledBack<T>>, options: TransactionOptions): Promise<T> {
+  const level = options.isolation ?? 'READ COMMITTED';
   return retryOnContention(pool, options.name, async () => {
-    const readCommitted = options.isolation === 'READ COMMITTED' && !readCommittedRefused.has(pool);
     try {
-      return await once(pool, work, readCommitted);
+      return await once(pool, work, level);
     } catch (err) {
-      if (!readCommitted || (err as { errno?: number } | null)?.errno !== ER_BINLOG_STMT_MODE_AND_ROW_ENGINE) throw err;
-      readCommittedRefused.add(pool);
-      return once(pool, work, false);
+      if ((err as { errno?: number } | null)?.errno !== ER_BINLOG_STMT_MODE_AND_ROW_ENGINE) throw err;
+      // Correct at the default level too, only with more gap locks and so more retries.
+      isolationOf(pool).refused = true;
+      return once(pool, work, level);
     }
   });
 }
 
-async function once<T>(pool: Pool, work: (conn: PoolConnection) => Promise<T | RolledBack<T>>, readCommitted: boolean): Promise<T> {
+async function once<T>(pool: Pool, work: (conn: PoolConnection) => Promise<T | RolledBack<T>>, level: IsolationLevel): Promise<T> {
   return runOnConnection(pool, async (conn) => {
     try {
-      // Applies to the next transaction only; the pooled connection keeps its default.
-      if (readCommitted) await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      // For the next transaction only; the session keeps its level. Nothing to send when the session
+      // already has the level wanted, or reads committed is refused here (the default it is, then).
+      const sessionReadsCommitted = readCommittedConnections.has(coreOf(conn));
+      if (level === 'REPEATABLE READ' && sessionReadsCommitted) await conn.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      if (level === 'READ COMMITTED' && !sessionReadsCommitted && !isolationOf(pool).refused) await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
       await conn.beginTransaction();
       const result = await work(conn);
       if (result instanceof RolledBack) {

@@ -16,6 +16,8 @@ export function redisKeys(prefix: string) {
     availability: (date: string, employeeId: number) => `${prefix}avail:${date}:emp${employeeId}`,
     availabilityGeneration: (date: string, employeeId: number) => `${prefix}avail-gen:${date}:emp${employeeId}`,
     catalogueGeneration: () => `${prefix}catalogue-gen`,
+    /** Bumped by every webhook change (services/active-webhooks.ts): each instance's in-memory list is tagged with it. */
+    webhooksGeneration: () => `${prefix}webhooks-gen`,
     otp: (email: string) => `${prefix}otp:${email}`,
     session: (tokenHash: string) => `${prefix}session:${tokenHash}`,
     /** Present while Redis holds every session MySQL does (missing after a restart without persistence, a flush, a first start). */

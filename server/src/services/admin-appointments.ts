@@ -46,7 +46,7 @@ export class AdminAppointments {
       /** The customer hears about a cancellation made in wp-admin too. */
       mailer: { cancelled(row: AppointmentRow): void };
       /** A cancellation's webhook event and dropped reminders, in the status change's transaction (CONTRACT §12). */
-      outbox: Pick<BookingOutbox, 'cancelled' | 'ended' | 'committed'>;
+      outbox: Pick<BookingOutbox, 'webhooks' | 'cancelled' | 'ended' | 'committed'>;
     },
   ) {}
 
@@ -59,8 +59,9 @@ export class AdminAppointments {
   }
 
   async setStatus(reference: string, status: AdminStatus, who: AdminActor): Promise<AdminAppointment> {
-    // Before the transaction: a cancellation's webhook body is the appointment's view.
-    const snap = await this.deps.catalogue.snapshot();
+    // Before the transaction: a cancellation's webhook body is the appointment's view, and whom it goes to.
+    const [snap, webhooks] = await Promise.all([this.deps.catalogue.snapshot(), this.deps.outbox.webhooks()]);
+    // READ COMMITTED (the pool's level): everything hangs on the appointment's row, locked first.
     const { row, changed, outbox } = await inTransaction(this.deps.pool, async (conn) => {
       const row = await this.deps.repos.appointments.adminFind(reference, conn);
       if (!row) throw notFound(`Appointment ${reference} not found`);
@@ -77,7 +78,7 @@ export class AdminAppointments {
       );
       const changedRow = { ...row, status };
       let outbox: OutboxWrites | null = null;
-      if (isReleased(status)) outbox = await this.deps.outbox.cancelled(conn, changedRow, snap);
+      if (isReleased(status)) outbox = await this.deps.outbox.cancelled(conn, webhooks, changedRow, snap);
       else if (isFinished(status)) outbox = await this.deps.outbox.ended(conn, row.id);
       return { row: changedRow, changed: true, outbox };
     }, { name: 'admin.appointment_status' });

@@ -74,9 +74,15 @@ export class AdminCatalogue {
     return this.deps.repos;
   }
 
-  /** One transaction for the change and its audit row; cached availability is voided after the commit. */
+  /**
+   * One transaction for the change and its audit row; cached availability is voided after the commit.
+   * REPEATABLE READ: a change writes back a whole record it read (`before` and the patch) and checks
+   * its fit against rows it read, all from one snapshot; MariaDB ≥ 11.6 then turns an edit committed
+   * meanwhile into a retry (1020) where READ COMMITTED would overwrite it. Admin changes are rare:
+   * the SET TRANSACTION this costs does not matter.
+   */
   private async change<T>(work: (conn: PoolConnection) => Promise<T>): Promise<T> {
-    const result = await inTransaction(this.deps.pool, work, { name: 'admin.catalogue' });
+    const result = await inTransaction(this.deps.pool, work, { name: 'admin.catalogue', isolation: 'REPEATABLE READ' });
     await this.deps.catalogue.changed();
     return result;
   }

@@ -53,6 +53,9 @@ export class AdminSettings {
     }
     if (Object.keys(set).length === 0 && unset.length === 0) return this.view();
     const before = await this.view();
+    // REPEATABLE READ: two admins adding one key both find no row to update, and only the gap locks
+    // of that search make their inserts deadlock (retried: the loser then updates); under READ
+    // COMMITTED the loser would meet a duplicate key instead, a 500.
     await inTransaction(this.deps.pool, async (conn) => {
       await this.deps.repos.settings.save(set, conn);
       await this.deps.repos.settings.remove(unset, conn);
@@ -60,7 +63,7 @@ export class AdminSettings {
         { actor: who.actor, action: 'update', entity: 'settings', entityId: null, details: { set, unset, before }, ip: who.ip },
         conn,
       );
-    }, { name: 'admin.settings' });
+    }, { name: 'admin.settings', isolation: 'REPEATABLE READ' });
     await this.deps.catalogue.changed();
     return this.view();
   }

@@ -4,6 +4,7 @@ import { fail, notFound } from '../errors';
 import type { OutboundClient } from '../outbound/http-client';
 import { generateWebhookSecret } from '../webhooks/signature';
 import type { WebhookEventType } from '../webhooks/webhook-event';
+import type { ActiveWebhooks } from './active-webhooks';
 import type { AdminActor } from './admin-catalogue';
 
 /** A webhook as the admin API lists it: never its secret (CONTRACT §12). */
@@ -67,7 +68,9 @@ const REFUSAL: Record<string, string> = {
  * and what its name resolves to now) and again by the outbound client on
  * every delivery, at connect time (DNS rebinding). The secret is generated
  * when none is given and shown in the create answer only. Changes are
- * audited: a webhook receives customers' names and addresses.
+ * audited: a webhook receives customers' names and addresses. Every change
+ * reaches every instance's in-memory list (services/active-webhooks.ts)
+ * before the admin gets the answer.
  */
 export class AdminWebhooks {
   constructor(
@@ -75,6 +78,7 @@ export class AdminWebhooks {
       webhooks: WebhooksRepository;
       client: Pick<OutboundClient, 'checkUrl'>;
       audit: AuditRepository;
+      active: Pick<ActiveWebhooks, 'changed'>;
     },
   ) {}
 
@@ -85,6 +89,7 @@ export class AdminWebhooks {
   async create(input: { url: string; events: WebhookEventType[]; secret?: string }, who: AdminActor): Promise<WebhookView & { secret: string }> {
     const url = await this.checkedUrl(input.url);
     const record = await this.deps.webhooks.create({ url, events: input.events, secret: input.secret ?? generateWebhookSecret() });
+    await this.deps.active.changed();
     await this.audit(who, 'create', record.id, { url, events: record.events });
     return { ...webhookView(record), secret: record.secret };
   }
@@ -93,6 +98,8 @@ export class AdminWebhooks {
     if (!(await this.deps.webhooks.find(id))) throw notFound(`Webhook ${id} not found`);
     const url = patch.url === undefined ? undefined : await this.checkedUrl(patch.url);
     const record = await this.deps.webhooks.update(id, { ...patch, ...(url !== undefined ? { url } : {}) });
+    // Whatever came of it: a row deleted meanwhile changed the list too.
+    await this.deps.active.changed();
     if (!record) throw notFound(`Webhook ${id} not found`);
     await this.audit(who, 'update', id, { ...patch, ...(url !== undefined ? { url } : {}) });
     return webhookView(record);
@@ -100,6 +107,7 @@ export class AdminWebhooks {
 
   async remove(id: number, who: AdminActor): Promise<void> {
     if (!(await this.deps.webhooks.delete(id))) throw notFound(`Webhook ${id} not found`);
+    await this.deps.active.changed();
     await this.audit(who, 'delete', id, {});
   }
 

@@ -1,13 +1,17 @@
 import type { PoolConnection } from '../db/pool';
-import type { AppointmentRow, AppointmentsRepository } from '../db/repositories/appointments-repository';
+import type { AppointmentRow } from '../db/repositories/appointments-repository';
 import type { OutboxEntry, OutboxRepository } from '../db/repositories/outbox-repository';
-import type { WebhooksRepository } from '../db/repositories/webhooks-repository';
+import type { WebhookSubscription, WebhooksRepository } from '../db/repositories/webhooks-repository';
 import { planReminders } from '../domain/reminders';
 import { isoUtc } from '../domain/time';
 import { enqueueWebhookEvent } from '../webhooks/enqueue-webhook-event';
 import type { WebhookEventType } from '../webhooks/webhook-event';
+import type { ActiveWebhooks } from './active-webhooks';
 import { appointmentView } from './booking';
 import type { CatalogueSnapshot } from './catalogue';
+
+/** The active webhooks a change writes events for: `BookingOutbox.webhooks()`, read before its transaction. */
+export type ActiveWebhookList = readonly WebhookSubscription[];
 
 export const REMINDER_OUTBOX_KIND = 'reminder';
 
@@ -46,48 +50,56 @@ const NOTHING: OutboxWrites = { dueNow: false, dueLater: null };
  * What a booking change writes to the outbox (CONTRACT §12, docs/outbox.md),
  * called INSIDE the change's transaction, after the appointment row is
  * written and while it is locked (so one appointment's rows get ids in the
- * order of its changes):
+ * order of its changes), with the active webhooks the change read before its
+ * transaction (`webhooks()`: from memory, services/active-webhooks.ts):
  *
  * - a webhook event per active webhook subscribed to it (delivery row + outbox row);
  * - reminders: one row per `reminders` offset still ahead, re-planned on a
  *   move (the old pending ones cancelled first), dropped on a cancellation
  *   or when the appointment is marked completed / no-show.
  *
- * Each call is a handful of short statements on small indexed tables: a plain
- * read of the webhooks, the appointment read back by primary key, one
- * multi-row INSERT per kind; under READ COMMITTED none takes a gap lock.
- * Each returns what it wrote; after the commit, `committed(writes)` wakes
- * this instance's worker, at once for a webhook's first attempt, at the send
- * time for a reminder, and not at all when nothing was written (the worker
- * does not poll the table; docs/outbox.md).
+ * Each call is a handful of short statements on small indexed tables: one
+ * multi-row INSERT per kind (the webhook body is the row the change already
+ * holds); under READ COMMITTED none takes a gap lock. Each returns what it
+ * wrote; after the commit, `committed(writes)` wakes this instance's worker,
+ * at once for a webhook's first attempt, at the send time for a reminder,
+ * and not at all when nothing was written (the worker does not poll the
+ * table; docs/outbox.md).
  */
 export class BookingOutbox {
   constructor(
     private readonly deps: {
       outbox: OutboxRepository;
       webhooks: WebhooksRepository;
-      appointments: AppointmentsRepository;
+      activeWebhooks: Pick<ActiveWebhooks, 'list'>;
       /** The worker's wake(): now, or when given, at that time. Absent in tests that build services alone. */
       wake?: (dueAt?: Date) => void;
       now?: () => number;
     },
   ) {}
 
-  /** `at`: where the appointment now starts (the booking knows it; the row is read back only for a webhook body). */
-  async booked(conn: PoolConnection, appointmentId: number, snap: CatalogueSnapshot, at: StartOf): Promise<OutboxWrites> {
-    const dueNow = await this.webhookEvent(conn, 'appointment.booked', appointmentId, () => this.reread(conn, appointmentId), snap);
-    return { dueNow, dueLater: await this.planReminders(conn, appointmentId, at, snap) };
+  /** Before a change's transaction (never inside one: it may ask Redis): the webhooks it will write events for. */
+  webhooks(): Promise<ActiveWebhookList> {
+    return this.deps.activeWebhooks.list();
   }
 
-  async rescheduled(conn: PoolConnection, appointmentId: number, snap: CatalogueSnapshot, at: StartOf): Promise<OutboxWrites> {
-    const dueNow = await this.webhookEvent(conn, 'appointment.rescheduled', appointmentId, () => this.reread(conn, appointmentId), snap);
-    await this.deps.outbox.cancelPending(conn, appointmentId, REMINDER_OUTBOX_KIND, 'appointment moved');
-    return { dueNow, dueLater: await this.planReminders(conn, appointmentId, at, snap) };
+  /** `row`: as inserted (the webhook body); `at`: where it starts (the reminders). */
+  async booked(conn: PoolConnection, webhooks: ActiveWebhookList, row: AppointmentRow, snap: CatalogueSnapshot, at: StartOf): Promise<OutboxWrites> {
+    const dueNow = await this.webhookEvent(conn, webhooks, 'appointment.booked', row, snap);
+    return { dueNow, dueLater: await this.planReminders(conn, Number(row.id), at, snap) };
+  }
+
+  /** `row`: as moved. */
+  async rescheduled(conn: PoolConnection, webhooks: ActiveWebhookList, row: AppointmentRow, snap: CatalogueSnapshot, at: StartOf): Promise<OutboxWrites> {
+    const id = Number(row.id);
+    const dueNow = await this.webhookEvent(conn, webhooks, 'appointment.rescheduled', row, snap);
+    await this.deps.outbox.cancelPending(conn, id, REMINDER_OUTBOX_KIND, 'appointment moved');
+    return { dueNow, dueLater: await this.planReminders(conn, id, at, snap) };
   }
 
   /** By the customer or an admin; `row` as it now is (status cancelled). */
-  async cancelled(conn: PoolConnection, row: AppointmentRow, snap: CatalogueSnapshot): Promise<OutboxWrites> {
-    const dueNow = await this.webhookEvent(conn, 'appointment.cancelled', Number(row.id), async () => row, snap);
+  async cancelled(conn: PoolConnection, webhooks: ActiveWebhookList, row: AppointmentRow, snap: CatalogueSnapshot): Promise<OutboxWrites> {
+    const dueNow = await this.webhookEvent(conn, webhooks, 'appointment.cancelled', row, snap);
     await this.deps.outbox.cancelPending(conn, Number(row.id), REMINDER_OUTBOX_KIND, 'appointment cancelled');
     return { dueNow, dueLater: null };
   }
@@ -104,18 +116,13 @@ export class BookingOutbox {
     else if (writes.dueLater) this.deps.wake?.(writes.dueLater);
   }
 
-  private async reread(conn: PoolConnection, id: number): Promise<AppointmentRow> {
-    const row = await this.deps.appointments.byId(id, conn);
-    if (!row) throw new Error(`appointment ${id} vanished inside its own transaction`);
-    return row;
-  }
-
-  /** True when it wrote deliveries (some webhook is subscribed to the event). */
-  private async webhookEvent(conn: PoolConnection, type: WebhookEventType, appointmentId: number, row: () => Promise<AppointmentRow>, snap: CatalogueSnapshot): Promise<boolean> {
+  /** `row`: the appointment as the change left it (the event's body, built only when a webhook wants it). True when it wrote deliveries (some webhook is subscribed to the event). */
+  private async webhookEvent(conn: PoolConnection, webhooks: ActiveWebhookList, type: WebhookEventType, row: AppointmentRow, snap: CatalogueSnapshot): Promise<boolean> {
     const { deliveries } = await enqueueWebhookEvent(conn, this.deps, {
       type,
-      appointmentId,
-      appointment: async () => appointmentView(await row(), snap, { withEmail: true }) as unknown as Record<string, unknown>,
+      webhooks,
+      appointmentId: Number(row.id),
+      appointment: async () => appointmentView(row, snap, { withEmail: true }) as unknown as Record<string, unknown>,
       createdAt: new Date(this.now()),
     });
     return deliveries > 0;

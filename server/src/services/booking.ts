@@ -132,7 +132,7 @@ export class BookingService {
   }
 
   async book(input: BookingInput): Promise<{ appointment: AppointmentView; replayed: boolean }> {
-    const snap = await this.deps.catalogue.snapshot();
+    const [snap, webhooks] = await Promise.all([this.deps.catalogue.snapshot(), this.deps.outbox.webhooks()]);
     const service = Catalogue.activeService(snap, input.serviceId);
     Catalogue.employeeFor(snap, input.employeeId, input.serviceId);
 
@@ -154,19 +154,24 @@ export class BookingService {
       throw err;
     }
 
-    let outcome: { booked: number; outbox: OutboxWrites };
+    let outcome: { row: AppointmentRow; outbox: OutboxWrites };
     try {
-      outcome = await inTransaction(this.deps.pool, async (conn): Promise<{ booked: number; outbox: OutboxWrites }> => {
+      outcome = await inTransaction(this.deps.pool, async (conn): Promise<{ row: AppointmentRow; outbox: OutboxWrites }> => {
         // Customer first, then employee: every path takes them in this order, so they cannot deadlock.
         // The customer's lock also orders a retry after the attempt it repeats: that one has committed
         // by now, so the retry is refused (its own time is taken, or its key is a duplicate) and the
         // refusal below finds the key and replays; a first attempt reads nothing for it.
         await this.deps.appointments.lockCustomer(conn, input.email);
+        const now = await this.deps.appointments.lockEmployee(conn, input.employeeId);
+        if (!now) throw notFound(`Employee ${input.employeeId} not found`);
+        // Every plain read after both locks: on a server that keeps its default REPEATABLE READ (db/pool.ts),
+        // the first one fixes the snapshot the others read, and one taken while waiting for the staff row
+        // would hide the appointment its previous holder committed — the overlap check would pass it by.
         await this.assertUnderCap(conn, input.email, snap);
-        if (!(await this.deps.appointments.lockEmployee(conn, input.employeeId))) throw notFound(`Employee ${input.employeeId} not found`);
         await this.assertFree(conn, input.employeeId, input.date, at, snap);
         const customerId = await this.deps.appointments.upsertCustomer(conn, { email: input.email, name: input.name, phone: input.phone ?? null });
-        const newId = await this.insertWithReference(conn, snap, {
+        // The row as inserted, known without reading it back (for the answer, the hooks and the webhook body).
+        const row = await this.insertWithReference(conn, snap, {
           name: input.name,
           email: input.email,
           phone: input.phone ?? null,
@@ -181,12 +186,13 @@ export class BookingService {
           idempotencyHash: bodyHash,
           bufferBefore: service.bufferBefore,
           bufferAfter: service.bufferAfter,
+          createdAt: now,
         });
         await this.deps.audit.record(
-          { actor: 'customer', action: 'appointment.booked', entity: 'appointment', entityId: newId, details: { date: input.date, time: input.time, employeeId: input.employeeId, serviceId: input.serviceId, lockStore: lock.store }, ip: input.ip },
+          { actor: 'customer', action: 'appointment.booked', entity: 'appointment', entityId: row.id, details: { date: input.date, time: input.time, employeeId: input.employeeId, serviceId: input.serviceId, lockStore: lock.store }, ip: input.ip },
           conn,
         );
-        return { booked: newId, outbox: await this.deps.outbox.booked(conn, newId, snap, at) };
+        return { row, outbox: await this.deps.outbox.booked(conn, webhooks, row, snap, at) };
       }, BOOKING_TRANSACTION);
     } catch (err) {
       if (storedKey && (isDuplicateKey(err, 'idempotency_key') || err instanceof AppError)) {
@@ -199,7 +205,7 @@ export class BookingService {
     }
 
     this.deps.outbox.committed(outcome.outbox);
-    const row = (await this.deps.appointments.byId(outcome.booked))!;
+    const row = outcome.row;
     const appointment = appointmentView(row, snap, { withEmail: true }) as AppointmentView & { email: string };
     this.deps.metrics.bookings.inc({ outcome: 'booked' });
     await this.afterCommit(lock, input.lockToken, [[input.date, input.employeeId]]);
@@ -216,7 +222,7 @@ export class BookingService {
   async reschedule(input: RescheduleInput): Promise<AppointmentView> {
     const current = await this.deps.appointments.byReferenceForCustomer(input.reference, input.email);
     if (!current) throw notFound('No such appointment');
-    const snap = await this.deps.catalogue.snapshot();
+    const [snap, webhooks] = await Promise.all([this.deps.catalogue.snapshot(), this.deps.outbox.webhooks()]);
     this.assertMovable(current, snap);
     const serviceId = Number(current.service_id);
     const service = Catalogue.activeService(snap, serviceId);
@@ -233,32 +239,43 @@ export class BookingService {
     }
     const oldEmployee = current.employee_id == null ? null : Number(current.employee_id);
 
-    let written: OutboxWrites;
+    let outcome: { row: AppointmentRow; outbox: OutboxWrites };
     try {
-      written = await inTransaction(this.deps.pool, async (conn) => {
+      outcome = await inTransaction(this.deps.pool, async (conn): Promise<{ row: AppointmentRow; outbox: OutboxWrites }> => {
         // Both employees' rows, in id order, so two opposite moves cannot deadlock.
+        let now: string | undefined;
         for (const emp of [...new Set([employeeId, oldEmployee ?? employeeId])].sort((a, b) => a - b)) {
-          if (!(await this.deps.appointments.lockEmployee(conn, emp)) && emp === employeeId) throw notFound(`Employee ${emp} not found`);
+          const lockedAt = await this.deps.appointments.lockEmployee(conn, emp);
+          if (!lockedAt && emp === employeeId) throw notFound(`Employee ${emp} not found`);
+          now ??= lockedAt;
         }
         const row = await this.deps.appointments.byReferenceForCustomer(input.reference, input.email, conn);
         if (!row) throw notFound('No such appointment');
         // Again on the locked row: a cancellation or the start may have come in meanwhile.
         this.assertMovable(row, snap);
         await this.assertFree(conn, employeeId, input.date, at, snap, row.id);
-        await this.deps.appointments.reschedule(conn, row.id, { startLocal: at.startLocal, endLocal: at.endLocal, employeeId, bufferBefore: service.bufferBefore, bufferAfter: service.bufferAfter });
+        // The row as moved, known without reading it back (for the answer, the hooks and the webhook body).
+        const moved = await this.deps.appointments.reschedule(conn, row, {
+          startLocal: at.startLocal,
+          endLocal: at.endLocal,
+          employeeId,
+          bufferBefore: service.bufferBefore,
+          bufferAfter: service.bufferAfter,
+          now: now!,
+        });
         await this.deps.audit.record(
           { actor: 'customer', action: 'appointment.rescheduled', entity: 'appointment', entityId: row.id, details: { from: row.appointment_date, fromEmployeeId: oldEmployee, to: at.startLocal, employeeId }, ip: input.ip },
           conn,
         );
-        return this.deps.outbox.rescheduled(conn, row.id, snap, at);
+        return { row: moved, outbox: await this.deps.outbox.rescheduled(conn, webhooks, moved, snap, at) };
       }, RESCHEDULE_TRANSACTION);
     } catch (err) {
       if (err instanceof AppError) this.deps.metrics.bookings.inc({ outcome: err.code });
       throw err;
     }
 
-    this.deps.outbox.committed(written);
-    const row = (await this.deps.appointments.byId(current.id))!;
+    this.deps.outbox.committed(outcome.outbox);
+    const row = outcome.row;
     const appointment = appointmentView(row, snap, { withEmail: true }) as AppointmentView & { email: string };
     const oldDate = current.appointment_date.slice(0, 10);
     const oldTime = current.appointment_date.slice(11, 16);
@@ -336,7 +353,7 @@ export class BookingService {
     }
   }
 
-  private async insertWithReference(conn: PoolConnection, snap: CatalogueSnapshot, a: Omit<Parameters<AppointmentsRepository['insert']>[1], 'reference'>): Promise<number> {
+  private async insertWithReference(conn: PoolConnection, snap: CatalogueSnapshot, a: Omit<Parameters<AppointmentsRepository['insert']>[1], 'reference'>): Promise<AppointmentRow> {
     const year = wallClock(this.now(), snap.rules.timezone).date.slice(0, 4);
     for (let attempt = 0; attempt < 20; attempt++) {
       const reference = `APT-${year}-${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;

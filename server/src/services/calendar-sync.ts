@@ -257,6 +257,7 @@ export class CalendarSync {
           );
         }
       },
+      // READ COMMITTED (the pool's level): the calendar's row is locked first, and every writer of its intervals takes it.
       { name: 'calendar.sync' },
     );
     if (!replaced) return 'skipped'; // removed meanwhile

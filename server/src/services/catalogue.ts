@@ -28,13 +28,13 @@ export interface CalendarSnapshot {
 }
 
 /** Without Redis to tell instances apart, a snapshot is trusted this long. */
-const LOCAL_SNAPSHOT_MS = 1_000;
+export const LOCAL_SNAPSHOT_MS = 1_000;
 /**
  * Even with an unchanged generation a snapshot is reloaded after this long:
  * WordPress's own time zone (Settings → General) and rows edited by the
  * original plugin change without going through our admin API.
  */
-const MAX_SNAPSHOT_MS = 60_000;
+export const MAX_SNAPSHOT_MS = 60_000;
 
 /**
  * Services, staff and booking rules as one in-process snapshot, so a cached

@@ -29,7 +29,7 @@ export class SelfService {
       availability: AvailabilityService;
       hub: SlotEventHub;
       mailer: Pick<Mailer, 'cancelled'>;
-      outbox: Pick<BookingOutbox, 'cancelled' | 'committed'>;
+      outbox: Pick<BookingOutbox, 'webhooks' | 'cancelled' | 'committed'>;
       now?: () => number;
     },
   ) {}
@@ -52,8 +52,9 @@ export class SelfService {
    * same; an appointment that has already started cannot be cancelled.
    */
   async cancel(email: string, reference: string, clientIp: string): Promise<AppointmentView> {
-    const snap = await this.deps.catalogue.snapshot();
+    const [snap, webhooks] = await Promise.all([this.deps.catalogue.snapshot(), this.deps.outbox.webhooks()]);
     const now = this.deps.now?.() ?? Date.now();
+    // READ COMMITTED (the pool's level): everything hangs on the appointment's row, locked first.
     const result = await inTransaction(this.deps.pool, async (conn) => {
       const row = await this.deps.appointments.byReferenceForCustomer(reference, email, conn);
       if (!row) throw notFound('No such appointment');
@@ -67,7 +68,7 @@ export class SelfService {
         conn,
       );
       const cancelled = { ...row, status: 'cancelled' };
-      const outbox = await this.deps.outbox.cancelled(conn, cancelled, snap);
+      const outbox = await this.deps.outbox.cancelled(conn, webhooks, cancelled, snap);
       return { row: cancelled, changed: true as const, outbox };
     }, { name: 'appointment.cancel' });
     if (result.changed) this.deps.outbox.committed(result.outbox);

@@ -71,7 +71,10 @@ export class CodeStore {
     );
   }
 
-  /** The conditional increment is the gate; only the transaction that won it reads the hash. */
+  /**
+   * The conditional increment is the gate; only the transaction that won it reads the hash (its own
+   * locked row; a loser reads what is committed). READ COMMITTED, the pool's level, is all it needs.
+   */
   private async reserveAttemptMysql(email: string, maxAttempts: number): Promise<AttemptGrant> {
     return inTransaction(this.pool, async (conn) => {
       const now = Date.now();

@@ -1,5 +1,5 @@
 import type { OutboxRepository } from '../db/repositories/outbox-repository';
-import type { WebhooksRepository } from '../db/repositories/webhooks-repository';
+import type { WebhookSubscription, WebhooksRepository } from '../db/repositories/webhooks-repository';
 import type { PoolConnection } from '../db/pool';
 import { buildWebhookEvent, newEventId, type WebhookEventType } from './webhook-event';
 
@@ -20,6 +20,8 @@ export interface WebhookOutboxPayload {
  * the caller's transaction — call it with the booking transaction's
  * connection, after the appointment row is written and while it is locked,
  * so the outbox ids of one appointment follow the order of its changes.
+ * `webhooks` is the active list as read before the transaction
+ * (services/active-webhooks.ts): nothing here reads a webhook row.
  *
  * Ordering key per (webhook, appointment): one receiver's trouble never holds
  * back another's, and one appointment's events reach each receiver in order.
@@ -28,9 +30,11 @@ export interface WebhookOutboxPayload {
  */
 export async function enqueueWebhookEvent(
   conn: Pick<PoolConnection, 'query'>,
-  repos: { webhooks: WebhooksRepository; outbox: OutboxRepository },
+  repos: { webhooks: Pick<WebhooksRepository, 'insertDeliveries'>; outbox: Pick<OutboxRepository, 'enqueue'> },
   input: {
     type: WebhookEventType;
+    /** Every active webhook; those subscribed to `type` get the event. */
+    webhooks: readonly WebhookSubscription[];
     appointmentId: number;
     /** The body's appointment, or how to read it: asked for only when some webhook is subscribed. */
     appointment: Record<string, unknown> | (() => Promise<Record<string, unknown>>);
@@ -38,7 +42,7 @@ export async function enqueueWebhookEvent(
   },
 ): Promise<{ eventId: string; deliveries: number }> {
   const id = newEventId();
-  const subscribers = await repos.webhooks.subscribers(conn, input.type);
+  const subscribers = input.webhooks.filter((w) => w.events.includes(input.type));
   if (subscribers.length === 0) return { eventId: id, deliveries: 0 };
   const appointment = typeof input.appointment === 'function' ? await input.appointment() : input.appointment;
   const { event, body } = buildWebhookEvent({ id, type: input.type, appointment, ...(input.createdAt ? { createdAt: input.createdAt } : {}) });

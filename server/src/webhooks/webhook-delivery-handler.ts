@@ -46,7 +46,12 @@ export function webhookDeliveryHandler(deps: {
       if (!isPayload(row.payload)) return { result: 'failed', error: 'not a webhook delivery payload' };
       const { webhookId, eventId, body } = row.payload;
       const webhook = await deps.webhooks.find(webhookId);
-      if (!webhook) return { result: 'cancelled', reason: 'webhook deleted' };
+      if (!webhook) {
+        // Its history went with it; a delivery row written after that (by a change that began before the
+        // delete) would stay pending for good, unseen and never purged.
+        await deps.webhooks.deleteDelivery(webhookId, eventId);
+        return { result: 'cancelled', reason: 'webhook deleted' };
+      }
       if (!webhook.active) {
         await deps.webhooks.markFailed(webhookId, eventId, 'webhook paused');
         return { result: 'cancelled', reason: 'webhook paused' };

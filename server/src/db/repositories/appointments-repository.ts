@@ -120,11 +120,14 @@ export class AppointmentsRepository {
   /**
    * Locks the employee's staff row for the rest of the transaction: every
    * booking or move for one employee runs one after another, so the overlap
-   * check cannot race another insert. False when there is no such row.
+   * check cannot race another insert. Answers the database's clock (UTC,
+   * 'YYYY-MM-DD HH:MM:SS', as the statement began) for the timestamps the
+   * change writes, so the change knows them without reading its row back;
+   * undefined when there is no such row.
    */
-  async lockEmployee(conn: PoolConnection, employeeId: number): Promise<boolean> {
-    const [rows] = await conn.query<any[]>(`SELECT id FROM \`${this.t.staff}\` WHERE id = ? FOR UPDATE`, [employeeId]);
-    return rows.length > 0;
+  async lockEmployee(conn: PoolConnection, employeeId: number): Promise<string | undefined> {
+    const [rows] = await conn.query<any[]>(`SELECT id, UTC_TIMESTAMP() AS now FROM \`${this.t.staff}\` WHERE id = ? FOR UPDATE`, [employeeId]);
+    return rows[0] ? String(rows[0].now) : undefined;
   }
 
   /** Upcoming appointments (starting after `nowLocal`) of one address that still hold time: the per-customer cap. */
@@ -167,7 +170,15 @@ export class AppointmentsRepository {
     return rows[0] as AppointmentRow | undefined;
   }
 
-  /** Inserts a confirmed appointment; duplicate strong_id / idempotency_key surface as ER_DUP_ENTRY. */
+  /**
+   * Inserts a confirmed appointment and answers it as `SELECT *` would give
+   * its AppointmentRow fields, without reading it: every one of them is
+   * written here, none is left to a column default. Values the server would
+   * store otherwise than sent — cut to the column, a character the table's
+   * charset lacks, a non-strict sql_mode's conversions — come with a warning;
+   * then the row is read back (the transaction's own write). Duplicate
+   * strong_id / idempotency_key surface as ER_DUP_ENTRY.
+   */
   async insert(
     conn: PoolConnection,
     a: {
@@ -186,32 +197,82 @@ export class AppointmentsRepository {
       idempotencyHash: string | null;
       bufferBefore: number;
       bufferAfter: number;
+      /** The database's UTC clock ('YYYY-MM-DD HH:MM:SS'), as `lockEmployee` answers it. */
+      createdAt: string;
     },
-  ): Promise<number> {
+  ): Promise<AppointmentRow> {
     const [r] = await conn.query<any>(
       `INSERT INTO \`${this.t.appointments}\`
         (name, email, phone, notes, appointment_date, end_date, status, service_id, employee_id, customer_id, total_amount,
-         strong_id, idempotency_key, idempotency_hash, buffer_before, buffer_after, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())`,
-      [a.name, a.email, a.phone, a.notes, a.startLocal, a.endLocal, a.serviceId, a.employeeId, a.customerId, a.totalAmount, a.reference, a.idempotencyKey, a.idempotencyHash, a.bufferBefore, a.bufferAfter],
+         strong_id, idempotency_key, idempotency_hash, buffer_before, buffer_after, rescheduled_at, original_date, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)`,
+      [a.name, a.email, a.phone, a.notes, a.startLocal, a.endLocal, a.serviceId, a.employeeId, a.customerId, a.totalAmount, a.reference, a.idempotencyKey, a.idempotencyHash, a.bufferBefore, a.bufferAfter, a.createdAt],
     );
-    return Number(r.insertId);
+    const id = Number(r.insertId);
+    if (Number(r.warningStatus) > 0) return (await this.byId(id, conn))!;
+    return {
+      id,
+      name: a.name,
+      email: a.email,
+      phone: a.phone,
+      appointment_date: a.startLocal,
+      end_date: a.endLocal,
+      status: 'confirmed',
+      service_id: a.serviceId,
+      employee_id: a.employeeId,
+      customer_id: a.customerId,
+      notes: a.notes,
+      strong_id: a.reference,
+      idempotency_key: a.idempotencyKey,
+      idempotency_hash: a.idempotencyHash,
+      buffer_before: a.bufferBefore,
+      buffer_after: a.bufferAfter,
+      rescheduled_at: null,
+      original_date: null,
+      created_at: a.createdAt,
+    };
   }
 
-  /** Moves an appointment; the first original time is kept across several moves. */
+  /**
+   * Moves an appointment (`row`: as read, locked, in this transaction); the
+   * first original time is kept across several moves. Answers the row as it
+   * now is, built like `insert`'s (read back only after a warning).
+   */
   async reschedule(
     conn: PoolConnection,
-    id: number,
-    to: { startLocal: string; endLocal: string; employeeId: number; bufferBefore: number; bufferAfter: number },
-  ): Promise<void> {
-    await conn.query(
+    row: AppointmentRow,
+    to: {
+      startLocal: string;
+      endLocal: string;
+      employeeId: number;
+      bufferBefore: number;
+      bufferAfter: number;
+      /** The database's UTC clock, as `lockEmployee` answers it. */
+      now: string;
+    },
+  ): Promise<AppointmentRow> {
+    const [r] = await conn.query<any>(
       `UPDATE \`${this.t.appointments}\`
           SET original_date = COALESCE(original_date, appointment_date),
               appointment_date = ?, end_date = ?, employee_id = ?, buffer_before = ?, buffer_after = ?,
-              rescheduled_at = UTC_TIMESTAMP(), updated_at = UTC_TIMESTAMP()
+              rescheduled_at = ?, updated_at = ?
         WHERE id = ?`,
-      [to.startLocal, to.endLocal, to.employeeId, to.bufferBefore, to.bufferAfter, id],
+      [to.startLocal, to.endLocal, to.employeeId, to.bufferBefore, to.bufferAfter, to.now, to.now, row.id],
     );
+    if (Number(r.warningStatus) > 0) return (await this.byId(row.id, conn))!;
+    const moved: AppointmentRow & { updated_at?: string | null } = {
+      ...row,
+      original_date: row.original_date ?? row.appointment_date,
+      appointment_date: to.startLocal,
+      end_date: to.endLocal,
+      employee_id: to.employeeId,
+      buffer_before: to.bufferBefore,
+      buffer_after: to.bufferAfter,
+      rescheduled_at: to.now,
+    };
+    // Not an AppointmentRow field, but `row` came from SELECT *: the object stays what a read would give.
+    if ('updated_at' in row) moved.updated_at = to.now;
+    return moved;
   }
 
   /**

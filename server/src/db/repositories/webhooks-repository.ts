@@ -21,6 +21,15 @@ export interface WebhookRecord {
   updatedAt: Date | null;
 }
 
+/**
+ * What a booking change needs of an active webhook: whom to write a delivery
+ * for. Never its URL or secret: each attempt reads those afresh.
+ */
+export interface WebhookSubscription {
+  id: number;
+  events: readonly WebhookEventType[];
+}
+
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
 export interface WebhookDeliveryRecord {
@@ -135,7 +144,11 @@ export class WebhooksRepository {
     return this.find(id);
   }
 
-  /** Deletes the webhook and its delivery history. Its pending outbox rows find no webhook and are cancelled. */
+  /**
+   * Deletes the webhook and its delivery history. Its pending outbox rows find no webhook and are
+   * cancelled, and a delivery row written after this by a change that read the list before it is
+   * removed then (webhook-delivery-handler.ts): READ COMMITTED, the pool's level, is enough.
+   */
   async delete(id: number): Promise<boolean> {
     return inTransaction(this.pool, async (conn) => {
       const [res] = await conn.query<any>(`DELETE FROM ${this.webhooks} WHERE id = ?`, [id]);
@@ -144,10 +157,10 @@ export class WebhooksRepository {
     }, { name: 'webhooks.delete' });
   }
 
-  /** Active webhooks subscribed to `event`, read inside the booking transaction. */
-  async subscribers(conn: Queryable, event: WebhookEventType): Promise<WebhookRecord[]> {
-    const [rows] = await conn.query<any[]>(`SELECT * FROM ${this.webhooks} WHERE active = 1 ORDER BY id`);
-    return rows.map(toWebhook).filter((w) => w.events.includes(event));
+  /** Every active webhook, as a booking change needs it (services/active-webhooks.ts keeps this in memory). */
+  async active(): Promise<WebhookSubscription[]> {
+    const [rows] = await this.pool.query<any[]>(`SELECT id, events FROM ${this.webhooks} WHERE active = 1 ORDER BY id`);
+    return rows.map((r) => ({ id: Number(r.id), events: parseEvents(r.events) }));
   }
 
   async insertDeliveries(conn: Queryable, rows: readonly { webhookId: number; eventId: string; event: WebhookEventType; appointmentId?: number }[]): Promise<void> {
@@ -176,6 +189,11 @@ export class WebhooksRepository {
     await retryOnContention(this.pool, 'webhooks.mark_failed', () =>
       this.pool.query(`UPDATE ${this.deliveries} SET status = 'failed', last_error = ? WHERE webhook_id = ? AND event_id = ? AND status = 'pending'`, [clip(error, 255), webhookId, eventId]),
     );
+  }
+
+  /** The delivery record of an event whose webhook was deleted after the event was written (its history went with it). */
+  async deleteDelivery(webhookId: number, eventId: string): Promise<void> {
+    await retryOnContention(this.pool, 'webhooks.delete_delivery', () => this.pool.query(`DELETE FROM ${this.deliveries} WHERE webhook_id = ? AND event_id = ?`, [webhookId, eventId]));
   }
 
   /** Newest first (CONTRACT §12). */

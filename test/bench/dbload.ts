@@ -132,6 +132,8 @@ const PURPOSES: [RegExp, string, 'write' | 'miss' | 'catalogue' | 'timer' | 'rea
   [/appointease_rate_limits/, 'rate limits on MySQL', 'write'],
   [/^SELECT subject, body FROM `\w*appointease_email_templates`/, 'mail: the site\'s template', 'read'],
   [/^SELECT \* FROM `\w*appointments` WHERE id = \?$/, 'booking: the new row read back', 'read'],
+  // db/pool.ts: each new connection's session level (READ COMMITTED), once per connection, not per request.
+  [/^SET SESSION (transaction_isolation|tx_isolation) = /, 'a new connection\'s isolation level', 'read'],
   [/^SELECT .*FROM `\w*appointments` WHERE idempotency_key = /, 'booking: Idempotency-Key looked up', 'read'],
   [/^SELECT .*FROM `\w*appointments`.* WHERE .*email = /, 'customer: own appointments', 'read'],
 ];
@@ -691,7 +693,15 @@ async function runMix(server: PrivateMariaDb, mix: Mix): Promise<string> {
       `then cache misses ${perClass(withRedis, 'miss').toFixed(3)}, timers ${perClass(withRedis, 'timer').toFixed(3)} (per instance, whatever the traffic: listed above), other reads ${perClass(withRedis, 'read').toFixed(3)}, catalogue ${perClass(withRedis, 'catalogue').toFixed(3)} (${Math.round(hourA.requests)} requests in the hour)`,
   );
   if (withRedis.redis) reportRedis(withRedis, withRedis.redis);
-  return `${mix}: peak hour ${((1 - a / b) * 100).toFixed(1)} % fewer statements per request (${a.toFixed(3)} vs ${b.toFixed(3)}); burst ${(burstReduction * 100).toFixed(1)} % (${burstA.toFixed(3)} vs ${burstB.toFixed(3)}) ${burstReduction >= TARGET ? 'OK' : 'BELOW TARGET'}`;
+  // The same burst counting only the reads and writes (as Com_select + Com_insert + … would), not
+  // START/COMMIT/SET: another way an outside measurement may count "queries".
+  const dml = (r: RunResult) => r.statements.filter((x) => !isTransactionControl(x) && x.kind !== 'SET').length / r.requests;
+  const dmlReduction = 1 - dml(burst) / dml(withoutRedis);
+  console.log(`the burst counting only reads and writes (no START, COMMIT, SET): ${dml(burst).toFixed(3)} vs ${dml(withoutRedis).toFixed(3)} → ${(dmlReduction * 100).toFixed(1)} % fewer`);
+  return (
+    `${mix}: peak hour ${((1 - a / b) * 100).toFixed(1)} % fewer statements per request (${a.toFixed(3)} vs ${b.toFixed(3)}); burst ${(burstReduction * 100).toFixed(1)} % (${burstA.toFixed(3)} vs ${burstB.toFixed(3)}) ${burstReduction >= TARGET ? 'OK' : 'BELOW TARGET'}; ` +
+    `burst, reads and writes only ${(dmlReduction * 100).toFixed(1)} %; the writes' floor ${((1 - writes / b) * 100).toFixed(1)} %`
+  );
 }
 
 /**

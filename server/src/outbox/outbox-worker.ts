@@ -344,8 +344,7 @@ export class OutboxWorker {
         }
         // A slot is free, and maybe a successor of the row's ordering key or a receiver under its cap again:
         // look (after the claim in progress, if one is).
-        this.wakePending = true;
-        this.sleeper?.end();
+        this.wake();
       });
     this.running.set(row.id, { done, controller });
     return done;

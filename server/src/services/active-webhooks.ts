@@ -1,6 +1,6 @@
 import type { WebhookSubscription, WebhooksRepository } from '../db/repositories/webhooks-repository';
 import type { RedisGuard } from '../redis/guard';
-import { LOCAL_SNAPSHOT_MS, MAX_SNAPSHOT_MS } from './catalogue';
+import { stillFresh } from './catalogue';
 
 /**
  * The active webhooks in memory, so that a booking change's transaction
@@ -14,7 +14,7 @@ import { LOCAL_SNAPSHOT_MS, MAX_SNAPSHOT_MS } from './catalogue';
  *   goes out, so every booking change that starts after that answer — on any
  *   instance, in any worker process — writes events for the new list.
  * - Without Redis (REDIS_ENABLED=false, or the breaker open), a list is
- *   trusted LOCAL_SNAPSHOT_MS (1 s); the instance that made the change drops
+ *   trusted LOCAL_SNAPSHOT_MS (1 s, catalogue.ts's `stillFresh`); the instance that made the change drops
  *   its own at once.
  * - Whatever the generation says, a list is reloaded after MAX_SNAPSHOT_MS
  *   (60 s): `npm run migrate`'s carry-over writes webhooks without Redis.
@@ -54,7 +54,7 @@ export class ActiveWebhooks {
   async list(): Promise<readonly WebhookSubscription[]> {
     const gen = await this.generation();
     const held = this.held;
-    if (held && held.gen === gen && Date.now() - held.at < (gen === undefined ? LOCAL_SNAPSHOT_MS : MAX_SNAPSHOT_MS)) return held.list;
+    if (stillFresh(held, gen)) return held.list;
     if (this.loading && this.loading.gen === gen) return this.loading.list;
     return this.load(gen);
   }

@@ -37,6 +37,17 @@ export const LOCAL_SNAPSHOT_MS = 1_000;
 export const MAX_SNAPSHOT_MS = 60_000;
 
 /**
+ * Whether an in-process copy tagged with a Redis generation (the catalogue
+ * snapshot, the active webhooks) is still good for `generation`, the one
+ * Redis holds now (undefined: Redis not in use): the same generation, and
+ * younger than LOCAL_SNAPSHOT_MS without Redis or MAX_SNAPSHOT_MS with it.
+ */
+export function stillFresh<T extends { gen: string | undefined; at: number }>(held: T | undefined, generation: string | undefined): held is T {
+  if (!held || held.gen !== generation) return false;
+  return Date.now() - held.at < (generation === undefined ? LOCAL_SNAPSHOT_MS : MAX_SNAPSHOT_MS);
+}
+
+/**
  * Services, staff and booking rules as one in-process snapshot, so a cached
  * availability read needs no MySQL query. The snapshot is tagged with the
  * catalogue generation in Redis; an admin change on any instance bumps it.
@@ -79,9 +90,7 @@ export class Catalogue {
    */
   freshSnapshot(generation: string | undefined): CatalogueSnapshot | undefined {
     const s = this.snap;
-    if (!s || s.gen !== generation) return undefined;
-    const age = Date.now() - s.at;
-    return age < (generation === undefined ? LOCAL_SNAPSHOT_MS : MAX_SNAPSHOT_MS) ? s.value : undefined;
+    return stillFresh(s, generation) ? s.value : undefined;
   }
 
   private async load(gen: string | undefined): Promise<CatalogueSnapshot> {

@@ -49,6 +49,7 @@ import { addDays, todayIn } from '../../server/src/domain/time';
 import { everyDay, seedCatalogue } from '../helpers/catalogue';
 import { startPrivateMariaDb, type PrivateMariaDb } from '../helpers/private-mariadb';
 import { startPrivateRedis, uniquePrefix } from '../helpers/services';
+import { redisCpuSeconds } from './support/cpu';
 
 const VISITORS_PER_HOUR = Number(process.env.VISITORS ?? 20_000);
 const WINDOWS = Number(process.env.WINDOWS ?? 4);
@@ -543,7 +544,7 @@ async function runWorkload(server: PrivateMariaDb, mix: Mix, redisEnabled: boole
     await admin.query('TRUNCATE TABLE mysql.general_log');
     await admin.query('SET GLOBAL general_log = 1');
     await cacheRedis?.config('RESETSTAT');
-    const cpuBefore = cacheRedis ? redisCpu(await cacheRedis.info('cpu')) : 0;
+    const cpuBefore = cacheRedis ? redisCpuSeconds(await cacheRedis.info('cpu')) : 0;
     const started = Date.now();
     let next = 0;
     await Promise.all(
@@ -561,7 +562,7 @@ async function runWorkload(server: PrivateMariaDb, mix: Mix, redisEnabled: boole
     const fallbacks = redisEnabled ? await metric('appointease_redis_fallback_operations_total') : 0;
     let redis: RedisLoad | undefined;
     if (cacheRedis && privateRedis) {
-      const cpuSeconds = redisCpu(await cacheRedis.info('cpu')) - cpuBefore;
+      const cpuSeconds = redisCpuSeconds(await cacheRedis.info('cpu')) - cpuBefore;
       const commands = new Map<string, number>();
       for (const m of (await cacheRedis.info('commandstats')).matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) {
         if (!['unlink', 'type', 'info', 'config|resetstat'].includes(m[1]!)) commands.set(m[1]!, Number(m[2]));
@@ -583,10 +584,6 @@ async function runWorkload(server: PrivateMariaDb, mix: Mix, redisEnabled: boole
   }
 }
 
-function redisCpu(info: string): number {
-  const of = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
-  return of('used_cpu_user') + of('used_cpu_sys');
-}
 
 /** The run scaled to the real hour: request-driven statements with the requests, timer-driven ones with the clock. */
 function hourOf(r: RunResult) {

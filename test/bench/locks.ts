@@ -16,7 +16,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
@@ -26,6 +25,7 @@ import { redisKeys } from '../../server/src/redis/keys';
 import { dayMember, encodeLock } from '../../server/src/stores/lock-store';
 import { daysFromNow, everyDay, seedCatalogue } from '../helpers/catalogue';
 import { deletePrefix, MYSQL_ROOT, REDIS_URL } from '../helpers/services';
+import { processCpuNs } from './support/cpu';
 
 const SEEDED_LOCKS = 100_000;
 const SEEDED_EMPLOYEES = 20;
@@ -53,17 +53,6 @@ interface Result {
   redisCpu: number;
 }
 
-/** CPU nanoseconds a process has run, all its threads (schedstat: exact, unlike the 10 ms ticks of stat). */
-function cpuNs(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    let ns = 0;
-    for (const t of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
-    return ns;
-  } catch {
-    return 0; // not Linux, or the process is gone: the CPU columns read 0
-  }
-}
 const watched = { server: undefined as number | undefined, redis: undefined as number | undefined };
 
 async function load(port: number, n: number, concurrency: number, request: (i: number) => Req, expect: number): Promise<Result> {
@@ -92,7 +81,7 @@ async function load(port: number, n: number, concurrency: number, request: (i: n
       req.on('error', reject);
       req.end(r.body);
     });
-  const cpu0 = [cpuNs(watched.server), cpuNs(watched.redis)];
+  const cpu0 = [processCpuNs(watched.server), processCpuNs(watched.redis)];
   const t0 = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -100,7 +89,7 @@ async function load(port: number, n: number, concurrency: number, request: (i: n
     }),
   );
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cpu1 = [cpuNs(watched.server), cpuNs(watched.redis)];
+  const cpu1 = [processCpuNs(watched.server), processCpuNs(watched.redis)];
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;

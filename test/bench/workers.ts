@@ -20,11 +20,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { daysFromNow, everyDay, seedCatalogue } from '../helpers/catalogue';
 import { createTestDatabase, deletePrefix, freePort, REDIS_URL, uniquePrefix } from '../helpers/services';
 import { BUILT_SERVER } from '../helpers/sidecar-process';
+import { processCpuNs, redisCpuSeconds } from './support/cpu';
 
 const EMPLOYEES = 20;
 const DAYS = 60;
@@ -41,25 +42,6 @@ function childrenCpuSeconds(): number {
   const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
   // After "pid (comm) ": field 3 is state, so cutime (16) and cstime (17) are at 13 and 14; clock ticks of 1/100 s.
   return (Number(fields[13]) + Number(fields[14])) / 100;
-}
-
-/** redis-server's own CPU seconds (INFO cpu), for its share of the two cores. */
-async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
-  const of = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
-  return of('used_cpu_user') + of('used_cpu_sys');
-}
-
-/** CPU nanoseconds of a process and its children (the cluster's primary and workers), from /proc. */
-function treeCpuNs(pid: number): number {
-  let ns = 0;
-  try {
-    for (const t of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
-    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) ns += treeCpuNs(Number(child));
-  } catch {
-    // gone, or not Linux
-  }
-  return ns;
 }
 
 interface Load {
@@ -252,14 +234,14 @@ export async function run(): Promise<void> {
           // Warm: every worker's JIT and catalogue, and the days' cached plans (a customer views before holding).
           await drive(server.port, 'view', 2, CLIENTS, { ...ctx, first: 0, stride: 1 });
           for (const kind of ['view', 'hold'] as const) {
-            const cpu0 = [treeCpuNs(server.child.pid!), process.cpuUsage(), childrenCpuSeconds(), await redisCpuSeconds(redisInfo)] as const;
+            const cpu0 = [processCpuNs(server.child.pid!, true), process.cpuUsage(), childrenCpuSeconds(), redisCpuSeconds(await redisInfo.info('cpu'))] as const;
             const load = WRK ? await driveWithWrk(server.port, kind, { ...ctx, first: slot }) : LOADERS > 1 ? await driveInChildren(server.port, kind, { ...ctx, first: slot }) : await drive(server.port, kind, SECONDS, CLIENTS, { ...ctx, first: slot, stride: 1 });
             if (kind === 'hold') slot = load.used;
-            const serverCpu = (treeCpuNs(server.child.pid!) - cpu0[0]) / 1e9 / SECONDS;
+            const serverCpu = (processCpuNs(server.child.pid!, true) - cpu0[0]) / 1e9 / SECONDS;
             const own = process.cpuUsage(cpu0[1]);
             // This process's own CPU when it drives the load itself, else its finished children's (wrk, load children).
             const loadCpu = (WRK || LOADERS > 1 ? childrenCpuSeconds() - cpu0[2] : (own.user + own.system) / 1e6) / SECONDS;
-            const redisCpu = ((await redisCpuSeconds(redisInfo)) - cpu0[3]) / SECONDS;
+            const redisCpu = (redisCpuSeconds(await redisInfo.info('cpu')) - cpu0[3]) / SECONDS;
             (results[kind] ??= []).push({ w: workers, kind, rps: load.rps, serverCpu, loadCpu, redisCpu, errors: load.errors });
           }
         } finally {

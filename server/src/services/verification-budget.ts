@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Budget, BudgetCounters, BudgetReservation } from '../stores/budget-counters';
+import { retryAfterSeconds } from '../stores/rate-limiter';
 
 /**
  * CONTRACT §11: besides 5 tries per code, failed verifications are limited
@@ -81,7 +82,7 @@ export class VerificationBudget {
       this.refusedUntil.delete(key);
       return undefined;
     }
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(left / 1000)) };
+    return { ok: false, retryAfterSeconds: retryAfterSeconds(left) };
   }
 
   private remember(key: string, retryAfterSeconds: number): void {

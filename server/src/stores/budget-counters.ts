@@ -3,7 +3,7 @@ import type { Logger } from '../logger';
 import type { RedisGuard } from '../redis/guard';
 import type { RedisKeys } from '../redis/keys';
 import { budgetRefund, budgetReserve, budgetSeed } from '../redis/scripts';
-import type { RateLimiter } from './rate-limiter';
+import { retryAfterSeconds, type RateLimiter } from './rate-limiter';
 
 /** One fixed-window budget of failures: `rate:{type}:{id}`, at most `limit` per `windowSeconds`. */
 export interface Budget {
@@ -28,8 +28,6 @@ export type BudgetReserveOutcome =
 const SEED_BATCH = 1_000;
 /** Seedings started over after a flush in the middle of one, before MySQL is left to decide. */
 const SEED_TRIES = 3;
-
-const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /**
  * Failure budgets that must survive Redis (the one-time codes' guessing
@@ -102,7 +100,7 @@ export class BudgetCounters {
         this.invalidate();
         continue;
       }
-      if (r.outcome === 'refused') return { ok: false, budget: r.counter, retryAfterSeconds: seconds(r.ttlMs) };
+      if (r.outcome === 'refused') return { ok: false, budget: r.counter, retryAfterSeconds: retryAfterSeconds(r.ttlMs) };
       return { ok: true, reservation: { store: 'redis', counters: budgets.map((b, i) => [b.type, b.id, r.ttlMs[i] ?? b.windowSeconds * 1000] as const) } };
     }
     this.guard.countFallback('verify_budget');

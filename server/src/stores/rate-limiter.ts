@@ -13,6 +13,9 @@ export interface RateHit {
   retryAfterSeconds: number;
 }
 
+/** A window's time left as a Retry-After: whole seconds, rounded up, at least 1. */
+export const retryAfterSeconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
 /**
  * Fixed-window counters (blueprint: `rate:{type}:{id}`). The window starts at
  * the first hit and lasts `windowSeconds`; hits beyond `limit` are refused
@@ -39,7 +42,7 @@ export class RateLimiter {
       },
       () => this.hitMysql(key, windowMs, limit),
     );
-    return { count, allowed: count <= limit, retryAfterSeconds: Math.max(1, Math.ceil(ttlMs / 1000)) };
+    return { count, allowed: count <= limit, retryAfterSeconds: retryAfterSeconds(ttlMs) };
   }
 
   /**
@@ -89,7 +92,7 @@ export class RateLimiter {
    */
   async hitDurable(type: string, id: string, limit: number, windowSeconds: number): Promise<RateHit> {
     const [count, ttlMs] = await this.hitMysql(this.keys.rate(type, id), windowSeconds * 1000, limit);
-    return { count, allowed: count <= limit, retryAfterSeconds: Math.max(1, Math.ceil(ttlMs / 1000)) };
+    return { count, allowed: count <= limit, retryAfterSeconds: retryAfterSeconds(ttlMs) };
   }
 
   /** Gives one hit of each running durable window back (reserved attempts that turned out not to count), in one statement. */

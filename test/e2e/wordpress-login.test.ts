@@ -14,15 +14,19 @@ import { WordPress } from '../bridge/wordpress.js';
 import { CHROMIUM, CHROMIUM_ARGS, login, prerequisite } from './wordpress-harness.js';
 
 /**
- * Runs wp-login.php's 200 ms autofocus timer right after the password field gains focus,
- * i.e. between the focus and the typing of a fill('#user_pass') — the worst moment.
+ * Runs wp-login.php's 200 ms autofocus timer's callback right after the password field gains
+ * focus, i.e. between the focus and the typing of a fill('#user_pass') — the worst moment.
+ * A microtask is that moment exactly: it runs once fill's focusing script (select(), then
+ * focus()) has returned and before Playwright sends the text. Run inside the focus event it
+ * was undone by fill's own focus(); re-armed as a 0 ms timer it raced the typing, which
+ * Chromium may deliver first (input outranks timers), and the reproduction failed on CI.
  */
 const AUTOFOCUS_AT_WORST_MOMENT = `(() => {
   const original = window.setTimeout;
   window.setTimeout = function (fn, ms, ...args) {
     if (ms !== 200 || !location.pathname.endsWith('/wp-login.php')) return original.call(window, fn, ms, ...args);
     document.addEventListener('focusin', function once(e) {
-      if (e.target && e.target.id === 'user_pass') { document.removeEventListener('focusin', once); original.call(window, fn, 0, ...args); }
+      if (e.target && e.target.id === 'user_pass') { document.removeEventListener('focusin', once); queueMicrotask(() => fn(...args)); }
     });
     return 0;
   };

@@ -226,6 +226,11 @@ const envSchema = z.object({
       'the safety poll: the longest an instance goes without looking for outbox rows no instance told it about (an instance died between a booking change and the delivery); its own changes, retries, and the next due row (reminder, retry, an expired lease) it has seen are looked at on time without it. One statement per look (docs/outbox.md)',
     ),
   ),
+  REMINDER_SWEEP_SECONDS: int(600, 10, 86_400).meta(
+    doc(
+      'how often each instance plans the reminders no booking change planned: appointments from before the upgrade or written by the AppointEase plugin, offsets added to the `reminders` setting later (a settings change also runs it at once). Three or four statements a run when nothing is missing (docs/outbox.md)',
+    ),
+  ),
   OUTBOX_LEASE_SECONDS: int(60, 20, 3_600).meta(
     doc('how long an instance holds a claimed outbox row; a row whose instance died is taken over by another this long after the claim (docs/outbox.md)'),
   ),
@@ -284,7 +289,7 @@ export interface Config {
   /** Webhooks and busy calendars (CONTRACT §12, §13): may they reach loopback/private/link-local addresses? */
   outbound: { allowPrivate: boolean };
   /** The outbox worker every instance runs (docs/outbox.md). */
-  outbox: { pollIntervalMs: number; leaseMs: number };
+  outbox: { pollIntervalMs: number; leaseMs: number; reminderSweepMs: number };
   /** Busy calendars (CONTRACT §13): the sync period and one fetch's time budget. */
   calendar: { syncSeconds: number; fetchTimeoutMs: number };
   version: string;
@@ -419,7 +424,7 @@ export function parseConfig(env: Record<string, string | undefined>, version = '
     },
     lockSweepIntervalMs: e.LOCK_SWEEP_INTERVAL_MS,
     outbound: { allowPrivate: e.OUTBOUND_ALLOW_PRIVATE },
-    outbox: { pollIntervalMs: e.OUTBOX_POLL_MS, leaseMs: e.OUTBOX_LEASE_SECONDS * 1_000 },
+    outbox: { pollIntervalMs: e.OUTBOX_POLL_MS, leaseMs: e.OUTBOX_LEASE_SECONDS * 1_000, reminderSweepMs: e.REMINDER_SWEEP_SECONDS * 1_000 },
     calendar: { syncSeconds: e.CALENDAR_SYNC_SECONDS, fetchTimeoutMs: e.CALENDAR_FETCH_TIMEOUT_MS },
     version,
     warnings: unknownVariableWarnings(env),

@@ -60,6 +60,7 @@ import { LockService } from './services/locks';
 import { BusyCalendarsRepository } from './db/repositories/busy-calendars-repository';
 import { BusyCalendarWorker } from './calendar/busy-worker';
 import { CalendarSync } from './services/calendar-sync';
+import { ReminderSweep } from './services/reminder-sweep';
 import { StaffCalendars } from './services/staff-calendars';
 import { BookingService } from './services/booking';
 
@@ -124,6 +125,8 @@ export interface AppDeps {
   staffCalendars: StaffCalendars;
   /** Fetches the busy calendars every CALENDAR_SYNC_SECONDS (one instance at a time). */
   calendarSync: CalendarSync;
+  /** Plans the reminders no booking change planned (services/reminder-sweep.ts). */
+  reminderSweep: ReminderSweep;
   /** wp-admin's services (CONTRACT §7), built here like every other service. */
   admin: { catalogue: AdminCatalogue; appointments: AdminAppointments; settings: AdminSettings; webhooks: AdminWebhooks };
   /** Open WebSocket connections on this instance. */
@@ -260,6 +263,11 @@ export async function buildDeps(
   // Booking changes read the active webhooks from memory; admin changes reach every instance through Redis.
   const activeWebhooks = new ActiveWebhooks({ repo: repos.webhooks, guard, generationKey: keys.webhooksGeneration() });
   const bookingOutbox = new BookingOutbox({ outbox: repos.outbox, webhooks: repos.webhooks, activeWebhooks, wake: (dueAt) => outboxWorker.wake(dueAt) });
+  // Reminders no booking change planned: appointments from before the upgrade, offsets added later.
+  const reminderSweep = new ReminderSweep(
+    { pool, appointments: repos.appointments, outbox: repos.outbox, settings: repos.settings, wake: (dueAt) => outboxWorker.wake(dueAt), logger },
+    { periodMs: config.outbox.reminderSweepMs },
+  );
   const booking = new BookingService({ pool, appointments: repos.appointments, audit: repos.audit, busyCalendars: repos.busyCalendars, catalogue, availability, locks, hub, metrics, logger, outbox: bookingOutbox });
 
   // Staff calendars (CONTRACT §13): busy calendars go through the outbound client (the address rule), their parsing through a worker thread.
@@ -313,12 +321,13 @@ export async function buildDeps(
     outbound,
     bookingOutbox,
     outboxWorker,
+    reminderSweep,
     staffCalendars,
     calendarSync,
     admin: {
       catalogue: new AdminCatalogue({ pool, catalogue, repos, calendars: { checkUrls: (urls) => staffCalendars.checkUrls(urls), requestRun: () => calendarSync.requestRun() } }),
       appointments: new AdminAppointments({ pool, catalogue, availability, hub, repos, mailer, outbox: bookingOutbox }),
-      settings: new AdminSettings({ pool, catalogue, repos }),
+      settings: new AdminSettings({ pool, catalogue, repos, changed: () => reminderSweep.requestRun() }),
       webhooks: new AdminWebhooks({ webhooks: repos.webhooks, client: outbound, audit: repos.audit, active: activeWebhooks }),
     },
     // Admin stats: every live lock in both stores (the admin list's own source).
@@ -351,6 +360,7 @@ export async function buildDeps(
   // Before the pool and the mail transport close (earlier closers run later): attempts in flight get 5 s,
   // then are abandoned and left due at once for any instance.
   deps.closers.push(() => outboxWorker.stop(5_000));
+  deps.closers.push(() => reminderSweep.close());
   // The admin's deliveries list keeps 30 days (the outbox rows behind it go after 7, with the worker's purge).
   const purgeDeliveries = setInterval(() => {
     repos.webhooks.purgeDeliveries(DELIVERY_RETENTION_MS).catch((err) => logger.warn({ err: (err as Error).message }, 'webhook deliveries: purge failed'));
@@ -359,6 +369,7 @@ export async function buildDeps(
   deps.closers.push(() => clearInterval(purgeDeliveries));
   sweeper.start();
   outboxWorker.start();
+  reminderSweep.start();
   calendarSync.start();
   return deps;
 }

@@ -35,7 +35,15 @@ export type SettingsPatch = Partial<{
 
 /** Booking rules: the effective values, and overrides stored in {prefix}appointease_settings. */
 export class AdminSettings {
-  constructor(private readonly deps: { pool: Pool; catalogue: Catalogue; repos: { settings: SettingsRepository; audit: AuditRepository } }) {}
+  constructor(
+    private readonly deps: {
+      pool: Pool;
+      catalogue: Catalogue;
+      repos: { settings: SettingsRepository; audit: AuditRepository };
+      /** After a change is saved and the catalogue reloaded: the reminder sweep plans offsets added (services/reminder-sweep.ts). */
+      changed?: () => void;
+    },
+  ) {}
 
   async view(): Promise<SettingsView> {
     const s = this.deps.repos.settings;
@@ -65,6 +73,7 @@ export class AdminSettings {
       );
     }, { name: 'admin.settings', isolation: 'REPEATABLE READ' });
     await this.deps.catalogue.changed();
+    this.deps.changed?.();
     return this.view();
   }
 }

@@ -2,7 +2,7 @@ import type { PoolConnection } from '../db/pool';
 import type { AppointmentRow } from '../db/repositories/appointments-repository';
 import type { OutboxEntry, OutboxRepository } from '../db/repositories/outbox-repository';
 import type { WebhookSubscription, WebhooksRepository } from '../db/repositories/webhooks-repository';
-import { planReminders } from '../domain/reminders';
+import { planReminders, type ReminderOffset } from '../domain/reminders';
 import { isoUtc } from '../domain/time';
 import { enqueueWebhookEvent } from '../webhooks/enqueue-webhook-event';
 import type { WebhookEventType } from '../webhooks/webhook-event';
@@ -42,6 +42,32 @@ export interface OutboxWrites {
   dueNow: boolean;
   /** The earliest send time of the rows planned for later (reminders); null when none. */
   dueLater: Date | null;
+}
+
+/**
+ * The reminder rows of appointment `id` starting at `at` under `offsets`, earliest first: one
+ * per offset still ahead at `now`. The one shape both planners write — a booking change in its
+ * transaction, the reminder sweep for appointments no change planned (services/reminder-sweep.ts)
+ * — so their dedupe keys meet and neither writes what the other already has.
+ */
+export function reminderEntries(id: number, at: StartOf, offsets: readonly ReminderOffset[], now: number): OutboxEntry[] {
+  return planReminders(at.start, offsets, now).map(
+    (p): OutboxEntry => ({
+      kind: REMINDER_OUTBOX_KIND,
+      payload: { minutesBefore: p.minutesBefore, startLocal: at.startLocal, start: isoUtc(at.start) } satisfies ReminderOutboxPayload,
+      dueAt: new Date(p.dueAt),
+      // A slow mail server holds at most a few of an instance's slots; webhooks keep theirs.
+      concurrencyKey: MAIL_CONCURRENCY_KEY,
+      // Unique while it counts (pending, sent, given up): a retried transaction, a double plan or
+      // a sweep cannot make two, nor send one again.
+      dedupeKey: reminderDedupeKey(id, p.minutesBefore, at.start),
+      appointmentId: id,
+    }),
+  );
+}
+
+export function reminderDedupeKey(appointmentId: number, minutesBefore: number, start: number): string {
+  return `reminder:${appointmentId}:${minutesBefore}:${start}`;
 }
 
 const NOTHING: OutboxWrites = { dueNow: false, dueLater: null };
@@ -130,25 +156,10 @@ export class BookingOutbox {
 
   /** The earliest send time planned, or null when none. */
   private async planReminders(conn: PoolConnection, id: number, at: StartOf, snap: CatalogueSnapshot): Promise<Date | null> {
-    const start = at.start;
-    const planned = planReminders(start, snap.rules.reminders ?? [], this.now());
-    if (planned.length === 0) return null;
-    await this.deps.outbox.enqueue(
-      conn,
-      planned.map(
-        (p): OutboxEntry => ({
-          kind: REMINDER_OUTBOX_KIND,
-          payload: { minutesBefore: p.minutesBefore, startLocal: at.startLocal, start: isoUtc(start) } satisfies ReminderOutboxPayload,
-          dueAt: new Date(p.dueAt),
-          // A slow mail server holds at most a few of an instance's slots; webhooks keep theirs.
-          concurrencyKey: MAIL_CONCURRENCY_KEY,
-          // Unique while pending: a retried transaction or a double plan cannot make two.
-          dedupeKey: `reminder:${id}:${p.minutesBefore}:${start}`,
-          appointmentId: id,
-        }),
-      ),
-    );
-    return new Date(Math.min(...planned.map((p) => p.dueAt)));
+    const entries = reminderEntries(id, at, snap.rules.reminders ?? [], this.now());
+    if (entries.length === 0) return null;
+    await this.deps.outbox.enqueue(conn, entries);
+    return entries[0]!.dueAt!;
   }
 
   private now(): number {

@@ -55,6 +55,23 @@ export class AppointmentsRepository {
     return rows as AppointmentRow[];
   }
 
+  /**
+   * One page of the appointments a reminder may be due for: starting in [fromLocal, toLocal),
+   * still holding their time and not yet taken place, with an address to write to. Keyset-paged
+   * on (appointment_date, id) after `after`, so a long window is read in bounded pieces.
+   */
+  async remindable(fromLocal: string, toLocal: string, after: { date: string; id: number } | null, limit: number): Promise<Pick<AppointmentRow, 'id' | 'appointment_date'>[]> {
+    const excluded = [...RELEASED_STATUSES, ...FINISHED_STATUSES];
+    const page = after ? 'AND (appointment_date > ? OR (appointment_date = ? AND id > ?))' : '';
+    const [rows] = await this.pool.query<any[]>(
+      `SELECT id, appointment_date FROM \`${this.t.appointments}\`
+        WHERE appointment_date >= ? AND appointment_date < ? AND (status IS NULL OR status NOT IN (?)) AND email <> '' ${page}
+        ORDER BY appointment_date, id LIMIT ?`,
+      after ? [fromLocal, toLocal, excluded, after.date, after.date, after.id, limit] : [fromLocal, toLocal, excluded, limit],
+    );
+    return rows.map((r) => ({ id: Number(r.id), appointment_date: r.appointment_date }));
+  }
+
   /** By reference (APT-…), or by numeric id for AppointEase rows that never got one. Locks the row when given a connection. */
   async adminFind(reference: string, conn?: PoolConnection): Promise<AppointmentRow | undefined> {
     const byId = /^\d{1,9}$/.test(reference);

@@ -346,6 +346,19 @@ export class OutboxRepository {
     return Number(res.affectedRows);
   }
 
+  /**
+   * The dedupe keys of `kind` rows of these appointments that still count (pending, done or
+   * failed; a cancelled row has given its key up): what a re-plan must not write again.
+   */
+  async liveDedupeKeys(kind: string, appointmentIds: readonly number[]): Promise<Set<string>> {
+    if (appointmentIds.length === 0) return new Set();
+    const [rows] = await this.pool.query<any[]>(`SELECT dedupe_key FROM ${this.table} WHERE appointment_id IN (?) AND kind = ? AND dedupe_key IS NOT NULL`, [
+      appointmentIds,
+      kind,
+    ]);
+    return new Set(rows.map((r) => String(r.dedupe_key)));
+  }
+
   async find(id: number): Promise<OutboxRecord | undefined> {
     const [rows] = await this.pool.query<any[]>(`SELECT * FROM ${this.table} WHERE id = ?`, [id]);
     return rows[0] ? toRecord(rows[0]) : undefined;

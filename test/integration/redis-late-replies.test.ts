@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { daysFromNow, everyDay, seedCatalogue } from '../helpers/catalogue';
 import { startCuttableProxy, stallEventLoop, type CuttableProxy } from '../helpers/redis-proxy';
@@ -142,6 +143,25 @@ describe('Redis replies later than the command timeout (private redis-server beh
     expect(announced).toEqual(['slot_unlocked 15:00']);
     expect(await adminLocks(date)).toEqual([]);
     expect(s.deps.guard.state).toBe('up');
+  });
+
+  it('a wrong code whose budget reply comes late is counted once, not twice (the retry finds its own reservation)', async () => {
+    const email = `late-${Date.now()}@example.com`;
+    const sha = createHash('sha256').update(email).digest('hex');
+    await s.deps.codes.issue(email, s.deps.identity.codeHash(email, '123456'), 600_000);
+    const verify = (code: string) => s.api('/otp/verify', { method: 'POST', json: { email, code }, headers: { 'X-Forwarded-For': `10.8.${++ip % 250}.1` } });
+    // One ordinary wrong guess first: seeded, counted once.
+    expect((await verify('000000')).status).toBe(401);
+    const answeredBefore = await lateReplies('redis_answered');
+    // The reservation script's reply is held past the timeout: it has run when the sidecar asks again.
+    onceCommand(`rate:otp-verify:${sha}`, () => proxy.holdReplies(450));
+    expect((await verify('000001')).status).toBe(401);
+    expect(await lateReplies('redis_answered')).toBeGreaterThan(answeredBefore);
+    expect(s.deps.guard.state).toBe('up');
+    // Two failures, in both stores: Redis decided, MySQL recorded.
+    expect(await s.deps.redis!.get(s.deps.keys.rate('otp-verify', sha))).toBe('2');
+    const [rows] = await s.db.pool.query<any[]>('SELECT hits FROM wp_appointease_rate_limits WHERE rate_key = ?', [s.deps.keys.rate('otp-verify', sha)]);
+    expect(rows.map((r) => Number(r.hits))).toEqual([2]);
   });
 
   it('a Redis that stays silent is an outage: the hold is answered from MySQL within 1 s', async () => {

@@ -25,6 +25,8 @@ export function redisKeys(prefix: string) {
     rate: (type: string, id: string) => `${prefix}rate:${type}:${id}`,
     /** Present while Redis holds every failure-budget counter MySQL does (missing after a restart without persistence, a flush, a first start). */
     budgetsCopied: () => `${prefix}budgets-copied`,
+    /** One failure-budget reservation, kept a minute: the script's retry after a late reply finds it (redis/scripts/budget-reserve.lua). */
+    budgetReservation: (id: string) => `${prefix}budget-reservation:${id}`,
     /** Taken by the first batch of a seeding of the budget counters; a flush between batches removes it (redis/scripts/budget-seed.lua). */
     budgetsCopyEpoch: () => `${prefix}budgets-copy-epoch`,
     /** Written by the breaker's probe: Redis is back only once it takes a write (a replica answers PING but refuses writes). */

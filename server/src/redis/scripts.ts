@@ -238,6 +238,8 @@ export const BUDGET_RESERVE_CODES = { reserved: 1, unseeded: 0, refused: 2 } as 
 export interface BudgetReserveArgs {
   /** budgets-copied */
   copiedMarker: string;
+  /** budget-reservation:{id}, one fresh id per reservation, the same on a retry: a retry counts nothing twice. */
+  reservationKey: string;
   /** rate:{type}:{id}, in the order they are checked, each with its limit and window. */
   counters: readonly { key: string; limit: number; windowMs: number }[];
 }
@@ -252,7 +254,7 @@ export async function budgetReserve(
   redis: Redis,
   a: BudgetReserveArgs,
 ): Promise<{ outcome: 'reserved'; ttlMs: number[] } | { outcome: 'refused'; counter: number; ttlMs: number } | { outcome: 'unseeded' }> {
-  const argv: (string | number)[] = [1 + a.counters.length, a.copiedMarker, ...a.counters.map((c) => c.key)];
+  const argv: (string | number)[] = [2 + a.counters.length, a.copiedMarker, a.reservationKey, ...a.counters.map((c) => c.key)];
   for (const c of a.counters) argv.push(c.limit, c.windowMs);
   const [code, ...rest] = await evalScript<number[]>(redis, 'budget-reserve', argv);
   const named = outcome('budget-reserve', BUDGET_RESERVE_CODES, code);

@@ -88,10 +88,13 @@ export class BudgetCounters {
     for (let tries = 0; tries < 2 && this.guard.up; tries++) {
       if (!this.seeded) await this.seed();
       if (!this.seeded) break;
-      // A retry after a late reply may count twice: one failure too many, never one too few.
+      // Named, so that the guard's retry after a late reply (the first call may have run) finds
+      // the reservation instead of counting a second failure.
+      const reservationKey = this.keys.budgetReservation(randomBytes(12).toString('base64url'));
       const r = await this.guard.tryRedis((redis) =>
         budgetReserve(redis, {
           copiedMarker: this.keys.budgetsCopied(),
+          reservationKey,
           counters: budgets.map((b) => ({ key: this.keys.rate(b.type, b.id), limit: b.limit, windowMs: b.windowSeconds * 1000 })),
         }),
       );

@@ -113,7 +113,8 @@ describe('a Redis outage', () => {
       const t0 = Date.now();
       const res = await s.api(url);
       expect(res.status).toBe(200);
-      expect(Date.now() - t0).toBeLessThan(1_000);
+      // Not held for a reconnect (typically a few ms: the breaker is open); room for a loaded machine.
+      expect(Date.now() - t0).toBeLessThan(3_000);
     }
     const health = await (await s.api('/health')).json();
     expect(health).toMatchObject({ status: 'degraded', mysql: 'connected', redis: 'disconnected' });

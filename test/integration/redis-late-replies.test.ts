@@ -164,7 +164,7 @@ describe('Redis replies later than the command timeout (private redis-server beh
     expect(rows.map((r) => Number(r.hits))).toEqual([2]);
   });
 
-  it('a Redis that stays silent is an outage: the hold is answered from MySQL within 1 s', async () => {
+  it('a Redis that stays silent is an outage: the hold is answered from MySQL before Redis answers', async () => {
     const date = daysFromNow(day++);
     expect((await s.api(`/availability?date=${date}&employeeId=${emp}&serviceId=${svc}`)).status).toBe(200);
     onceCommand('locks:days', () => proxy.holdReplies(3_000));
@@ -172,7 +172,8 @@ describe('Redis replies later than the command timeout (private redis-server beh
     const res = await hold(date, '16:00');
     const ms = performance.now() - started;
     expect(res.status).toBe(201);
-    expect(ms).toBeLessThan(1_000);
+    // Long before the held replies arrive (3 s): two command timeouts, then MySQL (typically < 1 s).
+    expect(ms).toBeLessThan(2_000);
     expect(s.deps.guard.state).toBe('down');
     expect(await lateReplies('outage')).toBeGreaterThan(0);
     // Redis answers again: the breaker closes, and the time held in MySQL stays held.

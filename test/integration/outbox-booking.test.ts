@@ -15,15 +15,8 @@ import { codeFromMails, signIn } from '../helpers/customers';
 import { icsProp, parseIcs, partOf, startSmtp, type CapturedMail, type TestSmtp } from '../helpers/mail';
 import { createTestDatabase, deletePrefix, startPrivateRedis, uniquePrefix, type PrivateRedis, type TestDatabase } from '../helpers/services';
 import { startSidecar, type TestSidecar } from '../helpers/sidecar';
+import { until } from '../helpers/wait';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(50);
-  }
-}
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -185,7 +178,7 @@ describe('booking changes → webhooks and reminders through the outbox (CONTRAC
     await adminCancel(a, y.reference);
 
     // r1: 5 events (all three kinds); r2: booked and cancelled only (4), its first answer a 500.
-    await until('every webhook row finished', async () => (await outboxRows('webhook')).length === 9 && (await outboxRows('webhook')).every((r) => r.status === 'done'));
+    await until('every webhook row finished', async () => (await outboxRows('webhook')).length === 9 && (await outboxRows('webhook')).every((r) => r.status === 'done'), 60_000);
     expect(r1.received).toHaveLength(5);
     expect(r2.received).toHaveLength(5);
 
@@ -252,7 +245,7 @@ describe('booking changes → webhooks and reminders through the outbox (CONTRAC
     // Make every reminder row ever written due in a moment (pending or not): only Zoe's two new ones may go out.
     await redis.stop();
     await db.pool.query(`UPDATE wp_appointease_outbox SET due_at = UTC_TIMESTAMP(3) + INTERVAL 1 SECOND, available_at = UTC_TIMESTAMP(3) + INTERVAL 1 SECOND WHERE kind = 'reminder'`);
-    await until("Zoe's two reminders finished", async () => (await outboxRows('reminder', z.id)).filter((r) => r.status === 'done').length === 2);
+    await until("Zoe's two reminders finished", async () => (await outboxRows('reminder', z.id)).filter((r) => r.status === 'done').length === 2, 60_000);
     await Promise.all([a.deps.outboxWorker.idle(), b.deps.outboxWorker.idle()]);
     const reminders = smtp.mails.filter(isReminder);
     expect(reminders).toHaveLength(2);

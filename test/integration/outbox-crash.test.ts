@@ -10,15 +10,8 @@ import { partOf, startSmtp, type CapturedMail, type TestSmtp } from '../helpers/
 import { createTestDatabase, startPrivateRedis, uniquePrefix, type PrivateRedis, type TestDatabase } from '../helpers/services';
 import { TEST_SECRET, type TestSidecar } from '../helpers/sidecar';
 import { startSidecarProcess, type SidecarProcess } from '../helpers/sidecar-process';
+import { until } from '../helpers/wait';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(50);
-  }
-}
 
 const isReminder = (raw: string) => /^Subject: Reminder:/m.test(raw);
 const LEASE_SECONDS = 20;

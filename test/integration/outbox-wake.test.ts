@@ -12,15 +12,8 @@ import { codeFromMails, signIn } from '../helpers/customers';
 import { startSmtp, type TestSmtp } from '../helpers/mail';
 import { createTestDatabase, type TestDatabase } from '../helpers/services';
 import { startSidecar, type TestSidecar } from '../helpers/sidecar';
+import { sleep, until } from '../helpers/wait';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(25);
-  }
-}
 
 describe('booking changes wake the outbox worker only for what they wrote (safety poll 60 s)', () => {
   const DATE = daysFromNow(3);

@@ -12,18 +12,10 @@ import { createLogger } from '../../server/src/logger';
 import { createMetrics } from '../../server/src/metrics';
 import { OutboxWorker, type OutboxHandler, type OutboxWorkerOptions } from '../../server/src/outbox/outbox-worker';
 import { createTestDatabase, type TestDatabase } from '../helpers/services';
+import { sleep, until } from '../helpers/wait';
 
 const T = tableNames('wp_');
 const logger = createLogger({ logLevel: 'silent' });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(25);
-  }
-}
 
 let db: TestDatabase;
 let repo: OutboxRepository;

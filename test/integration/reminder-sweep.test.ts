@@ -10,16 +10,9 @@ import { codeFromMails, signIn } from '../helpers/customers';
 import { startSmtp, type TestSmtp } from '../helpers/mail';
 import { createTestDatabase, deletePrefix, uniquePrefix, type TestDatabase } from '../helpers/services';
 import { startSidecar, type TestSidecar } from '../helpers/sidecar';
+import { until } from '../helpers/wait';
 
 const MINUTE = 60_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(50);
-  }
-}
 
 interface ReminderRow {
   id: number;

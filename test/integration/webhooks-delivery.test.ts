@@ -18,17 +18,10 @@ import { generateWebhookSecret, verifySignature } from '../../server/src/webhook
 import { webhookDeliveryHandler } from '../../server/src/webhooks/webhook-delivery-handler';
 import type { WebhookEventType } from '../../server/src/webhooks/webhook-event';
 import { createTestDatabase, type TestDatabase } from '../helpers/services';
+import { until } from '../helpers/wait';
 
 const T = tableNames('wp_');
 const logger = createLogger({ logLevel: 'silent' });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(25);
-  }
-}
 
 interface Received {
   headers: IncomingMessage['headers'];

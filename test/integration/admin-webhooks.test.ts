@@ -68,6 +68,46 @@ describe('admin API: webhooks and the reminders setting (CONTRACT §12)', () => 
     expect((await call('GET', '/admin/webhooks')).body.webhooks.map((w: { id: number }) => w.id)).toEqual([own.body.webhook.id]);
   });
 
+  it('rotates a secret: the new one shown once, the old one honoured for a day, nothing else changed; refusals without a write', async () => {
+    const created = (await call('POST', '/admin/webhooks', { url: PUBLIC, events: ['appointment.booked'] })).body.webhook;
+    expect((await call('GET', '/admin/webhooks')).body.webhooks.find((w: { id: number }) => w.id === created.id).previousSecretExpiresAt).toBeNull();
+
+    const started = Date.now();
+    const rotated = await call('POST', `/admin/webhooks/${created.id}/rotate-secret`);
+    expect(rotated.status).toBe(200);
+    const hook = rotated.body.webhook;
+    expect(hook).toMatchObject({ id: created.id, url: PUBLIC, events: ['appointment.booked'], active: true });
+    expect(hook.secret).toMatch(/^whsec_[\w-]{43}$/);
+    expect(hook.secret).not.toBe(created.secret);
+    const until = Date.parse(hook.previousSecretExpiresAt);
+    expect(until).toBeGreaterThanOrEqual(started + 24 * 3600_000 - 5_000);
+    expect(until).toBeLessThanOrEqual(Date.now() + 24 * 3600_000 + 5_000);
+    const [[row]] = await s.db.pool.query<any[]>('SELECT secret, previous_secret FROM wp_appointease_webhooks WHERE id = ?', [created.id]);
+    expect(row).toEqual({ secret: hook.secret, previous_secret: created.secret });
+    // The list shows that a rotation is under way, never either secret.
+    const listed = await call('GET', '/admin/webhooks');
+    expect(listed.body.webhooks.find((w: { id: number }) => w.id === created.id).previousSecretExpiresAt).toBe(hook.previousSecretExpiresAt);
+    expect(JSON.stringify(listed.body)).not.toContain(hook.secret);
+    expect(JSON.stringify(listed.body)).not.toContain(created.secret);
+
+    // An own secret; the one it replaces is the generated one above.
+    const own = 'y'.repeat(20) + '-rotated-own-secret-42';
+    const second = await call('POST', `/admin/webhooks/${created.id}/rotate-secret`, { secret: own });
+    expect(second.status).toBe(200);
+    expect(second.body.webhook.secret).toBe(own);
+    const [[audit]] = await s.db.pool.query<any[]>(`SELECT details FROM wp_appointease_audit_log WHERE entity = 'webhook' AND action = 'rotate_secret' ORDER BY id DESC LIMIT 1`);
+    expect(audit.details).not.toContain(own);
+    expect(audit.details).not.toContain(hook.secret);
+
+    const before = await s.db.pool.query<any[]>('SELECT secret, previous_secret, previous_secret_until FROM wp_appointease_webhooks WHERE id = ?', [created.id]);
+    expect((await call('POST', `/admin/webhooks/${created.id}/rotate-secret`, { secret: 'too-short' })).status).toBe(400);
+    expect((await call('POST', `/admin/webhooks/${created.id}/rotate-secret`, { secret: 42 })).status).toBe(400);
+    expect((await call('POST', '/admin/webhooks/999999/rotate-secret')).status).toBe(404);
+    expect((await call('POST', `/admin/webhooks/${created.id}/rotate-secret`, undefined, null)).status).toBe(401);
+    expect((await s.db.pool.query<any[]>('SELECT secret, previous_secret, previous_secret_until FROM wp_appointease_webhooks WHERE id = ?', [created.id]))[0]).toEqual(before[0]);
+    expect((await call('DELETE', `/admin/webhooks/${created.id}`)).status).toBe(204);
+  });
+
   it('422 invalid_webhook_url for what is not http(s) or points inside, without a write', async () => {
     const before = await count();
     for (const url of [

@@ -191,6 +191,29 @@ describe('webhook delivery', () => {
     expect(await webhooks.findDelivery(hook.id, eventId)).toMatchObject({ status: 'delivered', attempts: 2, lastStatusCode: 204, responseExcerpt: null });
   });
 
+  it('a rotated secret: signed with the new and the old one for the day, then with the new one only', async () => {
+    const rec = await track(receiver());
+    const hook = await webhooks.create({ url: rec.url, events: ['appointment.booked'], secret: generateWebhookSecret() });
+    const fresh = generateWebhookSecret();
+    const rotated = await webhooks.rotateSecret(hook.id, fresh, 24 * 3600_000);
+    expect(rotated).toMatchObject({ secret: fresh, previousSecret: hook.secret });
+    instance();
+    await change('appointment.booked', 7, 1);
+    await until('delivered during the rotation', () => rec.received.length === 1);
+    const during = rec.received[0]!;
+    expect((during.headers['appointease-signature'] as string).match(/v1=/g)).toHaveLength(2);
+    for (const secret of [fresh, hook.secret]) expect(verifySignature(during.headers['appointease-signature'] as string, during.raw, secret)).toMatchObject({ ok: true });
+    // The day has passed.
+    await db.pool.query(`UPDATE ${T.webhooks} SET previous_secret_until = TIMESTAMPADD(SECOND, -1, UTC_TIMESTAMP(3)) WHERE id = ?`, [hook.id]);
+    await change('appointment.booked', 8, 1);
+    await until('delivered after the rotation', () => rec.received.length === 2);
+    const after = rec.received[1]!;
+    expect((after.headers['appointease-signature'] as string).match(/v1=/g)).toHaveLength(1);
+    expect(verifySignature(after.headers['appointease-signature'] as string, after.raw, fresh)).toMatchObject({ ok: true });
+    expect(verifySignature(after.headers['appointease-signature'] as string, after.raw, hook.secret)).toEqual({ ok: false, reason: 'no_match' });
+    expect(await webhooks.rotateSecret(999_999, fresh, 1_000)).toBeUndefined();
+  });
+
   it('a redirect (here to the metadata address) is not followed: retried, then failed', async () => {
     const redirecting = await track(receiver((r, res) => res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end()));
     const hook = await webhooks.create({ url: redirecting.url, events: ['appointment.booked'], secret: generateWebhookSecret() });

@@ -39,6 +39,15 @@ describe('webhook signature (t=…,v1=HMAC-SHA256(secret, "t.body"))', () => {
     }
   });
 
+  it('signs with several secrets (a rotation): one v1 each, current first, each verifies; none refused', () => {
+    const old = 'another-secret-of-at-least-32-chars!!';
+    const header = signPayload([SECRET, old], BODY, 1_700_000_000);
+    expect(header).toBe(`${signPayload(SECRET, BODY, 1_700_000_000)},${signPayload(old, BODY, 1_700_000_000).split(',')[1]}`);
+    for (const secret of [SECRET, old]) expect(verifySignature(header, BODY, secret, { nowSeconds: 1_700_000_000 })).toMatchObject({ ok: true });
+    expect(verifySignature(header, BODY, `${SECRET}x`, { nowSeconds: 1_700_000_000 })).toEqual({ ok: false, reason: 'no_match' });
+    expect(() => signPayload([], BODY, 1_700_000_000)).toThrow(RangeError);
+  });
+
   it('generates secrets of at least 32 characters that differ', () => {
     const a = generateWebhookSecret();
     expect(a.length).toBeGreaterThanOrEqual(32);

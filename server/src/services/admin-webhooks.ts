@@ -15,7 +15,12 @@ export interface WebhookView {
   active: boolean;
   createdAt: string;
   updatedAt: string | null;
+  /** While a rotated-out secret is still signed with (rotateSecret): until when; else null. */
+  previousSecretExpiresAt: string | null;
 }
+
+/** How long a rotated-out secret still signs deliveries beside the new one: a day to switch receivers over. */
+export const PREVIOUS_SECRET_KEPT_MS = 24 * 60 * 60 * 1000;
 
 /** The deliveries list (CONTRACT §12), plus what helps an admin see why one failed. */
 export interface DeliveryView {
@@ -36,7 +41,15 @@ export interface DeliveryView {
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function webhookView(w: WebhookRecord): WebhookView {
-  return { id: w.id, url: w.url, events: w.events, active: w.active, createdAt: w.createdAt.toISOString(), updatedAt: iso(w.updatedAt) };
+  return {
+    id: w.id,
+    url: w.url,
+    events: w.events,
+    active: w.active,
+    createdAt: w.createdAt.toISOString(),
+    updatedAt: iso(w.updatedAt),
+    previousSecretExpiresAt: iso(w.previousSecretUntil),
+  };
 }
 
 function deliveryView(d: WebhookDeliveryRecord): DeliveryView {
@@ -103,6 +116,18 @@ export class AdminWebhooks {
     if (!record) throw notFound(`Webhook ${id} not found`);
     await this.audit(who, 'update', id, { ...patch, ...(url !== undefined ? { url } : {}) });
     return webhookView(record);
+  }
+
+  /**
+   * A new secret (given, or generated), shown in this answer only. The old one keeps signing
+   * beside it (a second `v1` in the signature) for PREVIOUS_SECRET_KEPT_MS, so a receiver can
+   * switch over without a delivery it cannot verify.
+   */
+  async rotateSecret(id: number, input: { secret?: string }, who: AdminActor): Promise<WebhookView & { secret: string }> {
+    const record = await this.deps.webhooks.rotateSecret(id, input.secret ?? generateWebhookSecret(), PREVIOUS_SECRET_KEPT_MS);
+    if (!record) throw notFound(`Webhook ${id} not found`);
+    await this.audit(who, 'rotate_secret', id, { previousSecretExpiresAt: iso(record.previousSecretUntil) });
+    return { ...webhookView(record), secret: record.secret };
   }
 
   async remove(id: number, who: AdminActor): Promise<void> {

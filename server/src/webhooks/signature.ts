@@ -23,10 +23,15 @@ function mac(secret: string, timestamp: number, rawBody: string | Buffer): strin
   return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
 }
 
-/** The header value for this body, signed at `timestampSeconds`. */
-export function signPayload(secret: string, rawBody: string | Buffer, timestampSeconds: number): string {
+/**
+ * The header value for this body, signed at `timestampSeconds`: one `v1` per secret, the current
+ * one first (while a rotated-out secret is still honoured, receivers that have it still verify).
+ */
+export function signPayload(secret: string | readonly string[], rawBody: string | Buffer, timestampSeconds: number): string {
   if (!Number.isSafeInteger(timestampSeconds) || timestampSeconds < 0) throw new RangeError('timestamp must be whole unix seconds');
-  return `t=${timestampSeconds},${SIGNATURE_SCHEME}=${mac(secret, timestampSeconds, rawBody)}`;
+  const secrets = typeof secret === 'string' ? [secret] : secret;
+  if (secrets.length === 0) throw new RangeError('at least one secret');
+  return [`t=${timestampSeconds}`, ...secrets.map((s) => `${SIGNATURE_SCHEME}=${mac(s, timestampSeconds, rawBody)}`)].join(',');
 }
 
 export type SignatureCheck = { ok: true; timestamp: number } | { ok: false; reason: 'malformed' | 'no_match' | 'too_old' };

@@ -4,6 +4,7 @@ import { DEFAULT_OUTBOUND_TIMEOUT_MS, type OutboundClient } from '../outbound/ht
 import { isOutboundError } from '../outbound/outbound-error';
 import type { OutboxHandler, OutboxOutcome } from '../outbox/outbox-worker';
 import type { WebhookOutboxPayload } from './enqueue-webhook-event';
+import { signingSecrets } from '../db/repositories/webhooks-repository';
 import { deliveryHeaders, isWebhookEventType } from './webhook-event';
 
 /** Bytes of a receiver's answer read (the rest is never downloaded) and characters of it kept. */
@@ -61,7 +62,7 @@ export function webhookDeliveryHandler(deps: {
         const res = await deps.client.request({
           url: webhook.url,
           method: 'POST',
-          headers: deliveryHeaders(webhook.secret, eventId, body),
+          headers: deliveryHeaders(signingSecrets(webhook), eventId, body),
           body,
           timeoutMs,
           maxBodyBytes: EXCERPT_BYTES,

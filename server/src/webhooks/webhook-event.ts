@@ -42,8 +42,8 @@ export function buildWebhookEvent<A extends Record<string, unknown>>(input: {
   return { event, body: JSON.stringify(event) };
 }
 
-/** The headers of one delivery attempt, signed at `nowSeconds`. */
-export function deliveryHeaders(secret: string, eventId: string, body: string, nowSeconds = Math.floor(Date.now() / 1000)): Record<string, string> {
+/** The headers of one delivery attempt, signed at `nowSeconds` with each secret (signPayload). */
+export function deliveryHeaders(secret: string | readonly string[], eventId: string, body: string, nowSeconds = Math.floor(Date.now() / 1000)): Record<string, string> {
   return {
     'Content-Type': 'application/json',
     [EVENT_ID_HEADER]: eventId,

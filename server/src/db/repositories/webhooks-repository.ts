@@ -16,6 +16,9 @@ export interface WebhookRecord {
   events: WebhookEventType[];
   /** Kept in clear: every delivery is signed with it. */
   secret: string;
+  /** The secret a rotation replaced, still signed with until `previousSecretUntil`; null once that has passed. */
+  previousSecret: string | null;
+  previousSecretUntil: Date | null;
   active: boolean;
   createdAt: Date;
   updatedAt: Date | null;
@@ -68,15 +71,24 @@ function parseEvents(text: string): WebhookEventType[] {
 }
 
 function toWebhook(r: any): WebhookRecord {
+  const previousUntil = r.previous_secret_until ? utcFromSql(r.previous_secret_until) : null;
+  const previousLive = !!r.previous_secret && previousUntil !== null && previousUntil.getTime() > Date.now();
   return {
     id: Number(r.id),
     url: r.url,
     events: parseEvents(r.events),
     secret: r.secret,
+    previousSecret: previousLive ? r.previous_secret : null,
+    previousSecretUntil: previousLive ? previousUntil : null,
     active: Number(r.active) === 1,
     createdAt: utcFromSql(r.created_at),
     updatedAt: r.updated_at === null ? null : utcFromSql(r.updated_at),
   };
+}
+
+/** What a delivery is signed with: the current secret, and the rotated-out one while it is honoured. */
+export function signingSecrets(w: Pick<WebhookRecord, 'secret' | 'previousSecret'>): string[] {
+  return w.previousSecret ? [w.secret, w.previousSecret] : [w.secret];
 }
 
 function toDelivery(r: any): WebhookDeliveryRecord {
@@ -149,6 +161,22 @@ export class WebhooksRepository {
    * cancelled, and a delivery row written after this by a change that read the list before it is
    * removed then (webhook-delivery-handler.ts): READ COMMITTED, the pool's level, is enough.
    */
+  /**
+   * `secret` signs from now on; the one it replaces is kept and signed with too for `keepPreviousMs`
+   * (receivers switch over without missing a delivery). A second rotation inside that time drops
+   * the oldest. Undefined when there is no such webhook.
+   */
+  async rotateSecret(id: number, secret: string, keepPreviousMs: number): Promise<WebhookRecord | undefined> {
+    // Assignments run left to right (MySQL and MariaDB alike): previous_secret takes the old value.
+    const [res] = await this.pool.query<any>(
+      `UPDATE ${this.webhooks}
+          SET previous_secret = secret, previous_secret_until = TIMESTAMPADD(MICROSECOND, ?, UTC_TIMESTAMP(3)), secret = ?, updated_at = UTC_TIMESTAMP(3)
+        WHERE id = ?`,
+      [Math.round(keepPreviousMs * 1000), secret, id],
+    );
+    return Number(res.affectedRows) === 0 ? undefined : this.find(id);
+  }
+
   async delete(id: number): Promise<boolean> {
     return inTransaction(this.pool, async (conn) => {
       const [res] = await conn.query<any>(`DELETE FROM ${this.webhooks} WHERE id = ?`, [id]);

@@ -13,12 +13,11 @@ const events = z
   .min(1, 'at least one event')
   .transform((list) => [...new Set(list)]);
 
-const webhookCreate = z.object({
-  url,
-  events,
-  // Stored in clear (signing needs it) in a varchar(255).
-  secret: z.string({ error: 'expected text' }).min(MIN_SECRET_LENGTH, `at least ${MIN_SECRET_LENGTH} characters`).max(255, 'at most 255 characters').optional(),
-});
+// Stored in clear (signing needs it) in a varchar(255).
+const secret = z.string({ error: 'expected text' }).min(MIN_SECRET_LENGTH, `at least ${MIN_SECRET_LENGTH} characters`).max(255, 'at most 255 characters');
+
+const webhookCreate = z.object({ url, events, secret: secret.optional() });
+const secretRotation = z.object({ secret: secret.optional() });
 
 const webhookPatch = z.object({
   url: url.optional(),
@@ -31,8 +30,8 @@ const deliveriesQuery = z.object({ limit: z.coerce.number({ error: 'expected a n
 
 /**
  * Webhooks (CONTRACT §12): add, list, change (pause = `active: false`),
- * delete, and each webhook's deliveries, newest first. The secret appears in
- * the create answer only.
+ * rotate the secret, delete, and each webhook's deliveries, newest first. A
+ * secret appears only in the answer that made it (create, rotate-secret).
  */
 export function adminWebhookRoutes(deps: AppDeps): Router {
   const r = Router();
@@ -49,6 +48,13 @@ export function adminWebhookRoutes(deps: AppDeps): Router {
     const { id } = parse(idParam, req.params);
     const patch = parse(webhookPatch, req.body);
     res.json({ webhook: await admin.update(id, patch, actorOf(req)) });
+  });
+  // Beside CONTRACT §12 (its PUT changes url, events and active): a new secret without losing the
+  // webhook's history, the old one honoured for a day. Same shape as the calendar feed's rotate (§13).
+  r.post('/webhooks/:id/rotate-secret', async (req, res) => {
+    const { id } = parse(idParam, req.params);
+    const body = parse(secretRotation, req.body ?? {});
+    res.json({ webhook: await admin.rotateSecret(id, body, actorOf(req)) });
   });
   r.delete('/webhooks/:id', async (req, res) => {
     const { id } = parse(idParam, req.params);

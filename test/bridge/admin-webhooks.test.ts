@@ -165,6 +165,36 @@ describe('Webhooks page', () => {
     expect(sidecar.state.requests.at(-2)).toMatchObject({ method: 'DELETE', path: '/admin/webhooks/7' });
   });
 
+  it('makes a new secret after asking: shown once, the old one’s day in the list, nothing else changed', async () => {
+    const asked: string[] = [];
+    mount(WebhooksPage);
+    vi.stubGlobal('confirm', (q: string) => (asked.push(q), true));
+    sidecar.state.webhooks.push({ id: 5, url: 'https://r.example.com/', events: ['appointment.booked'], active: true, secret: 'o'.repeat(32) });
+    sidecar.state.deliveries.set(5, []);
+    await until(() => rows().length === 1);
+    expect(rows()[0]!.textContent).not.toContain('old secret');
+
+    button('New secret', rows()[0])!.click();
+    await until(() => root.querySelector('.appointease-webhook-secret'), 'the new secret shown');
+    expect(asked).toEqual(['Make a new signing secret for https://r.example.com/? The current one keeps signing beside it for 24 hours.']);
+    expect(sidecar.state.requests.filter((r) => r.method === 'POST')).toMatchObject([{ path: '/admin/webhooks/5/rotate-secret', body: {} }]);
+    const shown = root.querySelector<HTMLInputElement>('.appointease-webhook-secret input')!;
+    expect(shown.value).toBe(sidecar.state.webhooks[0]!.secret);
+    expect(text()).toContain('New signing secret made.');
+    expect(text()).not.toContain('Webhook added.');
+    await until(() => rows()[0]?.textContent?.includes('The old secret also signs until'), 'the rotation in the list');
+    expect(sidecar.state.webhooks[0]).toMatchObject({ url: 'https://r.example.com/', events: ['appointment.booked'], active: true });
+    button('Done')!.click();
+    await tick();
+    expect(text()).not.toContain(sidecar.state.webhooks[0]!.secret);
+
+    // Declined: nothing is asked of the sidecar.
+    vi.stubGlobal('confirm', () => false);
+    button('New secret', rows()[0])!.click();
+    await tick();
+    expect(sidecar.state.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
   it('shows a webhook’s deliveries, newest first, with status, attempts and the last answer', async () => {
     mount(WebhooksPage);
     sidecar.state.webhooks.push({ id: 3, url: 'https://c.example.com/', events: [...WEBHOOK_EVENT_TYPES], active: true, secret: 'x'.repeat(32) });

@@ -12,6 +12,7 @@ export interface FakeWebhook {
   events: string[];
   active: boolean;
   secret: string;
+  previousSecretExpiresAt?: string | null;
 }
 export interface FakeDelivery {
   id: number;
@@ -66,6 +67,14 @@ export function fakeAdminApi(o: { reminders?: Array<{ minutesBefore: number }> |
       state.webhooks.push(webhook);
       state.deliveries.set(webhook.id, []);
       return json(201, { webhook });
+    }
+    const rotation = /^\/admin\/webhooks\/(\d+)\/rotate-secret$/.exec(path);
+    if (rotation && method === 'POST') {
+      const webhook = state.webhooks.find((w) => w.id === Number(rotation[1]));
+      if (!webhook) return problem(404, 'not_found', 'No such webhook');
+      webhook.secret = body?.secret ?? `whsec_rotated_${'b'.repeat(32)}`;
+      webhook.previousSecretExpiresAt = new Date(Date.now() + 24 * 3600_000).toISOString();
+      return json(200, { webhook });
     }
     const one = /^\/admin\/webhooks\/(\d+)(\/deliveries)?$/.exec(path);
     if (one) {

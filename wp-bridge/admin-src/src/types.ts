@@ -104,6 +104,8 @@ export interface Webhook {
   events: WebhookEventType[];
   active: boolean;
   secret?: string;
+  /** While a rotated-out secret still signs beside the new one: until when (ISO); else null. */
+  previousSecretExpiresAt?: string | null;
 }
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';

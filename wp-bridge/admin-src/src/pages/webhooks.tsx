@@ -1,6 +1,7 @@
-// Webhooks (CONTRACT §12 /admin/webhooks): list, add, edit, pause and resume, delete, and
-// each webhook's deliveries with their status and attempts. The signing secret is in the
-// create answer only, so the page shows it once, right after adding.
+// Webhooks (CONTRACT §12 /admin/webhooks): list, add, edit, pause and resume, make a new
+// secret, delete, and each webhook's deliveries with their status and attempts. A signing
+// secret is only in the answer that made it (create, rotate-secret), so the page shows it
+// once, right then.
 import { useEffect, useState } from 'preact/hooks';
 import type { Api } from '../api';
 import { ListTable, RowActions } from '../components/list-table';
@@ -58,7 +59,8 @@ function statusLabel(status: DeliveryStatus): string {
 
 export function WebhooksPage({ api }: { api: Api }) {
   const list = useLoad(() => api.get<{ webhooks: Webhook[] }>('/admin/webhooks').then((r) => r.webhooks));
-  const [created, setCreated] = useState<Webhook | null>(null);
+  // The secret to show once: of a webhook just added, or just given a new secret.
+  const [created, setCreated] = useState<(Webhook & { rotated?: boolean }) | null>(null);
   const [shown, setShown] = useState<number | null>(null);
   const toggle = useAction();
   const editor = useRecordEditor<Webhook, Draft>({
@@ -75,6 +77,15 @@ export function WebhooksPage({ api }: { api: Api }) {
   const setActive = async (w: Webhook, active: boolean) => {
     if (await toggle.run(() => api.put(`/admin/webhooks/${w.id}`, { url: w.url, events: w.events, active }))) void list.reload();
   };
+  // The old secret keeps signing beside the new one for a day (docs/outbox.md), so the receiver can be switched over calmly.
+  const rotate = async (w: Webhook) => {
+    if (!window.confirm(sprintf(__('Make a new signing secret for %s? The current one keeps signing beside it for 24 hours.', 'appointease-bridge'), w.url))) return;
+    const done = await toggle.run(async () => {
+      const answer = await api.post<{ webhook: Webhook }>(`/admin/webhooks/${w.id}/rotate-secret`, {});
+      setCreated({ ...answer.webhook, rotated: true });
+    });
+    if (done) void list.reload();
+  };
   const remove = async (w: Webhook) => {
     await editor.remove(w, sprintf(__('Delete the webhook to %s? Its delivery history goes with it.', 'appointease-bridge'), w.url));
     if (shown === w.id) setShown(null);
@@ -90,7 +101,16 @@ export function WebhooksPage({ api }: { api: Api }) {
       {created?.secret && (
         <div class="notice notice-success inline appointease-webhook-secret" role="status">
           <p>
-            <strong>{__('Webhook added.', 'appointease-bridge')}</strong> {__('Its signing secret is shown only this once: copy it to the receiver now.', 'appointease-bridge')}
+            {created.rotated ? (
+              <>
+                <strong>{__('New signing secret made.', 'appointease-bridge')}</strong>{' '}
+                {__('It is shown only this once: put it in the receiver within 24 hours, while the old one still signs too.', 'appointease-bridge')}
+              </>
+            ) : (
+              <>
+                <strong>{__('Webhook added.', 'appointease-bridge')}</strong> {__('Its signing secret is shown only this once: copy it to the receiver now.', 'appointease-bridge')}
+              </>
+            )}
           </p>
           <p>
             <label>
@@ -160,7 +180,20 @@ export function WebhooksPage({ api }: { api: Api }) {
           columns={[
             { header: __('Receiver URL', 'appointease-bridge'), cell: (w) => <code class="appointease-url">{w.url}</code> },
             { header: __('Events', 'appointease-bridge'), cell: (w) => w.events.map(eventLabel).join(', ') },
-            { header: __('Status', 'appointease-bridge'), cell: (w) => (w.active ? __('Active', 'appointease-bridge') : __('Paused', 'appointease-bridge')) },
+            {
+              header: __('Status', 'appointease-bridge'),
+              cell: (w) => (
+                <>
+                  {w.active ? __('Active', 'appointease-bridge') : __('Paused', 'appointease-bridge')}
+                  {w.previousSecretExpiresAt && (
+                    <>
+                      <br />
+                      <span class="description">{sprintf(__('The old secret also signs until %s', 'appointease-bridge'), format(w.previousSecretExpiresAt))}</span>
+                    </>
+                  )}
+                </>
+              ),
+            },
           ]}
           actions={(w) => (
             <>
@@ -169,6 +202,9 @@ export function WebhooksPage({ api }: { api: Api }) {
               </button>{' '}
               <button type="button" class="button" disabled={toggle.busy} onClick={() => void setActive(w, !w.active)}>
                 {w.active ? __('Pause', 'appointease-bridge') : __('Resume', 'appointease-bridge')}
+              </button>{' '}
+              <button type="button" class="button" disabled={toggle.busy} onClick={() => void rotate(w)}>
+                {__('New secret', 'appointease-bridge')}
               </button>{' '}
               <RowActions onEdit={() => editor.open(w)} onDelete={() => void remove(w)} />
             </>

@@ -48,6 +48,10 @@ function fakeSidecar() {
       Object.assign(state.staff[0], body);
       return json(200, { staff: state.staff[0] });
     }
+    if (path === '/admin/busy-calendars/sync' && method === 'POST') {
+      state.staff[0].calendarSync[1] = { ...state.staff[0].calendarSync[1], lastSyncAt: '2026-12-05T15:00:00.000Z', lastAttemptAt: '2026-12-05T15:00:00.000Z', busyIntervals: 3 };
+      return json(202, { requested: true });
+    }
     if (path === '/admin/staff/1/calendar-feed') return json(200, { url: `${SIDECAR}/appointease/v1/feeds/token${state.feed}.ics` });
     if (path === '/admin/staff/1/calendar-feed/rotate' && method === 'POST') {
       state.feed++;
@@ -102,6 +106,24 @@ describe('Staff page: calendars', () => {
     expect(cell.textContent).toContain('outlook.office365.com not synced yet');
     // The secret part of the address is not printed, only kept as the title.
     expect(cell.textContent).not.toContain('private-abc');
+  });
+
+  it('asks for a sync now, says so, and shows the new sync times as they come', async () => {
+    await until(() => text().includes('outlook.office365.com not synced yet'), 'list');
+    button('Sync busy calendars now')!.click();
+    await until(() => text().includes('Sync asked for'), 'the notice');
+    expect(sidecar.state.requests.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual(['/admin/busy-calendars/sync']);
+    // The list is fetched again after a moment (a run takes seconds) and shows the new sync.
+    await vi.waitFor(() => expect(root.querySelector('.appointease-busy-calendars')!.textContent).not.toContain('not synced yet'), { timeout: 4_000, interval: 50 });
+  });
+
+  it('offers no sync when nobody has a busy calendar', async () => {
+    render(null, root);
+    sidecar.state.staff[0].busyCalendars = [];
+    sidecar.state.staff[0].calendarSync = [];
+    render(h(StaffPage, { api: new Api({ sidecarUrl: SIDECAR, tokenUrl: TOKEN_URL, nonce: 'n', adminUrl: 'http://wp.test/wp-admin/admin.php', locale: 'en-US' }) }), root);
+    await until(() => text().includes('Ana'), 'list');
+    expect(button('Sync busy calendars now')).toBeUndefined();
   });
 
   it('saves the URL fields with the record and shows a refused one', async () => {

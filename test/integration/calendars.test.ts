@@ -181,6 +181,28 @@ describe('staff calendars: busy time in, feed out', () => {
     expect(events).toContainEqual(expect.objectContaining({ type: 'slot_released', date, employeeId: ana, times: ['11:00', '11:30'] }));
   });
 
+  it('POST /admin/busy-calendars/sync: a changed calendar is read again within seconds, not at the next period (an hour here)', async () => {
+    const date = addDays(monday, 4); // Friday
+    expect((await statusAt(ana, date))['15:00']).toBe('available');
+    const synced = (await calendarsOf(ana)).map((c: { lastSyncAt: string }) => c.lastSyncAt);
+    const start = new Date(localDateTimeInstant(`${date} 15:00:00`, ZONE)).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const end = new Date(localDateTimeInstant(`${date} 15:30:00`, ZONE)).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const extra = `BEGIN:VEVENT\r\nUID:sync-now-1@example.com\r\nDTSTAMP:20250101T000000Z\r\nDTSTART:${start}\r\nDTEND:${end}\r\nSUMMARY:Dentist\r\nEND:VEVENT\r\n`;
+    ics.bodies.set('/google.ics', ics.bodies.get('/google.ics')!.replace('END:VCALENDAR', `${extra}END:VCALENDAR`));
+
+    expect((await s.api('/admin/busy-calendars/sync', { method: 'POST' })).status).toBe(401);
+    expect(await admin('POST', '/admin/busy-calendars/sync')).toEqual({ status: 202, body: { requested: true } });
+    const deadline = Date.now() + 15_000;
+    while ((await statusAt(ana, date))['15:00'] !== 'unavailable') {
+      if (Date.now() > deadline) throw new Error('the calendar was not read again');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const after = (await calendarsOf(ana)).map((c: { lastSyncAt: string }) => c.lastSyncAt);
+    expect(after.every((t: string, i: number) => Date.parse(t) > Date.parse(synced[i]))).toBe(true);
+    ics.bodies.set('/google.ics', ics.bodies.get('/google.ics')!.replace(extra, ''));
+    await syncNow();
+  });
+
   it('bad calendars (50 MB, a server that never answers, hostile text, HTTP 500) cost bounded work, keep the last good copy and put the error on record', async () => {
     const deep = `BEGIN:VCALENDAR\r\nVERSION:2.0\r\n${'BEGIN:VEVENT\r\n'.repeat(40)}${'END:VEVENT\r\n'.repeat(40)}END:VCALENDAR\r\n`;
     ics.bodies.set('/deep.ics', deep);

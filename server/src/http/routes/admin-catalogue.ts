@@ -183,6 +183,13 @@ export function adminCatalogueRoutes(deps: AppDeps): Router {
     const { id } = parse(idParam, req.params);
     res.json({ url: await deps.staffCalendars.rotateFeed(id, actorOf(req)) });
   });
+  // Beside CONTRACT §13 (busy calendars are fetched every CALENDAR_SYNC_SECONDS): an administrator
+  // who has just changed a calendar asks for the next run now. It runs on whichever instance takes
+  // the period's lease, within seconds; each staff record's calendarSync then shows it.
+  r.post('/busy-calendars/sync', async (_req, res) => {
+    await deps.calendarSync.requestRun();
+    res.status(202).json({ requested: true });
+  });
   r.delete('/staff/:id', async (req, res) => {
     const { id } = parse(idParam, req.params);
     await admin.deleteStaff(id, actorOf(req));

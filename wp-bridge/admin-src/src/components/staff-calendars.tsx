@@ -1,6 +1,6 @@
 // Staff calendars on the staff page (CONTRACT §13): the employee's private feed address (shown,
-// copied, replaced) and the busy calendars' last sync and error.
-import { useState } from 'preact/hooks';
+// copied, replaced), the busy calendars' last sync and error, and a sync on request.
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api';
 import type { CalendarSync } from '../types';
 import { Notice, useAction } from '../ui';
@@ -87,5 +87,36 @@ export function BusyCalendarStatus({ calendars, format }: { calendars: CalendarS
         </li>
       ))}
     </ul>
+  );
+}
+
+/** After a sync is asked for, the list is fetched again this long after (ms): a run takes seconds. */
+export const SYNC_RELOADS_MS = [2_000, 5_000, 10_000];
+
+/**
+ * Asks the sidecar to read every busy calendar again now rather than at the next period
+ * (CALENDAR_SYNC_SECONDS), then refreshes the list a few times so the new sync times show.
+ */
+export function SyncNowButton({ api, onProgress }: { api: Api; onProgress(): void }) {
+  const action = useAction();
+  const [asked, setAsked] = useState(false);
+  const timers = useRef<ReturnType<typeof setTimeout>[]>([]);
+  useEffect(() => () => timers.current.forEach(clearTimeout), []);
+  const sync = async () => {
+    if (!(await action.run(() => api.post('/admin/busy-calendars/sync', {})))) return;
+    setAsked(true);
+    timers.current.forEach(clearTimeout);
+    timers.current = SYNC_RELOADS_MS.map((ms) => setTimeout(onProgress, ms));
+  };
+  return (
+    <div class="appointease-sync-now">
+      {action.error && <Notice>{action.error}</Notice>}
+      {asked && <Notice kind="success">{__('Sync asked for: each busy calendar is read again within seconds; the times below follow.', 'appointease-bridge')}</Notice>}
+      <p>
+        <button type="button" class="button" disabled={action.busy} onClick={() => void sync()}>
+          {__('Sync busy calendars now', 'appointease-bridge')}
+        </button>
+      </p>
+    </div>
   );
 }

@@ -5,7 +5,7 @@ import { AddButton, EditCard, useRecordEditor } from '../components/record-edito
 import { TextField } from '../components/text-field';
 import { WEEK_AS_SHOWN, type Service, type Staff, type Weekday, type WorkingHours } from '../types';
 import { dateFormatter, Notices, useLoad } from '../ui';
-import { BusyCalendarStatus, CalendarFeedField } from '../components/staff-calendars';
+import { BusyCalendarStatus, CalendarFeedField, SyncNowButton } from '../components/staff-calendars';
 import { __, sprintf } from '../i18n';
 
 const dayNames = (): Record<Weekday, string> => ({
@@ -83,6 +83,7 @@ export function StaffPage({ api }: { api: Api }) {
     <div>
       <Notices errors={[list.error, editor.action.error]} />
       <AddButton label={__('Add staff member', 'appointease-bridge')} onClick={() => editor.open(null)} />
+      {list.data?.some((m) => (m.busyCalendars ?? []).length > 0) && <SyncNowButton api={api} onProgress={() => void list.reload()} />}
       {editor.editing !== null && (
         <EditCard isNew={editor.editing === 'new'} newTitle={__('New staff member', 'appointease-bridge')} editTitle={__('Edit staff member', 'appointease-bridge')} saveLabel={__('Save staff member', 'appointease-bridge')} busy={editor.action.busy} onSubmit={editor.save} onCancel={editor.close}>
           {text('name', __('Name', 'appointease-bridge'))}

@@ -165,6 +165,21 @@ describe('Webhooks page', () => {
     expect(sidecar.state.requests.at(-2)).toMatchObject({ method: 'DELETE', path: '/admin/webhooks/7' });
   });
 
+  it('sends a test and says what the receiver answered, or why nothing arrived', async () => {
+    mount(WebhooksPage);
+    sidecar.state.webhooks.push({ id: 8, url: 'https://up.example.com/', events: ['appointment.booked'], active: true, secret: 'u'.repeat(32) });
+    sidecar.state.webhooks.push({ id: 9, url: 'https://down.example.com/', events: ['appointment.booked'], active: false, secret: 'd'.repeat(32) });
+    await until(() => rows().length === 2);
+    button('Send test', rows()[0])!.click();
+    await until(() => root.querySelector('.notice-success'), 'the test result');
+    expect(root.querySelector('.notice-success')!.textContent).toBe('Test delivered to https://up.example.com/: HTTP 204 in 42 ms.');
+    button('Send test', rows()[1])!.click();
+    await until(() => root.querySelector('.notice-error'), 'the failed test');
+    expect(root.querySelector('.notice-error')!.textContent).toBe('Test not delivered to https://down.example.com/: connect_failed: connection refused');
+    expect(root.querySelector('.notice-success')).toBeNull();
+    expect(sidecar.state.requests.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual(['/admin/webhooks/8/ping', '/admin/webhooks/9/ping']);
+  });
+
   it('makes a new secret after asking: shown once, the old one’s day in the list, nothing else changed', async () => {
     const asked: string[] = [];
     mount(WebhooksPage);

@@ -68,6 +68,13 @@ export function fakeAdminApi(o: { reminders?: Array<{ minutesBefore: number }> |
       state.deliveries.set(webhook.id, []);
       return json(201, { webhook });
     }
+    const pinged = /^\/admin\/webhooks\/(\d+)\/ping$/.exec(path);
+    if (pinged && method === 'POST') {
+      const webhook = state.webhooks.find((w) => w.id === Number(pinged[1]));
+      if (!webhook) return problem(404, 'not_found', 'No such webhook');
+      const down = webhook.url.includes('down.');
+      return json(200, { ping: { eventId: 'evt_test', ok: !down, statusCode: down ? null : 204, error: down ? 'connect_failed: connection refused' : null, responseExcerpt: null, ms: 42 } });
+    }
     const rotation = /^\/admin\/webhooks\/(\d+)\/rotate-secret$/.exec(path);
     if (rotation && method === 'POST') {
       const webhook = state.webhooks.find((w) => w.id === Number(rotation[1]));

@@ -1,4 +1,7 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifySignature } from '../../server/src/webhooks/signature';
 import { startSidecar, type TestSidecar } from '../helpers/sidecar';
 
 /**
@@ -188,5 +191,68 @@ describe('admin API: webhooks and the reminders setting (CONTRACT §12)', () => 
     expect((await call('PUT', '/admin/settings', { reminders: [] })).body.reminders).toEqual([]);
     expect((await call('GET', '/admin/settings')).body.reminders).toEqual([]);
     expect((await call('PUT', '/admin/settings', { reminders: null })).body.reminders).toEqual([{ minutesBefore: 1440 }]);
+  });
+});
+
+describe('admin API: a test delivery (POST /admin/webhooks/{id}/ping, beside CONTRACT §12)', () => {
+  let s: TestSidecar;
+  let server: Server;
+  let url: string;
+  let answer = 200;
+  const received: { headers: IncomingMessage['headers']; raw: string }[] = [];
+
+  beforeAll(async () => {
+    s = await startSidecar({ env: { OUTBOUND_ALLOW_PRIVATE: 'true' } });
+    server = createServer((req, res) => {
+      let raw = '';
+      req.setEncoding('utf8');
+      req.on('data', (c) => (raw += c));
+      req.on('end', () => {
+        received.push({ headers: req.headers, raw });
+        res.writeHead(answer, { 'Content-Type': 'text/plain' }).end(answer === 200 ? 'pong' : 'receiver broke');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  });
+  afterAll(async () => {
+    await s?.stop();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  const ping = async (id: number) => {
+    const res = await s.api(`/admin/webhooks/${id}/ping`, { method: 'POST', token: s.adminToken() });
+    return { status: res.status, body: await res.json() };
+  };
+
+  it('sends one signed webhook.ping, paused or not, and answers what the receiver said; nothing is recorded as a delivery', async () => {
+    const created = await s.api('/admin/webhooks', { method: 'POST', token: s.adminToken(), json: { url, events: ['appointment.booked'] } });
+    const hook = (await created.json()).webhook;
+    await s.api(`/admin/webhooks/${hook.id}`, { method: 'PUT', token: s.adminToken(), json: { active: false } });
+
+    const first = await ping(hook.id);
+    expect(first.status).toBe(200);
+    expect(first.body.ping).toMatchObject({ ok: true, statusCode: 200, error: null, responseExcerpt: 'pong', eventId: expect.stringMatching(/^evt_[0-9a-f]{32}$/) });
+    expect(received).toHaveLength(1);
+    const got = received[0]!;
+    expect(JSON.parse(got.raw)).toEqual({ id: first.body.ping.eventId, type: 'webhook.ping', createdAt: expect.any(String), data: { webhook: { id: hook.id, events: ['appointment.booked'] } } });
+    expect(got.headers['appointease-event-id']).toBe(first.body.ping.eventId);
+    expect(verifySignature(got.headers['appointease-signature'] as string, got.raw, hook.secret)).toMatchObject({ ok: true });
+
+    answer = 500;
+    expect((await ping(hook.id)).body.ping).toMatchObject({ ok: false, statusCode: 500, error: 'HTTP 500', responseExcerpt: 'receiver broke' });
+    answer = 200;
+    // Nothing to list, nothing queued: a test is not an event.
+    expect(await (await s.api(`/admin/webhooks/${hook.id}/deliveries`, { token: s.adminToken() })).json()).toEqual({ deliveries: [] });
+    expect(Number((await s.db.pool.query<any[]>('SELECT COUNT(*) AS n FROM wp_appointease_outbox'))[0][0].n)).toBe(0);
+
+    // A receiver that is gone: the client's reason, not a 500.
+    const gone = await s.api('/admin/webhooks', { method: 'POST', token: s.adminToken(), json: { url: 'http://127.0.0.1:9/nothing', events: ['appointment.booked'] } });
+    const down = await ping((await gone.json()).webhook.id);
+    expect(down.status).toBe(200);
+    expect(down.body.ping).toMatchObject({ ok: false, statusCode: null, error: expect.stringMatching(/^\w+: /) });
+
+    expect((await ping(999_999)).status).toBe(404);
+    expect((await s.api(`/admin/webhooks/${hook.id}/ping`, { method: 'POST' })).status).toBe(401);
   });
 });

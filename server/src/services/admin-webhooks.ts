@@ -1,8 +1,12 @@
 import type { AuditRepository } from '../db/repositories/audit-repository';
 import type { WebhookDeliveryRecord, WebhookRecord, WebhooksRepository } from '../db/repositories/webhooks-repository';
 import { fail, notFound } from '../errors';
-import type { OutboundClient } from '../outbound/http-client';
+import { DEFAULT_OUTBOUND_TIMEOUT_MS, type OutboundClient } from '../outbound/http-client';
+import { isOutboundError } from '../outbound/outbound-error';
+import { signingSecrets } from '../db/repositories/webhooks-repository';
+import { responseExcerpt } from '../webhooks/webhook-delivery-handler';
 import { generateWebhookSecret } from '../webhooks/signature';
+import { buildPingEvent, deliveryHeaders } from '../webhooks/webhook-event';
 import type { WebhookEventType } from '../webhooks/webhook-event';
 import type { ActiveWebhooks } from './active-webhooks';
 import type { AdminActor } from './admin-catalogue';
@@ -17,6 +21,18 @@ export interface WebhookView {
   updatedAt: string | null;
   /** While a rotated-out secret is still signed with (rotateSecret): until when; else null. */
   previousSecretExpiresAt: string | null;
+}
+
+/** What a test delivery got back: at once, in the admin's answer; nothing is recorded or retried. */
+export interface PingResult {
+  eventId: string;
+  /** The receiver answered 2xx. */
+  ok: boolean;
+  statusCode: number | null;
+  /** Why it did not count (an HTTP status other than 2xx, or the outbound client's code and reason). */
+  error: string | null;
+  responseExcerpt: string | null;
+  ms: number;
 }
 
 /** How long a rotated-out secret still signs deliveries beside the new one: a day to switch receivers over. */
@@ -89,7 +105,7 @@ export class AdminWebhooks {
   constructor(
     private readonly deps: {
       webhooks: WebhooksRepository;
-      client: Pick<OutboundClient, 'checkUrl'>;
+      client: Pick<OutboundClient, 'checkUrl' | 'request'>;
       audit: AuditRepository;
       active: Pick<ActiveWebhooks, 'changed'>;
     },
@@ -128,6 +144,33 @@ export class AdminWebhooks {
     if (!record) throw notFound(`Webhook ${id} not found`);
     await this.audit(who, 'rotate_secret', id, { previousSecretExpiresAt: iso(record.previousSecretUntil) });
     return { ...webhookView(record), secret: record.secret };
+  }
+
+  /**
+   * One signed POST of a `webhook.ping` event to the webhook's URL, now, paused or not, under
+   * every rule a delivery follows (the address checked at connect time, no redirects, 10 s, the
+   * answer's first KiB): the receiver's owner sees their parsing and signature check work before
+   * a customer books. Not an outbox row and not in the deliveries list: a test is not an event.
+   */
+  async ping(id: number, who: AdminActor): Promise<PingResult> {
+    const webhook = await this.deps.webhooks.find(id);
+    if (!webhook) throw notFound(`Webhook ${id} not found`);
+    const { id: eventId, body } = buildPingEvent(webhook);
+    const started = performance.now();
+    const result = await this.deps.client
+      .request({ url: webhook.url, method: 'POST', headers: deliveryHeaders(signingSecrets(webhook), eventId, body), body, timeoutMs: DEFAULT_OUTBOUND_TIMEOUT_MS, maxBodyBytes: 1024, overflow: 'truncate', maxRedirects: 0 })
+      .then(
+        (res) => {
+          const ok = res.status >= 200 && res.status < 300;
+          return { ok, statusCode: res.status, error: ok ? null : `HTTP ${res.status}`, responseExcerpt: responseExcerpt(res.body) ?? null };
+        },
+        (err: unknown) => {
+          if (!isOutboundError(err)) throw err;
+          return { ok: false, statusCode: null, error: `${err.code}: ${err.message}`, responseExcerpt: null };
+        },
+      );
+    await this.audit(who, 'ping', id, { ok: result.ok, statusCode: result.statusCode });
+    return { eventId, ...result, ms: Math.round(performance.now() - started) };
   }
 
   async remove(id: number, who: AdminActor): Promise<void> {

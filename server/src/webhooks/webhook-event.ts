@@ -42,6 +42,19 @@ export function buildWebhookEvent<A extends Record<string, unknown>>(input: {
   return { event, body: JSON.stringify(event) };
 }
 
+/** The type of a test delivery (not an appointment event: no receiver should act on it). */
+export const PING_EVENT_TYPE = 'webhook.ping';
+
+/**
+ * A test delivery's body, shaped like every event (id, type, createdAt, data) so a receiver's
+ * parsing and signature check are exercised; `data` names the webhook, not an appointment.
+ */
+export function buildPingEvent(webhook: { id: number; events: readonly WebhookEventType[] }, createdAt = new Date()): { id: string; body: string } {
+  const id = newEventId();
+  const event = { id, type: PING_EVENT_TYPE, createdAt: createdAt.toISOString(), data: { webhook: { id: webhook.id, events: [...webhook.events] } } };
+  return { id, body: JSON.stringify(event) };
+}
+
 /** The headers of one delivery attempt, signed at `nowSeconds` with each secret (signPayload). */
 export function deliveryHeaders(secret: string | readonly string[], eventId: string, body: string, nowSeconds = Math.floor(Date.now() / 1000)): Record<string, string> {
   return {

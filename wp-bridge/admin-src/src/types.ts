@@ -108,6 +108,16 @@ export interface Webhook {
   previousSecretExpiresAt?: string | null;
 }
 
+/** What POST /admin/webhooks/{id}/ping answers: the receiver's reply to one signed test POST. */
+export interface PingResult {
+  eventId: string;
+  ok: boolean;
+  statusCode: number | null;
+  error: string | null;
+  responseExcerpt: string | null;
+  ms: number;
+}
+
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
 /** One event sent (or being sent) to one webhook, newest first in its list. */

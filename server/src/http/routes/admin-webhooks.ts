@@ -30,7 +30,7 @@ const deliveriesQuery = z.object({ limit: z.coerce.number({ error: 'expected a n
 
 /**
  * Webhooks (CONTRACT §12): add, list, change (pause = `active: false`),
- * rotate the secret, delete, and each webhook's deliveries, newest first. A
+ * rotate the secret, send a test, delete, and each webhook's deliveries, newest first. A
  * secret appears only in the answer that made it (create, rotate-secret).
  */
 export function adminWebhookRoutes(deps: AppDeps): Router {
@@ -55,6 +55,11 @@ export function adminWebhookRoutes(deps: AppDeps): Router {
     const { id } = parse(idParam, req.params);
     const body = parse(secretRotation, req.body ?? {});
     res.json({ webhook: await admin.rotateSecret(id, body, actorOf(req)) });
+  });
+  // Beside CONTRACT §12: one signed test POST (type webhook.ping), answered with what the receiver said.
+  r.post('/webhooks/:id/ping', async (req, res) => {
+    const { id } = parse(idParam, req.params);
+    res.json({ ping: await admin.ping(id, actorOf(req)) });
   });
   r.delete('/webhooks/:id', async (req, res) => {
     const { id } = parse(idParam, req.params);

@@ -1,5 +1,5 @@
-// Webhooks (CONTRACT §12 /admin/webhooks): list, add, edit, pause and resume, make a new
-// secret, delete, and each webhook's deliveries with their status and attempts. A signing
+// Webhooks (CONTRACT §12 /admin/webhooks): list, add, edit, pause and resume, send a test,
+// make a new secret, delete, and each webhook's deliveries with their status and attempts. A signing
 // secret is only in the answer that made it (create, rotate-secret), so the page shows it
 // once, right then.
 import { useEffect, useState } from 'preact/hooks';
@@ -7,7 +7,7 @@ import type { Api } from '../api';
 import { ListTable, RowActions } from '../components/list-table';
 import { AddButton, EditCard, useRecordEditor } from '../components/record-editor';
 import { TextField } from '../components/text-field';
-import { WEBHOOK_EVENTS, type DeliveryStatus, type Webhook, type WebhookDelivery, type WebhookEventType } from '../types';
+import { WEBHOOK_EVENTS, type DeliveryStatus, type PingResult, type Webhook, type WebhookDelivery, type WebhookEventType } from '../types';
 import { dateFormatter, Notice, Notices, useAction, useLoad } from '../ui';
 import { __, _n, sprintf } from '../i18n';
 
@@ -77,6 +77,12 @@ export function WebhooksPage({ api }: { api: Api }) {
   const setActive = async (w: Webhook, active: boolean) => {
     if (await toggle.run(() => api.put(`/admin/webhooks/${w.id}`, { url: w.url, events: w.events, active }))) void list.reload();
   };
+  // One signed test POST, answered at once with what the receiver said.
+  const [pinged, setPinged] = useState<{ url: string; result: PingResult } | null>(null);
+  const ping = async (w: Webhook) => {
+    setPinged(null);
+    await toggle.run(async () => setPinged({ url: w.url, result: (await api.post<{ ping: PingResult }>(`/admin/webhooks/${w.id}/ping`, {})).ping }));
+  };
   // The old secret keeps signing beside the new one for a day (docs/outbox.md), so the receiver can be switched over calmly.
   const rotate = async (w: Webhook) => {
     if (!window.confirm(sprintf(__('Make a new signing secret for %s? The current one keeps signing beside it for 24 hours.', 'appointease-bridge'), w.url))) return;
@@ -128,6 +134,13 @@ export function WebhooksPage({ api }: { api: Api }) {
             </button>
           </p>
         </div>
+      )}
+      {pinged && (
+        <Notice kind={pinged.result.ok ? 'success' : 'error'}>
+          {pinged.result.ok
+            ? sprintf(__('Test delivered to %1$s: HTTP %2$d in %3$d ms.', 'appointease-bridge'), pinged.url, pinged.result.statusCode ?? 0, pinged.result.ms)
+            : sprintf(__('Test not delivered to %1$s: %2$s', 'appointease-bridge'), pinged.url, pinged.result.error ?? '')}
+        </Notice>
       )}
       <AddButton label={__('Add webhook', 'appointease-bridge')} onClick={() => editor.open(null)} />
       {editor.editing !== null && (
@@ -202,6 +215,9 @@ export function WebhooksPage({ api }: { api: Api }) {
               </button>{' '}
               <button type="button" class="button" disabled={toggle.busy} onClick={() => void setActive(w, !w.active)}>
                 {w.active ? __('Pause', 'appointease-bridge') : __('Resume', 'appointease-bridge')}
+              </button>{' '}
+              <button type="button" class="button" disabled={toggle.busy} onClick={() => void ping(w)}>
+                {__('Send test', 'appointease-bridge')}
               </button>{' '}
               <button type="button" class="button" disabled={toggle.busy} onClick={() => void rotate(w)}>
                 {__('New secret', 'appointease-bridge')}

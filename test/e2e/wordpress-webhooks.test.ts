@@ -23,6 +23,13 @@ interface Received {
   at: number;
 }
 
+
+/** The milliseconds the page reported for the last test delivery (whatever they were). */
+async function pingMs(page: import('playwright-core').Page): Promise<string> {
+  const text = (await page.locator('.notice-success').first().textContent({ timeout: 15_000 })) ?? '';
+  return /in (\d+) ms\.$/.exec(text)?.[1] ?? 'no figure';
+}
+
 describe.skipIf(prerequisite)('webhooks and reminder settings in wp-admin, with the real sidecar', () => {
   let wp: WordPress;
   let sidecar: SidecarProcess;
@@ -157,6 +164,24 @@ describe.skipIf(prerequisite)('webhooks and reminder settings in wp-admin, with 
     expect(cancelled.status).toBe(200);
     await new Promise((r) => setTimeout(r, 3_000));
     expect(received).toHaveLength(1);
+
+    // A test, paused or not: the receiver gets a signed webhook.ping and the page says what it answered.
+    await row.getByRole('button', { name: 'Send test' }).click();
+    await expect.poll(() => admin.locator('.notice-success').first().textContent()).toBe(`Test delivered to ${receiverUrl}: HTTP 204 in ${await pingMs(admin)} ms.`);
+    expect(received).toHaveLength(2);
+    expect(JSON.parse(received[1]!.body)).toMatchObject({ type: 'webhook.ping' });
+    expect(verifySignature(String(received[1]!.headers['appointease-signature']), received[1]!.body, secret)).toMatchObject({ ok: true });
+
+    // A new secret: shown once; the old one still signs beside it, as the list says.
+    await row.getByRole('button', { name: 'New secret' }).click();
+    await admin.getByText('New signing secret made.').waitFor();
+    const fresh = await admin.getByLabel('Signing secret', { exact: true }).inputValue();
+    expect(fresh).not.toBe(secret);
+    await expect.poll(() => row.textContent()).toContain('The old secret also signs until');
+    await admin.getByRole('button', { name: 'Done' }).click();
+    await row.getByRole('button', { name: 'Send test' }).click();
+    await expect.poll(() => received.length).toBe(3);
+    for (const key of [fresh, secret]) expect(verifySignature(String(received[2]!.headers['appointease-signature']), received[2]!.body, key)).toMatchObject({ ok: true });
 
     // Deleted: gone from the page and the sidecar.
     await row.getByRole('button', { name: 'Delete' }).click();

@@ -207,6 +207,33 @@ describe('guessing budgets across Redis outages', () => {
     expect(statuses.filter((x) => x === 429)).toHaveLength(8);
     expect(await a.mysqlHits(email)).toEqual([10]);
   });
+
+  it('after a flush, "not seeded" answers that arrive one by one (a loaded process) neither undo the seed nor send guesses to MySQL: the cap holds', async () => {
+    s = await startSidecar({ env: { TRUST_PROXY: 'true' } });
+    const c = client(s);
+    const email = address('staggered');
+    await c.fail(email, 6);
+    await deletePrefix(s.prefix);
+    // The first twelve Redis answers (the guesses' reservations, all sent before any seed) reach the
+    // process 15 ms apart, as on a loaded machine; the seed and everything after answer at once.
+    const guard = s.deps.guard;
+    const tryRedis = guard.tryRedis.bind(guard);
+    let calls = 0;
+    guard.tryRedis = (async (op: Parameters<typeof tryRedis>[0]) => {
+      const k = calls++;
+      const value = await tryRedis(op);
+      if (k > 0 && k < 12) await new Promise((r) => setTimeout(r, 15 * k));
+      return value;
+    }) as typeof guard.tryRedis;
+    const fallbacks = async () => (await s!.deps.metrics.fallbackOperations.get()).values.filter((v) => v.labels.duty === 'verify_budget').reduce((n, v) => n + v.value, 0);
+    const before = await fallbacks();
+    const statuses = (await Promise.all(Array.from({ length: 12 }, (_, i) => c.verify(email, String(i + 1).padStart(6, '0'))))).map((r) => r.status);
+    guard.tryRedis = tryRedis;
+    expect(statuses.filter((x) => x === 401)).toHaveLength(4);
+    expect(statuses.filter((x) => x === 429)).toHaveLength(8);
+    expect(await c.mysqlHits(email)).toEqual([10]);
+    expect(await fallbacks()).toBe(before);
+  });
 });
 
 describe('budget-seed.lua', () => {

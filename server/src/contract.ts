@@ -89,3 +89,16 @@ export const adminLockViewSchema = z.object({
   store: z.enum(['redis', 'mysql']),
 });
 export type AdminLockView = z.infer<typeof adminLockViewSchema>;
+
+/** What POST /admin/webhooks/{id}/ping answers (beside CONTRACT §12): the receiver's reply to one signed test POST, at once; nothing is recorded or retried. */
+export const pingResultSchema = z.object({
+  eventId: z.string(),
+  /** The receiver answered 2xx. */
+  ok: z.boolean(),
+  statusCode: z.number().int().nullable(),
+  /** Why it did not count (an HTTP status other than 2xx, or the outbound client's code and reason). */
+  error: z.string().nullable(),
+  responseExcerpt: z.string().nullable(),
+  ms: z.number(),
+});
+export type PingResult = z.infer<typeof pingResultSchema>;

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pingResultSchema } from '../../server/src/contract';
 import { verifySignature } from '../../server/src/webhooks/signature';
 import { startSidecar, type TestSidecar } from '../helpers/sidecar';
 
@@ -233,6 +234,7 @@ describe('admin API: a test delivery (POST /admin/webhooks/{id}/ping, beside CON
     const first = await ping(hook.id);
     expect(first.status).toBe(200);
     expect(first.body.ping).toMatchObject({ ok: true, statusCode: 200, error: null, responseExcerpt: 'pong', eventId: expect.stringMatching(/^evt_[0-9a-f]{32}$/) });
+    expect(pingResultSchema.strict().parse(first.body.ping)).toEqual(first.body.ping);
     expect(received).toHaveLength(1);
     const got = received[0]!;
     expect(JSON.parse(got.raw)).toEqual({ id: first.body.ping.eventId, type: 'webhook.ping', createdAt: expect.any(String), data: { webhook: { id: hook.id, events: ['appointment.booked'] } } });

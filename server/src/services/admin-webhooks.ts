@@ -1,3 +1,4 @@
+import type { PingResult } from '../contract';
 import type { AuditRepository } from '../db/repositories/audit-repository';
 import type { WebhookDeliveryRecord, WebhookRecord, WebhooksRepository } from '../db/repositories/webhooks-repository';
 import { fail, notFound } from '../errors';
@@ -21,18 +22,6 @@ export interface WebhookView {
   updatedAt: string | null;
   /** While a rotated-out secret is still signed with (rotateSecret): until when; else null. */
   previousSecretExpiresAt: string | null;
-}
-
-/** What a test delivery got back: at once, in the admin's answer; nothing is recorded or retried. */
-export interface PingResult {
-  eventId: string;
-  /** The receiver answered 2xx. */
-  ok: boolean;
-  statusCode: number | null;
-  /** Why it did not count (an HTTP status other than 2xx, or the outbound client's code and reason). */
-  error: string | null;
-  responseExcerpt: string | null;
-  ms: number;
 }
 
 /** How long a rotated-out secret still signs deliveries beside the new one: a day to switch receivers over. */

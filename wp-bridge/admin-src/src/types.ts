@@ -1,7 +1,7 @@
 // Shapes of the sidecar's admin API (CONTRACT §7), as far as these pages use them.
 // The lock and the slot event are the server's own definitions (server/src/contract.ts),
 // imported as types only: the bundle gains nothing.
-import type { AdminLockView, SlotEvent as ContractSlotEvent } from '../../../server/src/contract';
+import type { AdminLockView, PingResult, SlotEvent as ContractSlotEvent } from '../../../server/src/contract';
 import type { Weekday } from '../../../server/src/domain/weekdays';
 import type { WebhookEventType } from '../../../server/src/webhooks/webhook-event';
 
@@ -95,7 +95,7 @@ export interface Reminder {
 
 /** CONTRACT §12: the events a webhook may subscribe to, in the order the page offers them. */
 export const WEBHOOK_EVENTS = ['appointment.booked', 'appointment.rescheduled', 'appointment.cancelled'] as const satisfies readonly WebhookEventType[];
-export type { WebhookEventType };
+export type { PingResult, WebhookEventType };
 
 /** A webhook as GET /admin/webhooks lists it: no secret; the create answer alone has it. */
 export interface Webhook {
@@ -106,16 +106,6 @@ export interface Webhook {
   secret?: string;
   /** While a rotated-out secret still signs beside the new one: until when (ISO); else null. */
   previousSecretExpiresAt?: string | null;
-}
-
-/** What POST /admin/webhooks/{id}/ping answers: the receiver's reply to one signed test POST. */
-export interface PingResult {
-  eventId: string;
-  ok: boolean;
-  statusCode: number | null;
-  error: string | null;
-  responseExcerpt: string | null;
-  ms: number;
 }
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';

@@ -26,12 +26,14 @@ export interface TestDatabase {
 }
 
 /** A fresh database, migrated unless `migrated: false`. */
-export async function createTestDatabase(options: { migrated?: boolean; prefix?: string } = {}): Promise<TestDatabase> {
-  const name = uniqueName('test');
-  const admin = await mysql.createConnection(MYSQL_ROOT);
+export async function createTestDatabase(options: { migrated?: boolean; prefix?: string; root?: string; label?: string } = {}): Promise<TestDatabase> {
+  // `root`: another server's root URL (a private mariadbd) instead of the shared one.
+  const root = options.root ?? MYSQL_ROOT;
+  const name = uniqueName(options.label ?? 'test');
+  const admin = await mysql.createConnection(root);
   await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await admin.end();
-  const url = `${MYSQL_ROOT}/${name}`;
+  const url = `${root}/${name}`;
   const pool = createPool(url, { connectionLimit: 5 });
   if (options.migrated !== false) await migrate(pool, options.prefix ?? 'wp_');
   return {
@@ -40,7 +42,7 @@ export async function createTestDatabase(options: { migrated?: boolean; prefix?:
     pool,
     async drop() {
       await pool.end().catch(() => {});
-      const c = await mysql.createConnection(MYSQL_ROOT);
+      const c = await mysql.createConnection(root);
       await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
       await c.end();
     },

@@ -1,10 +1,8 @@
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../server/src/db/migrate';
-import { createPool } from '../../server/src/db/pool';
 import { daysFromNow, everyDay, seedCatalogue } from '../helpers/catalogue';
 import { startPrivateMariaDb, type PrivateMariaDb } from '../helpers/private-mariadb';
-import { uniqueName, type TestDatabase } from '../helpers/services';
+import { createTestDatabase, type TestDatabase } from '../helpers/services';
 import { startSidecar, type TestSidecar } from '../helpers/sidecar';
 
 /**
@@ -30,14 +28,9 @@ describe('booking: the statements of one POST /appointments (private mariadbd, g
 
   beforeAll(async () => {
     server = await startPrivateMariaDb({ durable: false, args: ['--general-log=1', '--log-output=TABLE'] });
-    const name = uniqueName('statements');
     log = await mysql.createConnection(server.rootUrl);
-    await log.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    const url = `${server.rootUrl}/${name}`;
-    const pool = createPool(url, { connectionLimit: 5 });
-    await migrate(pool, 'wp_');
-    db = { name, url, pool, drop: async () => void (await pool.end().catch(() => {})) };
-    const ids = await seedCatalogue(pool, {
+    db = await createTestDatabase({ root: server.rootUrl, label: 'statements' });
+    const ids = await seedCatalogue(db.pool, {
       services: [{ name: 'Cut', duration: 30, price: 25 }],
       staff: [{ name: 'Ana', hours: everyDay(['09:00', '17:00']) }],
       // The usual case: a cap on upcoming bookings and a reminder.

@@ -1,11 +1,9 @@
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../server/src/db/migrate';
-import { createPool } from '../../server/src/db/pool';
 import { assertNoOverlaps } from '../helpers/assert-no-overlaps';
 import { daysFromNow, everyDay, seedCatalogue } from '../helpers/catalogue';
 import { startPrivateMariaDb, type PrivateMariaDb } from '../helpers/private-mariadb';
-import { uniqueName, type TestDatabase } from '../helpers/services';
+import { createTestDatabase, type TestDatabase } from '../helpers/services';
 import { startSidecar, type TestSidecar } from '../helpers/sidecar';
 
 /**
@@ -30,15 +28,9 @@ describe('a statement-based binary log (READ COMMITTED writes refused)', () => {
 
   beforeAll(async () => {
     server = await startPrivateMariaDb({ durable: false, args: ['--log-bin=binlog', '--binlog-format=STATEMENT'] });
-    const name = uniqueName('stmtbinlog');
-    side = await mysql.createConnection(server.rootUrl);
-    await side.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    await side.query(`USE \`${name}\``);
-    const url = `${server.rootUrl}/${name}`;
-    const pool = createPool(url, { connectionLimit: 5 });
-    await migrate(pool, 'wp_');
-    db = { name, url, pool, drop: async () => void (await pool.end().catch(() => {})) };
-    const ids = await seedCatalogue(pool, {
+    db = await createTestDatabase({ root: server.rootUrl, label: 'stmtbinlog' });
+    side = await mysql.createConnection(db.url);
+    const ids = await seedCatalogue(db.pool, {
       services: [{ name: 'Cut', duration: 30 }],
       staff: [{ name: 'Ana', hours: everyDay(['09:00', '17:00']) }],
       // The per-customer cap on: its count is a plain read in the booking transaction.

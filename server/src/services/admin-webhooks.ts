@@ -3,11 +3,9 @@ import type { AuditRepository } from '../db/repositories/audit-repository';
 import type { WebhookDeliveryRecord, WebhookRecord, WebhooksRepository } from '../db/repositories/webhooks-repository';
 import { fail, notFound } from '../errors';
 import { DEFAULT_OUTBOUND_TIMEOUT_MS, type OutboundClient } from '../outbound/http-client';
-import { isOutboundError } from '../outbound/outbound-error';
-import { signingSecrets } from '../db/repositories/webhooks-repository';
-import { responseExcerpt } from '../webhooks/webhook-delivery-handler';
+import { postToWebhook } from '../webhooks/webhook-delivery-handler';
 import { generateWebhookSecret } from '../webhooks/signature';
-import { buildPingEvent, deliveryHeaders } from '../webhooks/webhook-event';
+import { buildPingEvent } from '../webhooks/webhook-event';
 import type { WebhookEventType } from '../webhooks/webhook-event';
 import type { ActiveWebhooks } from './active-webhooks';
 import type { AdminActor } from './admin-catalogue';
@@ -136,9 +134,9 @@ export class AdminWebhooks {
   }
 
   /**
-   * One signed POST of a `webhook.ping` event to the webhook's URL, now, paused or not, under
-   * every rule a delivery follows (the address checked at connect time, no redirects, 10 s, the
-   * answer's first KiB): the receiver's owner sees their parsing and signature check work before
+   * One signed POST of a `webhook.ping` event to the webhook's URL, now, paused or not, sent as
+   * a delivery attempt is (postToWebhook: the address checked at connect time, no redirects,
+   * 10 s, the answer's first KiB): the receiver's owner sees their parsing and signature check work before
    * a customer books. Not an outbox row and not in the deliveries list: a test is not an event.
    */
   async ping(id: number, who: AdminActor): Promise<PingResult> {
@@ -146,20 +144,9 @@ export class AdminWebhooks {
     if (!webhook) throw notFound(`Webhook ${id} not found`);
     const { id: eventId, body } = buildPingEvent(webhook);
     const started = performance.now();
-    const result = await this.deps.client
-      .request({ url: webhook.url, method: 'POST', headers: deliveryHeaders(signingSecrets(webhook), eventId, body), body, timeoutMs: DEFAULT_OUTBOUND_TIMEOUT_MS, maxBodyBytes: 1024, overflow: 'truncate', maxRedirects: 0 })
-      .then(
-        (res) => {
-          const ok = res.status >= 200 && res.status < 300;
-          return { ok, statusCode: res.status, error: ok ? null : `HTTP ${res.status}`, responseExcerpt: responseExcerpt(res.body) ?? null };
-        },
-        (err: unknown) => {
-          if (!isOutboundError(err)) throw err;
-          return { ok: false, statusCode: null, error: `${err.code}: ${err.message}`, responseExcerpt: null };
-        },
-      );
+    const { excerpt, ...result } = await postToWebhook(this.deps.client, webhook, eventId, body, { timeoutMs: DEFAULT_OUTBOUND_TIMEOUT_MS });
     await this.audit(who, 'ping', id, { ok: result.ok, statusCode: result.statusCode });
-    return { eventId, ...result, ms: Math.round(performance.now() - started) };
+    return { eventId, ...result, responseExcerpt: excerpt, ms: Math.round(performance.now() - started) };
   }
 
   async remove(id: number, who: AdminActor): Promise<void> {

@@ -1,5 +1,5 @@
 import type { OutboxRow } from '../db/repositories/outbox-repository';
-import type { DeliveryStatus, WebhooksRepository } from '../db/repositories/webhooks-repository';
+import type { DeliveryStatus, WebhookRecord, WebhooksRepository } from '../db/repositories/webhooks-repository';
 import { DEFAULT_OUTBOUND_TIMEOUT_MS, type OutboundClient } from '../outbound/http-client';
 import { isOutboundError } from '../outbound/outbound-error';
 import type { OutboxHandler, OutboxOutcome } from '../outbox/outbox-worker';
@@ -21,6 +21,50 @@ export function responseExcerpt(body: Buffer): string | undefined {
   if (body.length === 0) return undefined;
   const text = body.toString('utf8').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ');
   return text.length > EXCERPT_CHARS ? text.slice(0, EXCERPT_CHARS) : text;
+}
+
+/** What one signed POST to a webhook got back. */
+export interface WebhookPostResult {
+  /** The receiver answered 2xx. */
+  ok: boolean;
+  statusCode: number | null;
+  /** Why it did not count: the HTTP status, or the outbound client's code and reason. */
+  error: string | null;
+  excerpt: string | null;
+}
+
+/**
+ * One signed POST of `body` to the webhook's current URL, under the delivery rules (the address
+ * checked at connect time, no redirects, the answer's first KiB): what a delivery attempt and an
+ * admin's test delivery both send. An outbound refusal or failure is a result, not a throw.
+ */
+export async function postToWebhook(
+  client: Pick<OutboundClient, 'request'>,
+  webhook: Pick<WebhookRecord, 'url' | 'secret' | 'previousSecret'>,
+  eventId: string,
+  body: string,
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<WebhookPostResult> {
+  try {
+    const res = await client.request({
+      url: webhook.url,
+      method: 'POST',
+      headers: deliveryHeaders(signingSecrets(webhook), eventId, body),
+      body,
+      timeoutMs: options.timeoutMs,
+      maxBodyBytes: EXCERPT_BYTES,
+      overflow: 'truncate',
+      maxRedirects: 0,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const excerpt = responseExcerpt(res.body) ?? null;
+    if (res.status >= 200 && res.status < 300) return { ok: true, statusCode: res.status, error: null, excerpt };
+    const error = res.status >= 300 && res.status < 400 ? `HTTP ${res.status} (redirects are not followed)` : `HTTP ${res.status}`;
+    return { ok: false, statusCode: res.status, error, excerpt };
+  } catch (err) {
+    if (!isOutboundError(err)) throw err;
+    return { ok: false, statusCode: null, error: `${err.code}: ${err.message}`, excerpt: null };
+  }
 }
 
 /**
@@ -57,33 +101,15 @@ export function webhookDeliveryHandler(deps: {
         await deps.webhooks.markFailed(webhookId, eventId, 'webhook paused');
         return { result: 'cancelled', reason: 'webhook paused' };
       }
-      const attemptStatus: DeliveryStatus = ctx.finalAttempt ? 'failed' : 'pending';
-      try {
-        const res = await deps.client.request({
-          url: webhook.url,
-          method: 'POST',
-          headers: deliveryHeaders(signingSecrets(webhook), eventId, body),
-          body,
-          timeoutMs,
-          maxBodyBytes: EXCERPT_BYTES,
-          overflow: 'truncate',
-          maxRedirects: 0,
-          signal: ctx.signal,
-        });
-        const excerpt = responseExcerpt(res.body);
-        if (res.status >= 200 && res.status < 300) {
-          await deps.webhooks.recordAttempt(webhookId, eventId, { status: 'delivered', statusCode: res.status, ...(excerpt ? { excerpt } : {}) });
-          return { result: 'done' };
-        }
-        const error = res.status >= 300 && res.status < 400 ? `HTTP ${res.status} (redirects are not followed)` : `HTTP ${res.status}`;
-        await deps.webhooks.recordAttempt(webhookId, eventId, { status: attemptStatus, statusCode: res.status, error, ...(excerpt ? { excerpt } : {}) });
-        return { result: 'retry', error };
-      } catch (err) {
-        if (!isOutboundError(err)) throw err;
-        const error = `${err.code}: ${err.message}`;
-        await deps.webhooks.recordAttempt(webhookId, eventId, { status: attemptStatus, error });
-        return { result: 'retry', error };
+      const sent = await postToWebhook(deps.client, webhook, eventId, body, { timeoutMs, signal: ctx.signal });
+      const seen = { ...(sent.statusCode !== null ? { statusCode: sent.statusCode } : {}), ...(sent.excerpt ? { excerpt: sent.excerpt } : {}) };
+      if (sent.ok) {
+        await deps.webhooks.recordAttempt(webhookId, eventId, { status: 'delivered', ...seen });
+        return { result: 'done' };
       }
+      const attemptStatus: DeliveryStatus = ctx.finalAttempt ? 'failed' : 'pending';
+      await deps.webhooks.recordAttempt(webhookId, eventId, { status: attemptStatus, ...seen, error: sent.error! });
+      return { result: 'retry', error: sent.error! };
     },
   };
 }

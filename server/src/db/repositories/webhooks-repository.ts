@@ -157,11 +157,6 @@ export class WebhooksRepository {
   }
 
   /**
-   * Deletes the webhook and its delivery history. Its pending outbox rows find no webhook and are
-   * cancelled, and a delivery row written after this by a change that read the list before it is
-   * removed then (webhook-delivery-handler.ts): READ COMMITTED, the pool's level, is enough.
-   */
-  /**
    * `secret` signs from now on; the one it replaces is kept and signed with too for `keepPreviousMs`
    * (receivers switch over without missing a delivery). A second rotation inside that time drops
    * the oldest. Undefined when there is no such webhook.
@@ -177,6 +172,11 @@ export class WebhooksRepository {
     return Number(res.affectedRows) === 0 ? undefined : this.find(id);
   }
 
+  /**
+   * Deletes the webhook and its delivery history. Its pending outbox rows find no webhook and are
+   * cancelled, and a delivery row written after this by a change that read the list before it is
+   * removed then (webhook-delivery-handler.ts): READ COMMITTED, the pool's level, is enough.
+   */
   async delete(id: number): Promise<boolean> {
     return inTransaction(this.pool, async (conn) => {
       const [res] = await conn.query<any>(`DELETE FROM ${this.webhooks} WHERE id = ?`, [id]);

@@ -60,14 +60,10 @@ export function reminderEntries(id: number, at: StartOf, offsets: readonly Remin
       concurrencyKey: MAIL_CONCURRENCY_KEY,
       // Unique while it counts (pending, sent, given up): a retried transaction, a double plan or
       // a sweep cannot make two, nor send one again.
-      dedupeKey: reminderDedupeKey(id, p.minutesBefore, at.start),
+      dedupeKey: `reminder:${id}:${p.minutesBefore}:${at.start}`,
       appointmentId: id,
     }),
   );
-}
-
-export function reminderDedupeKey(appointmentId: number, minutesBefore: number, start: number): string {
-  return `reminder:${appointmentId}:${minutesBefore}:${start}`;
 }
 
 const NOTHING: OutboxWrites = { dueNow: false, dueLater: null };

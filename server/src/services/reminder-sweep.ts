@@ -10,6 +10,8 @@ const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 /** Appointments read per statement; the window of a busy site with a week's reminder is read in pieces. */
 const PAGE = 500;
+/** Beyond the largest offset, the window reaches this many periods ahead: a reminder is planned a run or two before it is due. */
+const LOOKAHEAD_PERIODS = 3;
 
 export interface SweepResult {
   /** Appointments in the window that a reminder may still be due for. */
@@ -34,7 +36,7 @@ export interface SweepResult {
  *
  * Every instance runs it every `periodMs`, over the appointments whose
  * reminders can fall due before the next runs are over: starting within the
- * largest offset plus `lookaheadMs` (> two periods). Appointments further out
+ * largest offset plus three periods. Appointments further out
  * are planned by a later run, still ahead of time; their own booking change
  * has usually planned them long before. Four reads when nothing is missing
  * (the settings' two, the window's appointments, their reminder keys; three
@@ -63,12 +65,12 @@ export class ReminderSweep {
       logger: Logger;
       now?: () => number;
     },
-    private readonly options: { periodMs: number; lookaheadMs?: number; firstRunAfterMs?: number },
+    private readonly options: { periodMs: number },
   ) {}
 
-  /** Runs at once (the backfill after an upgrade; by default as the instance starts), then every period. */
+  /** Runs at once (the backfill after an upgrade), then every period. */
   start(): void {
-    this.schedule(this.options.firstRunAfterMs ?? 0);
+    this.schedule(0);
   }
 
   /** A run soon (after a settings change); one already running is followed by another. */
@@ -88,7 +90,7 @@ export class ReminderSweep {
     if (offsets.length === 0) return { appointments: 0, planned: 0 };
     const zone = rules.timezone;
     const now = this.now();
-    const horizon = now + Math.max(...offsets.map((o) => o.minutesBefore)) * MINUTE + this.lookaheadMs();
+    const horizon = now + Math.max(...offsets.map((o) => o.minutesBefore)) * MINUTE + LOOKAHEAD_PERIODS * this.options.periodMs;
     // Local wall-clock bounds with a day's slack either side (zone offsets, a DST change); the
     // instants decide below.
     const fromLocal = toLocalSql(now - DAY, zone);
@@ -147,10 +149,6 @@ export class ReminderSweep {
     const again = this.again;
     this.again = false;
     this.schedule(again ? 0 : this.options.periodMs);
-  }
-
-  private lookaheadMs(): number {
-    return this.options.lookaheadMs ?? 3 * this.options.periodMs;
   }
 
   private now(): number {

@@ -49,6 +49,11 @@ describe('staff calendars: busy time in, feed out', () => {
     await side.deps.repos.busyCalendars.requestRun(CALENDAR_SYNC_JOB);
     expect(await side.deps.calendarSync.tick()).toBe(true);
   };
+  /** A busy VEVENT from `from` to `to` local time on `date`, in UTC as Google's export writes it. */
+  const busyEvent = (uid: string, date: string, from: string, to: string, summary: string) => {
+    const utc = (time: string) => new Date(localDateTimeInstant(`${date} ${time}:00`, ZONE)).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    return `BEGIN:VEVENT\r\nUID:${uid}\r\nDTSTAMP:20250101T000000Z\r\nDTSTART:${utc(from)}\r\nDTEND:${utc(to)}\r\nSUMMARY:${summary}\r\nEND:VEVENT\r\n`;
+  };
   const calendarsOf = async (id: number) => (await admin('GET', '/admin/staff')).body.staff.find((m: { id: number }) => m.id === id).calendarSync;
 
   beforeAll(async () => {
@@ -162,9 +167,7 @@ describe('staff calendars: busy time in, feed out', () => {
     const date = addDays(monday, 3); // Thursday
     expect((await statusAt(ana, date))['11:00']).toBe('available'); // cached
     const before = ics.conditionalHits.get('/outlook.ics') ?? 0;
-    const start = new Date(localDateTimeInstant(`${date} 11:00:00`, ZONE)).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-    const end = new Date(localDateTimeInstant(`${date} 12:00:00`, ZONE)).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-    const extra = `BEGIN:VEVENT\r\nUID:added-1@example.com\r\nDTSTAMP:20250101T000000Z\r\nDTSTART:${start}\r\nDTEND:${end}\r\nSUMMARY:Doctor\r\nEND:VEVENT\r\n`;
+    const extra = busyEvent('added-1@example.com', date, '11:00', '12:00', 'Doctor');
     ics.bodies.set('/google.ics', ics.bodies.get('/google.ics')!.replace('END:VCALENDAR', `${extra}END:VCALENDAR`));
     events.length = 0;
     await syncNow();
@@ -185,9 +188,7 @@ describe('staff calendars: busy time in, feed out', () => {
     const date = addDays(monday, 4); // Friday
     expect((await statusAt(ana, date))['15:00']).toBe('available');
     const synced = (await calendarsOf(ana)).map((c: { lastSyncAt: string }) => c.lastSyncAt);
-    const start = new Date(localDateTimeInstant(`${date} 15:00:00`, ZONE)).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-    const end = new Date(localDateTimeInstant(`${date} 15:30:00`, ZONE)).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-    const extra = `BEGIN:VEVENT\r\nUID:sync-now-1@example.com\r\nDTSTAMP:20250101T000000Z\r\nDTSTART:${start}\r\nDTEND:${end}\r\nSUMMARY:Dentist\r\nEND:VEVENT\r\n`;
+    const extra = busyEvent('sync-now-1@example.com', date, '15:00', '15:30', 'Dentist');
     ics.bodies.set('/google.ics', ics.bodies.get('/google.ics')!.replace('END:VCALENDAR', `${extra}END:VCALENDAR`));
 
     expect((await s.api('/admin/busy-calendars/sync', { method: 'POST' })).status).toBe(401);

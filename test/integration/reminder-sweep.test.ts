@@ -53,6 +53,8 @@ describe.each([
         [appointmentId],
       )
     )[0];
+  /** The row's send time is now (a reminder planned for tomorrow, due in this test). */
+  const fallDue = (id: number) => db.pool.query(`UPDATE wp_appointease_outbox SET due_at = UTC_TIMESTAMP(3), available_at = UTC_TIMESTAMP(3) WHERE id = ?`, [id]);
   const dueMs = (row: ReminderRow) => Date.parse(`${row.due_at.replace(' ', 'T')}Z`);
   /**
    * Saved on instance a; returns once b sees it too (at once through Redis; without it b's copy
@@ -134,14 +136,14 @@ describe.each([
     // Now take the 24 h one out, and let its row fall due: whichever instance claims it drops it.
     await putSettings({ reminders: [{ minutesBefore: 2 * 1440 - 30 }] });
     const dayBefore = rows.find((r) => JSON.parse(r.payload).minutesBefore === 1440)!;
-    await db.pool.query(`UPDATE wp_appointease_outbox SET due_at = UTC_TIMESTAMP(3), available_at = UTC_TIMESTAMP(3) WHERE id = ?`, [dayBefore.id]);
+    await fallDue(dayBefore.id);
     await until('the removed reminder dropped', async () => (await reminders(due)).find((r) => r.id === dayBefore.id)!.status !== 'pending');
     const dropped = (await reminders(due)).find((r) => r.id === dayBefore.id)!;
     expect({ status: dropped.status, last_error: dropped.last_error }).toEqual({ status: 'cancelled', last_error: 'reminder no longer in the settings' });
     expect(smtp.mails).toEqual([]);
     // The one still in the settings goes out when due, once.
     const kept = (await reminders(due)).find((r) => r.status === 'pending')!;
-    await db.pool.query(`UPDATE wp_appointease_outbox SET due_at = UTC_TIMESTAMP(3), available_at = UTC_TIMESTAMP(3) WHERE id = ?`, [kept.id]);
+    await fallDue(kept.id);
     await until('the kept reminder sent', async () => (await reminders(due)).find((r) => r.id === kept.id)!.status === 'done');
     expect(smtp.mails.map((m) => m.to)).toEqual([['lea@example.com']]);
     expect(await sweepEverywhere()).toBe(0);
@@ -163,7 +165,7 @@ describe.each([
     const stale = before.filter((r) => r.dedupe_key!.endsWith(`:${oldStart}`));
     expect(stale).toHaveLength(1);
     for (const r of stale) {
-      await db.pool.query(`UPDATE wp_appointease_outbox SET due_at = UTC_TIMESTAMP(3), available_at = UTC_TIMESTAMP(3) WHERE id = ?`, [r.id]);
+      await fallDue(r.id);
       await until('the stale reminder dropped', async () => (await reminders(due)).find((x) => x.id === r.id)!.status !== 'pending');
       expect((await reminders(due)).find((x) => x.id === r.id)!.last_error).toBe('appointment time changed');
     }
